@@ -1,0 +1,35 @@
+"""YAML → frozen, validated dataclasses (`Hardware`, `Workload`); preset lookup; error messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from neurosim.config.hardware import Hardware
+from neurosim.config.presets import preset_names, resolve
+from neurosim.config.schema import Quantity, load_node, parse_mapping, read_yaml
+from neurosim.config.workload import Workload
+
+__all__ = ["Hardware", "Workload", "Quantity", "load_hardware", "load_workload", "load_any",
+           "parse_mapping", "preset_names", "resolve", "read_yaml"]
+
+
+def load_hardware(name_or_path: str | Path) -> tuple[Hardware, Path, str]:
+    """Chip file or preset name → (Hardware, resolved path, sha256 of the file)."""
+    path = resolve(str(name_or_path), "hwconfigs")
+    hw, digest = load_node(Hardware, path)
+    return hw, path, digest
+
+
+def load_workload(name_or_path: str | Path) -> tuple[Workload, Path, str]:
+    """Workload file or preset name → (Workload, resolved path, sha256 of the file)."""
+    path = resolve(str(name_or_path), "workloads")
+    wl, digest = load_node(Workload, path)
+    return wl, path, digest
+
+
+def load_any(path: str | Path) -> tuple[str, object]:
+    """Validate a file of either kind: a file with a `core` key is a chip, otherwise a workload."""
+    data, _ = read_yaml(path)
+    if "core" in data or "mesh" in data:
+        return "hardware", load_hardware(path)[0]
+    return "workload", load_workload(path)[0]

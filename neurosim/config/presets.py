@@ -1,0 +1,43 @@
+"""Find chip and workload files by preset name or path.
+
+Presets live in the top-level `hwconfigs/` and `workloads/` folders, which are installed as the
+package data `neurosim.hwconfigs` and `neurosim.workloads`.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from neurosim.errors import ConfigError
+
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _preset_dir(kind: str) -> Path:
+    try:
+        d = Path(str(resources.files(f"neurosim.{kind}")))
+        if d.is_dir() and any(d.glob("*.yaml")):
+            return d
+    except ModuleNotFoundError:
+        pass
+    return _REPO_ROOT / kind
+
+
+def preset_names(kind: str = "hwconfigs") -> list[str]:
+    """Names of the shipped presets of `kind` ('hwconfigs' or 'workloads')."""
+    return sorted(p.stem for p in _preset_dir(kind).glob("*.yaml"))
+
+
+def resolve(name_or_path: str, kind: str = "hwconfigs") -> Path:
+    """A path that exists, or the shipped preset of that name; otherwise a ConfigError listing presets."""
+    p = Path(name_or_path)
+    if p.is_file():
+        return p
+    if p.suffix in ("", ".yaml") and p.parent == Path("."):
+        candidate = _preset_dir(kind) / f"{p.stem}.yaml"
+        if candidate.is_file():
+            return candidate
+    names = ", ".join(preset_names(kind)) or "(none found)"
+    raise ConfigError(f"{name_or_path}: no such file and no such preset; presets: {names} "
+                      f"(or give the path of a YAML file)")

@@ -1,0 +1,224 @@
+"""A small typed-node base for YAML files: frozen dataclasses whose fields declare their docs,
+units and allowed values, parsed with errors that carry the file and the key path.
+
+Every top-level section of a chip or workload file maps to one dataclass (the TimeloopFE
+pattern). The same field metadata generates `docs/config_reference.md`, so the reference of
+YAML keys cannot drift from the parser.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import types
+import typing
+from dataclasses import MISSING, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from neurosim.errors import ConfigError
+
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def spec(doc: str, *, default: Any = MISSING, unit: str | None = None, min: float | None = None,
+         max: float | None = None, min_len: int | None = None) -> Any:
+    """Declare a config field: its documentation, unit, range and default."""
+    meta = {"doc": doc, "unit": unit, "min": min, "max": max, "min_len": min_len}
+    if isinstance(default, list):
+        default = tuple(default)  # config objects are frozen: lists become tuples
+    return dataclasses.field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Quantity:
+    """A number that must say where it comes from: a paper and table, or `assumed: why`."""
+
+    value: float = spec("the number, in the unit the key names")
+    source: str = spec("paper and table it comes from, or 'assumed: <reason>'")
+
+
+def _describe(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
+    if origin in (types.UnionType, typing.Union):
+        return " or ".join(_describe(a) for a in typing.get_args(tp) if a is not type(None)) + " or null"
+    if origin is tuple:
+        return f"a list of {_describe(typing.get_args(tp)[0])}"
+    if dataclasses.is_dataclass(tp):
+        return "a mapping {" + ", ".join(f.name for f in dataclasses.fields(tp)) + "}"
+    return {int: "an integer", float: "a number", bool: "true or false", str: "a string"}.get(tp, str(tp))
+
+
+class _Ctx:
+    def __init__(self, file: str):
+        self.file = file
+
+    def fail(self, path: str, value: Any, allowed: str) -> typing.NoReturn:
+        shown = repr(value)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        raise ConfigError(f"{self.file}: {path}: got {shown}; expected {allowed}")
+
+
+def _convert(tp: Any, value: Any, path: str, ctx: _Ctx, meta: dict) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (types.UnionType, typing.Union):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        if len(args) == 1:
+            return _convert(args[0], value, path, ctx, meta)
+        for a in args:
+            try:
+                return _convert(a, value, path, ctx, meta)
+            except ConfigError:
+                continue
+        ctx.fail(path, value, _describe(tp))
+    if origin is Literal:
+        if value not in typing.get_args(tp):
+            ctx.fail(path, value, _describe(tp))
+        return value
+    if origin is tuple:
+        if not isinstance(value, list):
+            ctx.fail(path, value, _describe(tp))
+        if meta.get("min_len") and len(value) < meta["min_len"]:
+            ctx.fail(path, value, f"at least {meta['min_len']} entries")
+        elem = typing.get_args(tp)[0]
+        return tuple(_convert(elem, v, f"{path}[{i}]", ctx, meta) for i, v in enumerate(value))
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            ctx.fail(path, value, _describe(tp))
+        return parse_node(tp, value, path, ctx)
+    if tp is bool:
+        if not isinstance(value, bool):
+            ctx.fail(path, value, "true or false")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            ctx.fail(path, value, "an integer" + _range_text(meta))
+        _check_range(value, path, ctx, meta)
+        return value
+    if tp is float:
+        if isinstance(value, str) and _NUMBER.match(value.strip()):
+            value = float(value)  # PyYAML reads 1e9 (no dot) as a string
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            ctx.fail(path, value, "a number" + _range_text(meta))
+        _check_range(value, path, ctx, meta)
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str) or not value.strip():
+            ctx.fail(path, value, "a non-empty string")
+        return value
+    raise TypeError(f"unsupported config type {tp!r} at {path}")  # programming error, not user error
+
+
+def _range_text(meta: dict) -> str:
+    lo, hi = meta.get("min"), meta.get("max")
+    if lo is not None and hi is not None:
+        return f" in [{lo}, {hi}]"
+    if lo is not None:
+        return f" >= {lo}"
+    if hi is not None:
+        return f" <= {hi}"
+    return ""
+
+
+def _check_range(value: float, path: str, ctx: _Ctx, meta: dict) -> None:
+    lo, hi = meta.get("min"), meta.get("max")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        ctx.fail(path, value, ("an integer" if isinstance(value, int) else "a number") + _range_text(meta))
+
+
+def parse_node(cls: type, data: dict, path: str, ctx: _Ctx) -> Any:
+    """Build dataclass `cls` from mapping `data`; unknown keys and missing required keys are errors."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    prefix = f"{path}." if path else ""
+    for key in data:
+        if key not in fields:
+            known = ", ".join(fields)
+            raise ConfigError(f"{ctx.file}: {prefix}{key}: unknown key; allowed keys here: {known}")
+    kwargs = {}
+    for name, f in fields.items():
+        key_path = f"{prefix}{name}"
+        if name in data:
+            kwargs[name] = _convert(hints[name], data[name], key_path, ctx, dict(f.metadata))
+        elif f.default is MISSING and f.default_factory is MISSING:
+            raise ConfigError(f"{ctx.file}: {key_path}: missing required key ({f.metadata.get('doc', '')}); "
+                              f"expected {_describe(hints[name])}")
+    obj = cls(**kwargs)
+    check = getattr(obj, "check", None)
+    if check is not None:
+        problem = check()
+        if problem:
+            key, value, allowed = problem
+            ctx.fail(f"{prefix}{key}", value, allowed)
+    return obj
+
+
+def read_yaml(path: str | Path) -> tuple[dict, str]:
+    """Read a YAML mapping; return it with the SHA-256 of the file's bytes (for provenance)."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: file not found") from None
+    except OSError as e:
+        raise ConfigError(f"{p}: cannot read file ({e.strerror})") from None
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{p}: not valid YAML{where}: {getattr(e, 'problem', e)}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{p}: the file must hold a YAML mapping of keys, got {type(data).__name__}")
+    return data, hashlib.sha256(raw).hexdigest()
+
+
+def load_node(cls: type, path: str | Path) -> tuple[Any, str]:
+    """Parse file `path` into dataclass `cls`; returns (object, sha256 of the file)."""
+    data, digest = read_yaml(path)
+    return parse_node(cls, data, "", _Ctx(str(path))), digest
+
+
+def parse_mapping(cls: type, data: dict, file: str = "<dict>") -> Any:
+    """Parse an in-memory mapping (tests, programmatic use) with the same checks as a file."""
+    return parse_node(cls, data, "", _Ctx(file))
+
+
+def reference_markdown(cls: type, title: str, path: str = "") -> list[str]:
+    """Markdown lines documenting every key of `cls` (recursively), from the field metadata."""
+    lines: list[str] = []
+    if not path:
+        lines += [f"## {title}", "", "| key | type | unit | default | meaning |", "|---|---|---|---|---|"]
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        tp = hints[f.name]
+        key = f"{path}{f.name}"
+        inner = tp
+        if typing.get_origin(tp) in (types.UnionType, typing.Union):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            inner = args[0] if len(args) == 1 else tp
+        if inner is Quantity:
+            kind = "{value, source}"
+        elif dataclasses.is_dataclass(inner):
+            kind = "mapping"
+        else:
+            kind = _describe(tp)
+        if f.default is not MISSING:
+            default = f"`{f.default!r}`"
+        elif f.default_factory is not MISSING:
+            default = f"`{f.default_factory()!r}`"
+        else:
+            default = "required"
+        unit = f.metadata.get("unit") or ""
+        lines.append(f"| `{key}` | {kind} | {unit} | {default} | {f.metadata.get('doc', '')} |")
+        if dataclasses.is_dataclass(inner) and inner is not Quantity:
+            lines += reference_markdown(inner, title, key + ".")
+    return lines
