@@ -1,0 +1,135 @@
+"""The `neurosim` command. User mistakes end in one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from neurosim import __version__
+from neurosim.errors import UserError
+
+
+def _fmt(v, scale=1.0, digits=3) -> str:
+    return "-" if v is None else f"{v * scale:.{digits}g}"
+
+
+def format_table(records: list[dict]) -> str:
+    """The at-a-glance table printed by `neurosim run`."""
+    head = ["chip", "sparsity", "accuracy", "SOPs/inf", "energy/inf (uJ)", "latency (us)", "inf/s", "cores",
+            "syn mem (KiB)"]
+    rows = []
+    for r in records:
+        if not r.get("fits", True):
+            rows.append([r["hardware"], f"{r['sparsity']:.2f}", "-", "does not fit", "", "", "", "", ""])
+            continue
+        rows.append([r["hardware"], f"{r['sparsity']:.2f}", _fmt(r.get("accuracy"), 100, 4),
+                     f"{r['synaptic_ops_per_inference']:.4g}", _fmt(r["energy_per_inference_j"], 1e6, 4),
+                     _fmt(r["latency_per_inference_s"], 1e6, 4), _fmt(r["throughput_inferences_per_s"], 1, 4),
+                     str(r["cores_used"]), f"{r['synapse_memory_bits'] / 8192:.1f}"])
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True))]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    return "\n".join(lines)
+
+
+def cmd_run(a: argparse.Namespace) -> int:
+    from neurosim.config import load_hardware, load_workload
+    from neurosim.report import energy_vs_sparsity, write_results
+    from neurosim.sweep.pipeline import Chip, run_workload
+
+    wl, wl_path, wl_sha = load_workload(a.workload)
+    chips = [Chip(*load_hardware(h)) for h in (a.hw or wl.hardware)]
+    prov, records = run_workload(wl, wl_path, wl_sha, chips, fmt=a.format)
+    if not any(r.get("fits") for r in records):
+        raise UserError(records[0]["fit_error"])
+    out = Path(a.out)
+    jpath, cpath = write_results(out, prov, records)
+    plots = energy_vs_sparsity(records, out, title=f"{wl.name}: energy per inference vs sparsity")
+    print(format_table(records))
+    print(f"\nwrote {jpath}, {cpath}, " + ", ".join(str(p) for p in plots))
+    return 0
+
+
+def cmd_validate(a: argparse.Namespace) -> int:
+    from neurosim.config import load_any
+
+    for f in a.files:
+        kind, obj = load_any(f)
+        print(f"{f}: valid {kind} '{obj.name}'")
+    return 0
+
+
+def cmd_presets(a: argparse.Namespace) -> int:
+    from neurosim.config import load_hardware, preset_names
+
+    for name in preset_names("hwconfigs"):
+        hw, path, _ = load_hardware(name)
+        print(f"{name:14s} {hw.mesh.n_cores:5d} cores  {hw.description.split(';')[0]}")
+    print("\nworkloads: " + ", ".join(preset_names("workloads")))
+    return 0
+
+
+def cmd_map(a: argparse.Namespace) -> int:
+    from neurosim.config import load_hardware, load_workload
+    from neurosim.ir import quantize
+    from neurosim.mapper import compile_network
+    from neurosim.mapper.report import fit_report
+    from neurosim.prune.magnitude import prune_magnitude
+    from neurosim.sweep.pipeline import prepare
+
+    wl, wl_path, _ = load_workload(a.workload)
+    hw = load_hardware(a.hw or wl.hardware[0])[0]
+    net = prepare(wl, wl_path).network
+    if a.sparsity:
+        net = prune_magnitude(net, a.sparsity)
+    chip = compile_network(quantize(net, hw.core.weight_bits, hw.core.state_bits), hw, a.format)
+    print(fit_report(chip))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="neurosim", description="What a pruned spiking network costs on "
+                                "neuromorphic hardware: prune, map, simulate, report.")
+    p.add_argument("--version", action="version", version=f"neurosim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="every pruning level of a workload on one or more chips")
+    r.add_argument("workload", help="workload YAML file or preset name (e.g. ff784)")
+    r.add_argument("--hw", action="append", help="chip YAML file or preset name; repeat for several "
+                   "(default: the workload's `hardware` list)")
+    r.add_argument("--out", default="results", help="output folder (default: results)")
+    r.add_argument("--format", default="auto", help="synapse format: auto, dense, sparse, bitmap, conv_shared")
+    r.set_defaults(func=cmd_run)
+
+    v = sub.add_parser("validate", help="check chip or workload YAML files")
+    v.add_argument("files", nargs="+")
+    v.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("presets", help="list the shipped chip and workload presets")
+    s.set_defaults(func=cmd_presets)
+
+    m = sub.add_parser("map", help="map a workload's network onto a chip and print the fit report")
+    m.add_argument("workload")
+    m.add_argument("--hw", help="chip YAML file or preset name (default: the workload's first chip)")
+    m.add_argument("--sparsity", type=float, default=0.0, help="magnitude-prune to this sparsity first")
+    m.add_argument("--format", default="auto")
+    m.set_defaults(func=cmd_map)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    a = parser.parse_args(argv)
+    try:
+        return a.func(a)
+    except UserError as e:
+        print(f"neurosim: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("neurosim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
