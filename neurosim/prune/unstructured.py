@@ -127,11 +127,12 @@ class CriticalityRegrowth:
     """Regrow the pruned fan-in of the most critical output channels (the seed method).
 
     ``channel_scores[i]`` is the criticality of layer i's output channels/neurons (aligned with the event's
-    weight list; the classifier entry may be None). ``out_axis`` is the output-channel axis of the weights.
+    weight list; the classifier entry may be None). ``out_axis`` is the output-channel axis of the weights,
+    one for all layers or one per layer (neurosim.snn stores linear weights (in, out), conv (out, in, kh, kw)).
     """
 
     channel_scores: Sequence[np.ndarray | None]
-    out_axis: int = 0
+    out_axis: int | Sequence[int] = 0
     ties: Ties = "all"
     name: str = "criticality"
 
@@ -139,7 +140,8 @@ class CriticalityRegrowth:
         c = self.channel_scores[layer] if layer < len(self.channel_scores) else None
         if c is None:
             raise ValueError(f"no channel criticality for regrowable layer {layer}")
-        return broadcast_channels(c, weight.shape, self.out_axis)
+        axis = self.out_axis if isinstance(self.out_axis, int) else self.out_axis[layer]
+        return broadcast_channels(c, weight.shape, axis)
 
 
 @dataclass

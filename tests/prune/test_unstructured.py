@@ -75,6 +75,8 @@ def test_out_axis_one():
     ev = prune_regrow([W0.T, W1], 0.5, 0.3, crit)
     crit0 = CriticalityRegrowth([np.array([0.2, 0.9, 0.5]), None])
     np.testing.assert_array_equal(ev.masks[0], prune_regrow([W0, W1], 0.5, 0.3, crit0).masks[0].T)
+    per_layer = CriticalityRegrowth([np.array([0.2, 0.9, 0.5]), None], out_axis=[1, 0])
+    np.testing.assert_array_equal(prune_regrow([W0.T, W1], 0.5, 0.3, per_layer).masks[0], ev.masks[0])
 
 
 def test_gradient_regrowth_hand_computed():
