@@ -104,10 +104,35 @@ class NetworkSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class Pruning:
-    """Pruning levels to evaluate; sparsity = fraction of weights removed."""
+    """Pruning levels to evaluate and how to reach them (neurosim.prune). Sparsity = fraction of weights
+    removed; for the structured (slimming*) methods a level is the fraction of BN channels removed."""
 
-    method: Literal["magnitude"] = spec("pruning method", default="magnitude")
+    method: Literal["magnitude", "gmp", "criticality", "random_regrowth", "gradient_regrowth", "oneshot",
+                    "slimming", "slimming_criticality", "slimming_random"] = spec(
+        "magnitude: per-layer magnitude pruning of the trained network, no retraining; "
+        "gmp: gradual magnitude pruning during training (cubic schedule, r = 0) then fixed-mask fine-tuning; "
+        "criticality: gmp plus regrowth of the most critical channels' pruned weights (the seed method); "
+        "random_regrowth / gradient_regrowth: gmp plus random / largest-|dL/dW| regrowth; "
+        "oneshot: dense training, one global magnitude prune, fine-tuning; "
+        "slimming: BN-scale L1 training, channel pruning, fine-tuning; slimming_criticality / slimming_random: "
+        "slimming plus regeneration of the most critical / random pruned channels", default="magnitude")
     levels: tuple[float, ...] = spec("target sparsities in [0, 1)", default=[0.0, 0.5, 0.9], min_len=1)
+    criticality: Literal["grad", "prim"] = spec(
+        "criticality form: grad (ATan surrogate derivative, bell-shaped at threshold) or prim (Dspike soft step)",
+        default="grad")
+    criticality_threshold: float | None = spec("threshold used by the criticality score (default: the LIF "
+                                               "threshold)", default=None)
+    regrowth_ratio: float = spec("r: fraction of the kept non-classifier budget regrown at each event",
+                                 default=0.2, min=0.0, max=1.0)
+    prune_epochs: int = spec("Np: epochs of the pruning phase (dense training for oneshot and slimming*)",
+                             default=10, min=1)
+    finetune_epochs: int = spec("Nf: epochs of fine-tuning under the fixed mask / pruned channels", default=10,
+                                min=0)
+    interval: int = spec("delta: training iterations between two pruning events", default=20, min=1)
+    growth_rate: float = spec("slimming*: fraction of the kept channel budget regenerated", default=0.05,
+                              min=0.0, max=1.0)
+    bn_l1: float = spec("slimming*: L1 shrink of the BN scales per iteration at peak learning rate",
+                        default=1e-3, min=0.0)
 
     def check(self):
         for i, s in enumerate(self.levels):
