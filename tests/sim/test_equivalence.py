@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from neurosim.ir import Network, run
 from neurosim.mapper import compile_network
 from neurosim.sim import simulate
+
 from .chips import chip
 from .nets import conv_network, random_inputs, random_network
 
