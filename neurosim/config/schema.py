@@ -101,14 +101,14 @@ def _convert(tp: Any, value: Any, path: str, ctx: _Ctx, meta: dict) -> Any:
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
             ctx.fail(path, value, "an integer" + _range_text(meta))
-        _check_range(value, path, ctx, meta)
+        _check_range(value, path, ctx, meta, "an integer")
         return value
     if tp is float:
         if isinstance(value, str) and _NUMBER.match(value.strip()):
             value = float(value)  # PyYAML reads 1e9 (no dot) as a string
         if isinstance(value, bool) or not isinstance(value, int | float):
             ctx.fail(path, value, "a number" + _range_text(meta))
-        _check_range(value, path, ctx, meta)
+        _check_range(value, path, ctx, meta, "a number")
         return float(value)
     if tp is str:
         if not isinstance(value, str) or not value.strip():
@@ -128,10 +128,10 @@ def _range_text(meta: dict) -> str:
     return ""
 
 
-def _check_range(value: float, path: str, ctx: _Ctx, meta: dict) -> None:
+def _check_range(value: float, path: str, ctx: _Ctx, meta: dict, kind: str) -> None:
     lo, hi = meta.get("min"), meta.get("max")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        ctx.fail(path, value, ("an integer" if isinstance(value, int) else "a number") + _range_text(meta))
+        ctx.fail(path, value, kind + _range_text(meta))
 
 
 def parse_node(cls: type, data: dict, path: str, ctx: _Ctx) -> Any:
@@ -157,7 +157,7 @@ def parse_node(cls: type, data: dict, path: str, ctx: _Ctx) -> Any:
         problem = check()
         if problem:
             key, value, allowed = problem
-            ctx.fail(f"{prefix}{key}", value, allowed)
+            ctx.fail(f"{prefix}{key}" if key else (path or "<top level>"), value, allowed)
     return obj
 
 

@@ -1,0 +1,80 @@
+"""The `neurosim` command end to end on a tiny workload, and its handling of user mistakes."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from neurosim.cli import main
+
+TINY = {"name": "tiny", "seed": 3, "timesteps": 12,
+        "network": {"synthetic": {"sizes": [40, 30, 20, 5], "input_rate": 0.3, "target_rate": 0.2, "samples": 3}},
+        "pruning": {"levels": [0.0, 0.5, 0.9]}, "simulation": {"samples": 2}, "hardware": ["generic_mesh"]}
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    p = tmp_path / "tiny.yaml"
+    p.write_text(yaml.safe_dump(TINY))
+    return p
+
+
+def test_run_end_to_end(tiny, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(tiny), "--hw", "generic_mesh", "--hw", "loihi", "--out", str(out)]) == 0
+    data = json.loads((out / "results.json").read_text())
+    recs = data["records"]
+    assert len(recs) == 6 and {r["hardware"] for r in recs} == {"generic_mesh", "loihi"}
+    prov = data["provenance"]
+    assert prov["seed"] == 3 and len(prov["config_sha256"]) == 3 and "loihi" in prov["ert"]
+    for r in recs:
+        for key in ["hardware", "sparsity", "method", "synaptic_ops_per_inference", "energy_per_inference_j",
+                    "energy_breakdown_j", "latency_per_inference_s", "throughput_inferences_per_s", "cores_used",
+                    "synapse_memory_bits", "packets_per_inference", "hops_per_inference", "accuracy"]:
+            assert key in r
+        assert r["accuracy"] is None
+        assert sum(r["energy_breakdown_j"].values()) == pytest.approx(r["energy_per_inference_j"])
+        assert r["throughput_inferences_per_s"] == pytest.approx(1 / r["latency_per_inference_s"])
+    for chip in ("generic_mesh", "loihi"):
+        ops = [r["synaptic_ops_per_inference"] for r in recs if r["hardware"] == chip]
+        assert ops[0] > ops[1] > ops[2]
+    assert (out / "results.csv").read_text().count("\n") == 7
+    assert (out / "energy_vs_sparsity.png").stat().st_size > 1000 and (out / "energy_vs_sparsity.svg").exists()
+    table = capsys.readouterr().out
+    assert "energy/inf (uJ)" in table and "generic_mesh" in table
+
+
+def test_validate_reports_key_path_and_exits_2(tmp_path, capsys):
+    from neurosim.config import load_hardware
+
+    d = yaml.safe_load(load_hardware("loihi")[1].read_text())
+    d["core"]["weight_bits"] = "eight"
+    bad = tmp_path / "chip.yaml"
+    bad.write_text(yaml.safe_dump(d))
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "core.weight_bits: got 'eight'" in err[0] and str(bad) in err[0]
+
+
+def test_unknown_preset_and_no_fit_exit_2(tiny, tmp_path, capsys):
+    assert main(["run", str(tiny), "--hw", "loihi9", "--out", str(tmp_path / "o")]) == 2
+    assert "no such preset" in capsys.readouterr().err
+    big = dict(TINY, network={"synthetic": {"sizes": [300, 600, 5], "input_rate": 0.3, "target_rate": 0.2}},
+               pruning={"levels": [0.0]})
+    p = tmp_path / "big.yaml"
+    p.write_text(yaml.safe_dump(big))
+    out = tmp_path / "nofit"
+    assert main(["run", str(p), "--hw", "truenorth", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "neurosim: error: layer lif1" in err and "max_fan_in_axons" in err
+    assert not out.exists()  # nothing half-written
+
+
+def test_console_script_prints_no_traceback(tmp_path):
+    bad = tmp_path / "w.yaml"
+    bad.write_text("name: w\ntimesteps: 3\nnetwork: {synthetic: {sizes: [2, 2], input_rate: 2, target_rate: 0.1}}\n")
+    p = subprocess.run([sys.executable, "-m", "neurosim.cli", "validate", str(bad)], capture_output=True, text=True)
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert "network.synthetic.input_rate: got 2; expected a number in [0.0, 1.0]" in p.stderr
