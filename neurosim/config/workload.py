@@ -94,6 +94,8 @@ class NetworkSpec:
 
     synthetic: Synthetic | None = spec("random calibrated feed-forward network", default=None)
     model: Model | None = spec("a spiking network trained on a dataset (neurosim.snn)", default=None)
+    nir: str | None = spec("path of a NIR graph file (.nir), relative to this workload file; read with the "
+                           "NIR convention of docs/nir.md (neurosim.ir.nir_io.network_from_nir_spec)", default=None)
 
     def check(self):
         given = [k for k in self.__dataclass_fields__ if getattr(self, k) is not None]
