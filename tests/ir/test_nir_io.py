@@ -461,3 +461,15 @@ def test_network_from_nir_spec_resolves_relative_to_workload(tmp_path):
     write_nir(net, tmp_path / "models" / "m.nir")
     got = network_from_nir_spec("models/m.nir", tmp_path / "wl.yaml")
     assert [p.name for p in got.populations] == ["in", "o"]
+
+
+def test_example_workload_names_the_shipped_nir_file():
+    from neurosim.config import load_workload
+
+    wl, path, _ = load_workload("nir_example")
+    assert wl.network.nir == "examples/tiny.nir" and wl.pruning.levels == (0.0, 0.5)
+    net = network_from_nir_spec(wl.network.nir, path)
+    assert [(p.name, p.size) for p in net.populations] == [("input", 64), ("lif1", 256), ("lif2", 10)]
+    assert [p.kind for p in net.projections] == ["conv", "sparse"]
+    x = (np.random.default_rng(0).random((2, wl.timesteps, 64)) < 0.2).astype(float)
+    assert run(net, x).spikes["lif2"].any()
