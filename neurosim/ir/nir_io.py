@@ -564,7 +564,8 @@ class _Importer:
         reset = self.reset or meta.get("reset")
         if reset is None:
             reset = "subtract" if self.conv.reset == "subtract" else "zero"
-        out.update(fire_at_equal=bool(fae), reset=reset, threshold=1.0)
+        out.update(fire_at_equal=bool(fae), reset="subtract" if reset == "subtract_delayed" else reset,
+                   threshold=1.0, delayed_reset=reset == "subtract_delayed")
         if spiking:
             theta = self._vec(nid, "v_threshold", size)
             if reset == "zero":
@@ -582,9 +583,8 @@ class _Importer:
                 out["gain"] = out["gain"] / theta
                 out["drive"] = out["drive"] / theta
                 out["threshold"] = 1.0
-        for k in ("gain",):
-            g = out[k]
-            out[k] = np.where(np.abs(g - 1.0) <= _SNAP, 1.0, g)
+        g = out["gain"]
+        out["gain"] = np.where(np.abs(g - 1.0) <= _SNAP, 1.0, g)
         if out["syn"] is not None:
             g = out["syn"]["gain"]
             out["syn"]["gain"] = np.where(np.abs(g - 1.0) <= _SNAP, 1.0, g)
@@ -599,7 +599,6 @@ class _Importer:
         pops: dict[str, Population] = {}
         projs: list[Projection] = []
         target_of: dict[str, str] = {}  # NIR neuron id → population receiving its synapses
-        out_of: dict[str, str] = {}  # NIR source id → population whose output it is
         skip_bias_only: set[str] = set()
         for nid, k in self.kind.items():
             n = self.nodes[nid]
@@ -614,7 +613,6 @@ class _Importer:
             shape = self.shape.get(nid)
             if k == "input":
                 pops[nid] = Population(pname(nid), int(np.prod(shape)), shape=shape)
-                out_of[nid] = nid
             elif k == "neuron":
                 m = models[nid] = self.neuron_model(nid)
                 size = int(np.prod(shape))
@@ -622,7 +620,6 @@ class _Importer:
                                 fire_at_equal=m["fire_at_equal"], spiking=m["spiking"])
                 main = pname(nid)
                 pops[nid] = Population(main, size, neuron=neuron, shape=shape)
-                out_of[nid] = nid
                 target_of[nid] = nid
                 if m["syn"] is not None:
                     sid = nid + ".syn"
@@ -638,6 +635,12 @@ class _Importer:
                     projs.append(Projection(main + ".syn", main, i[keep], i[keep], w[keep].astype(np.float64),
                                             kind="sparse", name=f"{main}.syn->{main}"))
                     m["gain"] = np.ones(size)
+                if m.get("delayed_reset") and m["decay"] != 1.0:
+                    # snnTorch's delayed subtract: v[t+1] = β·v[t] + I − θ·s[t]; the immediate subtract
+                    # gives β·(v − θ·s) + I, so a self-synapse adds back −(1 − β)·θ one step later
+                    i = np.arange(size)
+                    w = np.full(size, -(1.0 - m["decay"]) * m["threshold"])
+                    projs.append(Projection(main, main, i, i, w, kind="sparse", name=f"{main}.reset"))
 
         outputs = {}
         for nid, e in sinks.items():
@@ -742,13 +745,15 @@ class _Importer:
 
 
 def read_nir(source, *, convention: str = "nir", dt: float | None = None, fire_at_equal: bool | None = None,
-             reset: Literal["zero", "subtract"] | None = None, name: str | None = None) -> Network:
+             reset: Literal["zero", "subtract", "subtract_delayed"] | None = None,
+             name: str | None = None) -> Network:
     """A `.nir` file (path) or an in-memory `nir.NIRGraph` → float (or, for files written by neurosim
     from a deploy network, integer) `Network`.
 
     `convention` ('nir', 'snntorch', 'norse', 'sinabs') fixes dt (1e-4, 1e-4, 1e-3, 1 step), the
     leak discretisation, the threshold test and the reset mode, as docs/nir.md describes; `dt`,
-    `fire_at_equal` and `reset` override it. Unsupported nodes raise UserError naming the node;
+    `fire_at_equal` and `reset` override it ('subtract_delayed' reproduces snnTorch's default
+    Leaky/Synaptic reset, which NIR files do not record). Unsupported nodes raise UserError naming the node;
     an unreadable file raises ConfigError naming the file."""
     nir = _nir()
     if convention not in CONVENTIONS:
@@ -770,8 +775,8 @@ def read_nir(source, *, convention: str = "nir", dt: float | None = None, fire_a
     step = float(dt) if dt is not None else float(_meta(graph).get("dt", conv.dt))
     if not step > 0:
         raise UserError(f"{where}: dt must be positive, got {step}")
-    if reset is not None and reset not in ("zero", "subtract"):
-        raise UserError(f"reset must be 'zero' or 'subtract', got {reset!r}")
+    if reset is not None and reset not in ("zero", "subtract", "subtract_delayed"):
+        raise UserError(f"reset must be 'zero', 'subtract' or 'subtract_delayed', got {reset!r}")
     try:
         return _Importer(graph, where, conv, step, fire_at_equal, reset).build(name)
     except UserError:

@@ -134,6 +134,30 @@ def test_cubalif_is_current_then_membrane_like_snntorch_synaptic():
         assert np.array_equal(res.window("cuba", 25), ref)
 
 
+def test_snntorch_native_delayed_subtract_reset():
+    """snnTorch's default Leaky: reset = (mem_prev > θ); mem = β·mem_prev + I − reset·θ; spk = mem > θ.
+    NIR files do not record it; reset='subtract_delayed' reproduces it."""
+    rng = np.random.default_rng(12)
+    dt, beta, theta = 1e-4, 0.8, 0.6
+    w = rng.normal(0.3, 0.6, size=(4, 3))
+    tau = dt / (1 - beta)
+    g = graph({"in": nir.Input(input_type={"input": np.array([3])}), "fc": nir.Linear(weight=w),
+               "lif": nir.LIF(tau=np.full(4, tau), r=np.full(4, tau / dt), v_leak=np.zeros(4),
+                              v_threshold=np.full(4, theta))}, [("in", "fc"), ("fc", "lif")])
+    net = read_nir(g, convention="snntorch", reset="subtract_delayed")
+    x = spikes_in(rng, 3, 40, 3)
+    mem = np.zeros((3, 4))
+    ref = np.zeros((3, 40, 4), bool)
+    for t in range(40):
+        reset = mem > theta
+        mem = beta * mem + x[:, t] @ w.T - reset * theta
+        ref[:, t] = mem > theta
+    assert ref.any()
+    for timing in ("zero", "hardware"):
+        assert np.array_equal(run(net, x, timing).window("lif", 40), ref)
+    assert not np.array_equal(run(read_nir(g, reset="subtract"), x).spikes["lif"], ref)
+
+
 def test_cubalif_with_instant_current_collapses_to_lif():
     dt = 1e-4
     g = graph({"in": nir.Input(input_type={"input": np.array([2])}), "fc": nir.Linear(weight=np.eye(2)),
