@@ -1,0 +1,76 @@
+"""Partitioning: every per-core budget holds, and sparser never needs more cores (DESIGN §5)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from neurosim.ir import Projection
+from neurosim.mapper import compile_network
+from neurosim.prune.magnitude import prune_magnitude
+
+from .conftest import big_mesh, chip, integer_net
+
+SIZES = (48, 72, 40, 60, 10)
+
+
+def ff_network(seed=0):
+    rng = np.random.default_rng(seed)
+    names = ["input"] + [f"l{i}" for i in range(1, len(SIZES))]
+    projs = []
+    for i in range(1, len(SIZES)):
+        w = rng.integers(-7, 8, size=(SIZES[i - 1], SIZES[i])).astype(np.int32)
+        projs.append(Projection.from_dense(names[i - 1], names[i], w, kind="dense"))
+    return integer_net(list(zip(names, SIZES, strict=True)), projs)
+
+
+NET = ff_network()
+
+
+def tight_chip(share=True, fan_in=128, mem=4096):
+    hw = chip(max_neurons=32, synapse_memory_bits=mem, synapse_word_bits=32, weight_bits=4, row_header_bits=16,
+              max_fan_in_axons=fan_in, share_cores_between_layers=share,
+              synapse_formats=("dense", "sparse", "bitmap"), weight_sharing=False)
+    from dataclasses import replace
+    return replace(hw, mesh=big_mesh(hw, 32, 32))
+
+
+def budgets_hold(c):
+    core = c.hardware.core
+    for u in c.usage:
+        assert 0 < u.neurons <= core.max_neurons
+        assert u.synapse_bits <= core.synapse_memory_bits
+        assert u.fan_in_axons <= core.max_fan_in_axons
+        assert u.fan_out_axons <= core.max_fan_out_axons
+        assert u.routing_entries <= core.routing_table_entries
+
+
+@settings(max_examples=40, deadline=None)
+@given(s1=st.floats(0.0, 0.97), s2=st.floats(0.0, 0.97), fmt=st.sampled_from(["sparse", "bitmap", "auto"]),
+       share=st.booleans(), mem=st.sampled_from([4096, 8192, 16384]))
+def test_cores_never_increase_with_sparsity(s1, s2, fmt, share, mem):
+    lo, hi = sorted((s1, s2))
+    hw = tight_chip(share=share, mem=mem)
+    a = compile_network(prune_magnitude(NET, lo), hw, fmt)
+    b = compile_network(prune_magnitude(NET, hi), hw, fmt)
+    budgets_hold(a)
+    budgets_hold(b)
+    assert b.n_cores <= a.n_cores
+
+
+def test_dense_cores_constant_with_sparsity():
+    hw = tight_chip(mem=16384)
+    n = {s: compile_network(prune_magnitude(NET, s), hw, "dense").n_cores for s in (0.0, 0.5, 0.9)}
+    assert len(set(n.values())) == 1
+
+
+def test_layers_split_and_small_pieces_share_cores():
+    hw = tight_chip(mem=1 << 20, fan_in=4096)
+    c = compile_network(NET, hw, "sparse")
+    assert sum(u.neurons for u in c.usage) == sum(SIZES[1:])
+    assert all(u.neurons == 32 for u in c.usage[:-1])          # only neurons bind: cores are full
+    assert any(len({k.population for k in cc}) > 1 for cc in c.cores)
+    c2 = compile_network(NET, tight_chip(share=False, mem=1 << 20, fan_in=4096), "sparse")
+    assert all(len({k.population for k in cc}) == 1 for cc in c2.cores)
+    assert c2.n_cores == sum(-(-s // 32) for s in SIZES[1:])
