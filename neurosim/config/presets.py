@@ -6,22 +6,17 @@ package data `neurosim.hwconfigs` and `neurosim.workloads`.
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from neurosim.errors import ConfigError
 
-_REPO_ROOT = Path(__file__).resolve().parents[2]
+_PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def _preset_dir(kind: str) -> Path:
-    try:
-        d = Path(str(resources.files(f"neurosim.{kind}")))
-        if d.is_dir() and any(d.glob("*.yaml")):
-            return d
-    except ModuleNotFoundError:
-        pass
-    return _REPO_ROOT / kind
+    """Installed package data (neurosim/<kind>), else the repository's top-level folder."""
+    installed = _PACKAGE / kind
+    return installed if installed.is_dir() else _PACKAGE.parent / kind
 
 
 def preset_names(kind: str = "hwconfigs") -> list[str]:
