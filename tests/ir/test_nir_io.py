@@ -497,3 +497,30 @@ def test_example_workload_names_the_shipped_nir_file():
     assert [p.kind for p in net.projections] == ["conv", "sparse"]
     x = (np.random.default_rng(0).random((2, wl.timesteps, 64)) < 0.2).astype(float)
     assert run(net, x).spikes["lif2"].any()
+
+
+def test_bias_without_incoming_projection_round_trips(tmp_path):
+    """A population driven only by its bias is written as an all-zero Affine from the input."""
+    net = Network([Population("in", 2), Population("tonic", 2, Neuron(decay=1.0, threshold=1.0),
+                                                    bias=np.array([0.3, 0.55])),
+                   Population("a", 1, Neuron(decay=0.5))],
+                  [Projection.from_dense("in", "a", np.array([[0.4], [0.4]])),
+                   Projection.from_dense("tonic", "a", np.array([[1.0], [1.0]]))])
+    write_nir(net, tmp_path / "b.nir")
+    back = read_nir(tmp_path / "b.nir")
+    assert [(p.pre, p.post) for p in back.projections] == [("in", "a"), ("tonic", "a")]
+    np.testing.assert_array_equal(back.pop("tonic").bias, [0.3, 0.55])
+    x = spikes_in(np.random.default_rng(13), 2, 12, 2)
+    for timing in ("zero", "hardware"):
+        a, b = run(net, x, timing), run(back, x, timing)
+        assert all(np.array_equal(a.spikes[k], b.spikes[k]) for k in a.spikes)
+
+
+def test_scale_and_identity_nodes():
+    g = graph({"in": nir.Input(input_type={"input": np.array([3])}), "s": nir.Scale(scale=np.array([1.0, 2.0, 0.0])),
+               "id": nir.ir.graph.Identity(input_type={"input": np.array([3])}),
+               "if": nir.IF(r=np.ones(3), v_threshold=np.full(3, 1.5))}, [("in", "s"), ("s", "id"), ("id", "if")])
+    net = read_nir(g)
+    (pr,) = net.projections
+    assert pr.kind == "sparse" and pr.nnz == 2
+    np.testing.assert_array_equal(pr.to_dense(3, 3), np.diag([1.0, 2.0, 0.0]))
