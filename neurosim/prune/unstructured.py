@@ -69,8 +69,12 @@ def _top(values: np.ndarray, k: int, eligible: np.ndarray | None = None) -> np.n
     k = min(k, idx.size)
     if k <= 0:
         return sel
-    order = np.argsort(-values[idx], kind="stable")[:k]
-    sel[idx[order]] = True
+    v = values[idx]
+    kth = np.partition(v, v.size - k)[v.size - k]          # the k-th largest value, O(n)
+    above = v > kth
+    ties = np.flatnonzero(v == kth)[:k - int(above.sum())]  # lowest positions first
+    sel[idx[above]] = True
+    sel[idx[ties]] = True
     return sel
 
 
