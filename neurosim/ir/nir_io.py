@@ -942,9 +942,14 @@ def write_nir(net: Network, path, *, dt: float = 1e-4) -> None:
             tmp.unlink()
 
 
-def network_from_nir_spec(nir_path: str | Path, workload_file: str | Path | None = None, **kw) -> Network:
-    """The network a workload's `network.nir` names; a relative path is taken relative to the
-    workload file's folder. Keyword arguments go to `read_nir`."""
+def network_from_nir_spec(nir_path, workload_file: str | Path | None = None, **kw) -> Network:
+    """The network a workload's `network.nir` names (`nir_path`: that string, or the `NetworkSpec`
+    itself); a relative path is taken relative to the workload file's folder. Keyword arguments go
+    to `read_nir` (convention, dt, ...)."""
+    if hasattr(nir_path, "nir"):
+        if nir_path.nir is None:
+            raise UserError("the workload's network section names no NIR file (network.nir)")
+        nir_path = nir_path.nir
     p = Path(nir_path)
     if not p.is_absolute() and workload_file is not None:
         p = Path(workload_file).resolve().parent / p
