@@ -1,0 +1,50 @@
+import json
+
+import pytest
+
+from neurosim.prune.experiment import markdown, paired, parse_method, summarize, write_outputs
+
+
+def rec(label, level, seed, acc, sp, sec=2.0):
+    return {"label": label, "method": label, "level": level, "seed": seed, "accuracy_float": acc,
+            "connection_sparsity": sp, "pruning_epochs": 20, "pruning_seconds": sec}
+
+
+RECORDS = [rec("gmp", 0.9, 0, 0.95, 0.9), rec("gmp", 0.9, 1, 0.96, 0.9), rec("gmp", 0.9, 2, 0.97, 0.9),
+           rec("criticality-grad", 0.9, 0, 0.96, 0.901, 4.0), rec("criticality-grad", 0.9, 1, 0.96, 0.903, 6.0),
+           rec("dense", 0.0, 0, 0.98, 0.0)]
+
+
+def test_parse_method():
+    assert parse_method("criticality:prim") == ("criticality", "prim")
+    assert parse_method("gmp") == ("gmp", None)
+    with pytest.raises(ValueError):
+        parse_method("nope")
+    with pytest.raises(ValueError):
+        parse_method("criticality:bell")
+
+
+def test_summary_mean_and_sample_std():
+    rows = {(r["method"], r["level"]): r for r in summarize(RECORDS)}
+    g = rows[("gmp", 0.9)]
+    assert g["seeds"] == 3 and g["accuracy_pct"] == pytest.approx(96.0) and g["accuracy_sd"] == pytest.approx(1.0)
+    c = rows[("criticality-grad", 0.9)]
+    assert c["sparsity_pct"] == pytest.approx(90.2) and c["seconds"] == 5.0
+    assert c["seconds_sd"] == pytest.approx(2 ** 0.5)
+    assert rows[("dense", 0.0)]["accuracy_sd"] == 0.0
+    assert "| gmp | 0.90 | 3 | 90.00 ± 0.00 | 96.00 ± 1.00 | 20 |" in markdown(summarize(RECORDS))
+
+
+def test_paired_differences_use_common_seeds_only():
+    (p,) = paired(RECORDS, "criticality-grad", "gmp")
+    # seed 0: +1.0 point, seed 1: 0.0
+    assert (p["pairs"], p["wins"], p["ties"], p["losses"]) == (2, 1, 1, 0)
+    assert p["diff_pct"] == pytest.approx(0.5)
+
+
+def test_write_outputs(tmp_path):
+    (tmp_path / "records.jsonl").write_text("\n".join(json.dumps(r) for r in RECORDS))
+    text = write_outputs(RECORDS, tmp_path, "t")
+    assert "criticality-grad − gmp" in text
+    for name in ("table.md", "table.csv", "paired.csv", "accuracy_vs_sparsity.png", "accuracy_vs_sparsity.svg"):
+        assert (tmp_path / name).stat().st_size > 0
