@@ -152,22 +152,33 @@ def _out_len(n, pad_total, dil, k, s) -> int:
 # ------------------------------------------------------------------------------------------------
 # import
 # ------------------------------------------------------------------------------------------------
+def _named(tag) -> bool:
+    return bool(tag) and tag[0] in ("dense", "conv")
+
+
 @dataclass
 class _Expr:
-    """Output of a synapse node as Σ_s M_s · out(s) + const, with a tag saying whether the single
-    term is one plain Affine/Linear ('dense', id) or conv ('conv', geometry, kernel, id)."""
+    """Output of a synapse node as Σ M · out(source) + const. Each term (source, operator, tag)
+    has a tag saying what its path is: ('identity',), one Affine/Linear ('dense', kind, id), one
+    plain conv ('conv', geometry, kernel, id), or None (anything composed)."""
 
-    terms: dict[str, _Coo] = field(default_factory=dict)
+    terms: list[tuple[str, _Coo, tuple | None]] = field(default_factory=list)
     const: np.ndarray | None = None
-    tags: dict[str, tuple | None] = field(default_factory=dict)
 
-    def add_term(self, src: str, m: _Coo, tag) -> None:
-        if src in self.terms:
-            self.terms[src] = _add(self.terms[src], m)
-            self.tags[src] = None
-        else:
-            self.terms[src] = m
-            self.tags[src] = tag
+    def merged(self, keep_named: bool) -> list[tuple[str, _Coo, tuple | None]]:
+        """Terms with the same source summed; single-node paths kept apart when `keep_named` (two
+        Affine nodes from one source to one target stay two projections)."""
+        out: list[tuple[str, _Coo, tuple | None]] = []
+        slot: dict[str, int] = {}
+        for s, m, t in self.terms:
+            if keep_named and _named(t):
+                out.append((s, m, t))
+            elif s in slot:
+                out[slot[s]] = (s, _add(out[slot[s]][1], m), None)
+            else:
+                slot[s] = len(out)
+                out.append((s, m, t))
+        return out
 
     def add_const(self, c: np.ndarray | None) -> None:
         if c is not None:
@@ -405,7 +416,7 @@ class _Importer:
             bias = _arr(n.bias).ravel() if t == "Affine" and getattr(n, "bias", None) is not None else None
             if bias is not None and not np.any(bias):
                 bias = None
-            return _Coo.from_matrix(w), bias, ("dense", meta.get("kind", "dense"), meta.get("name", nid))
+            return _Coo.from_matrix(w), bias, ("dense", meta.get("kind", "dense"), meta.get("name", nid), meta)
         if t == "Scale":
             s = np.broadcast_to(_arr(n.scale).ravel(), (n_in,)).astype(np.float64)
             i = np.nonzero(s)[0]
@@ -468,10 +479,9 @@ class _Importer:
             for p in self.preds(nid):
                 kp = self.kind[p]
                 if kp in ("input", "neuron"):
-                    e.add_term(p, _Coo.identity(int(np.prod(self.shape[p]))), ("identity",))
+                    e.terms.append((p, _Coo.identity(int(np.prod(self.shape[p]))), ("identity",)))
                 elif kp == "linear":
-                    for s, m in expr[p].terms.items():
-                        e.add_term(s, m, expr[p].tags[s])
+                    e.terms += expr[p].terms
                     e.add_const(expr[p].const)
                 else:
                     raise self.fail(f"edge from Output node {p!r} to {nid!r}: Output nodes must be sinks")
@@ -481,13 +491,11 @@ class _Importer:
             e = gather(nid)
             op, bias, tag = self.local_op(nid)
             out = _Expr()
-            for s, m in e.terms.items():
-                t_in = e.tags[s]
-                if t_in == ("identity",):
-                    out.terms[s], out.tags[s] = op, tag
-                else:
-                    out.terms[s] = _matmul(m, op)
-                    out.tags[s] = t_in if tag == ("identity",) else None
+            if tag == ("identity",):  # a reshape: every term passes unchanged
+                out.terms = list(e.terms)
+            else:
+                for s, m, t_in in e.merged(keep_named=False):
+                    out.terms.append((s, op, tag) if t_in == ("identity",) else (s, _matmul(m, op), None))
             if e.const is not None:
                 out.add_const(op.apply(e.const))
             out.add_const(bias)
@@ -497,7 +505,9 @@ class _Importer:
             if k == "input" and self.preds(nid):
                 raise self.fail(f"Input node {nid!r} has incoming edges")
             if k in ("neuron", "output"):
-                sinks[nid] = gather(nid)
+                e = gather(nid)
+                e.terms = e.merged(keep_named=True)
+                sinks[nid] = e
         return sinks
 
     # --- neurons --------------------------------------------------------------------------
@@ -645,19 +655,20 @@ class _Importer:
         outputs = {}
         for nid, e in sinks.items():
             if self.kind[nid] == "output":
-                if e.const is None and len(e.terms) == 1 and next(iter(e.tags.values())) == ("identity",):
-                    outputs[nid] = pops[next(iter(e.terms))].name  # a neuron node's own output
+                if e.const is None and len(e.terms) == 1 and e.terms[0][2] == ("identity",):
+                    outputs[nid] = pops[e.terms[0][0]].name  # a neuron node's own output
                     continue
                 if not e.terms and e.const is None:
                     continue
                 # synapses straight into an Output: a linear readout, v ← 0·v + I
-                size = int(np.prod(self.shape.get(nid) or (next(iter(e.terms.values())).n_out,)))
+                size = int(np.prod(self.shape.get(nid) or (e.terms[0][1].n_out,)))
                 pops[nid] = Population(pname(nid), size, neuron=Neuron(decay=0.0, spiking=False),
                                        shape=self.shape.get(nid))
                 target_of[nid] = nid
                 models[nid] = {"gain": np.ones(size), "drive": np.zeros(size)}
                 outputs[nid] = pops[nid].name
 
+        used: set[str] = set()
         for nid, e in sinks.items():
             if nid not in target_of:
                 continue
@@ -670,12 +681,11 @@ class _Importer:
                 bias += e.const * g
             if np.any(bias):
                 post.bias = np.rint(bias).astype(np.int64) if integer else bias
-            for src, op in e.terms.items():
+            for src, op, tag in e.terms:
                 pre = pops[src]
                 if op.n_in != pre.size or op.n_out != post.size:
                     raise self.fail(f"synapses from {src!r} to {nid!r} map {op.n_in}→{op.n_out} values but the "
                                     f"nodes have {pre.size} and {post.size} neurons")
-                tag = e.tags[src]
                 op = op.scale_cols(g)
                 w = op.vals
                 if integer and np.all(np.mod(w, 1) == 0):
@@ -688,6 +698,10 @@ class _Importer:
                     pname_ = str(tag[2])
                     if pname_ in skip_bias_only:
                         continue
+                    cm = tag[3].get("conv")
+                    if tag[1] == "conv" and cm and np.all(g == 1.0):  # a pruned conv written as Affine
+                        kw.update(kind="conv", conv=ConvGeometry(**{k: tuple(v) for k, v in cm.items()}),
+                                  kernel=np.asarray(tag[3]["kernel"], dtype=w.dtype))
                 elif tag and tag[0] == "conv":
                     kern = tag[2]
                     gc = g.reshape(tag[1].out_shape[0], -1)
@@ -695,6 +709,9 @@ class _Importer:
                         kernel = kern * gc[:, 0].reshape(-1, 1, 1, 1) if np.any(gc != 1) else kern
                         kw.update(kind="conv", conv=tag[1], kernel=kernel)
                     pname_ = str(tag[3])
+                while pname_ in used:  # one synapse node feeding several targets
+                    pname_ += f"@{post.name}"
+                used.add(pname_)
                 projs.append(Projection(pre.name, post.name, op.rows[keep], op.cols[keep], w[keep], name=pname_, **kw))
 
         # population order: the writer's order when present, else inputs first then a DFS order in
@@ -866,7 +883,7 @@ def to_nir_graph(net: Network, dt: float = 1e-4):
     for pr in net.projections:
         pre, post = net.pop(pr.pre), net.pop(pr.post)
         bias = post.bias if (post.bias is not None and pr.post not in bias_done and np.any(post.bias)) else None
-        meta = {"name": pr.name, "kind": pr.kind}
+        meta: dict[str, Any] = {"name": pr.name, "kind": pr.kind}
         node = None
         coo = _conv_coo_of(pr) if pr.kind == "conv" else None
         if coo is not None and np.array_equal(coo[0], pr.pre_idx) and np.array_equal(coo[1], pr.post_idx) \
@@ -886,6 +903,9 @@ def to_nir_graph(net: Network, dt: float = 1e-4):
         if node is None:
             w = np.zeros((post.size, pre.size), dtype=wdt if net.integer else pr.weight.dtype)
             w[pr.post_idx, pr.pre_idx] = pr.weight
+            if pr.kind == "conv" and pr.conv is not None and pr.kernel is not None:  # e.g. a pruned conv
+                meta["conv"] = {k: list(v) for k, v in vars(pr.conv).items()}
+                meta["kernel"] = np.asarray(pr.kernel).tolist()
             md = {META_KEY: json.dumps(meta)}
             if bias is not None:
                 node = nir.Affine(weight=w, bias=np.asarray(bias), metadata=md)

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from neurosim.errors import ConfigError, MissingExtraError, UserError
-from neurosim.ir import Network, Neuron, Population, Projection, quantize, run
+from neurosim.ir import ConvGeometry, Network, Neuron, Population, Projection, quantize, run
 from neurosim.ir.nir_io import network_from_nir_spec, read_nir, to_nir_graph, write_nir
 
 nir = pytest.importorskip("nir")
@@ -427,30 +427,67 @@ def test_conv_projection_exports_as_conv2d(tmp_path):
     assert np.array_equal(run(net, x).spikes["if"], run(back, x).spikes["if"])
 
 
+def conv_projection(pre, post, geom, kernel):
+    """Projection of a plain conv, synapses listed by explicit loops (zero taps absent)."""
+    (c_in, h, w), (c_out, ho, wo) = geom.in_shape, geom.out_shape
+    rows, cols, vals = [], [], []
+    for o in range(c_out):
+        for y in range(ho):
+            for x in range(wo):
+                for c in range(c_in):
+                    for ky in range(geom.kernel[0]):
+                        for kx in range(geom.kernel[1]):
+                            iy = y * geom.stride[0] - geom.padding[0] + ky
+                            ix = x * geom.stride[1] - geom.padding[1] + kx
+                            if 0 <= iy < h and 0 <= ix < w and kernel[o, c, ky, kx] != 0:
+                                rows.append((c * h + iy) * w + ix)
+                                cols.append((o * ho + y) * wo + x)
+                                vals.append(kernel[o, c, ky, kx])
+    return Projection(pre, post, np.array(rows), np.array(cols), np.array(vals), kind="conv", conv=geom, kernel=kernel)
+
+
 @st.composite
 def networks(draw):
+    """Random small networks: 1-2 inputs, 1-4 neuron populations (last possibly a readout), random
+    feed-forward, recurrent and self projections (some empty, some duplicated), optionally a conv
+    (sometimes pruned) from the first input."""
     rng = np.random.default_rng(draw(st.integers(0, 2**31)))
     n_in = draw(st.integers(1, 2))
     n_hidden = draw(st.integers(1, 4))
     pops = [Population(f"in{i}", draw(st.integers(1, 4))) for i in range(n_in)]
+    geom = None
+    if draw(st.booleans()):
+        c, h, w = draw(st.integers(1, 2)), draw(st.integers(3, 5)), draw(st.integers(3, 5))
+        k, stride, pad = draw(st.integers(1, 3)), draw(st.integers(1, 2)), draw(st.integers(0, 1))
+        ho, wo = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
+        geom = ConvGeometry((c, h, w), (draw(st.integers(1, 2)), ho, wo), (k, k), (stride, stride), (pad, pad))
+        pops[0] = Population("in0", c * h * w, shape=geom.in_shape)
     for i in range(n_hidden):
         spiking = draw(st.booleans()) if i == n_hidden - 1 else True
         decay = draw(st.sampled_from([1.0, 0.0, 0.5, float(rng.uniform(0.05, 0.99))]))
         neuron = Neuron(decay=decay, threshold=float(rng.uniform(0.2, 1.5)), reset=draw(st.sampled_from(["zero",
                         "subtract"])), fire_at_equal=draw(st.booleans()), spiking=spiking)
-        size = draw(st.integers(1, 5))
+        size = int(np.prod(geom.out_shape)) if (i == 0 and geom) else draw(st.integers(1, 5))
         bias = np.round(rng.normal(size=size), 2) if draw(st.booleans()) else None
-        pops.append(Population(f"h{i}", size, neuron, bias=bias))
+        pops.append(Population(f"h{i}", size, neuron, bias=bias, shape=geom.out_shape if (i == 0 and geom) else None))
     projs = []
     names = [p.name for p in pops]
+    if geom:
+        kernel = np.round(rng.normal(0.3, 1.0, size=(geom.out_shape[0], geom.in_shape[0], *geom.kernel)), 1)
+        pr = conv_projection("in0", names[n_in], geom, kernel)
+        if draw(st.booleans()):
+            pr = pr.with_weights(pr.weight, keep=rng.random(pr.nnz) < 0.7)  # pruned: no longer a plain conv
+        projs.append(pr)
     for j in range(n_in, len(pops)):
         srcs = {draw(st.integers(0, j - 1))}
         srcs |= set(draw(st.lists(st.integers(n_in, len(pops) - 1), max_size=2)))  # any later/self: recurrent
         for i in sorted(srcs):
-            density = draw(st.sampled_from([0.0, 0.5, 1.0]))
-            w = np.round(rng.normal(size=(pops[i].size, pops[j].size)), 1) * (rng.random((pops[i].size,
-                                                                                          pops[j].size)) < density)
-            projs.append(Projection.from_dense(names[i], names[j], w, kind=draw(st.sampled_from(["dense", "sparse"]))))
+            for _ in range(draw(st.sampled_from([1, 1, 1, 2]))):  # sometimes two projections for one pair
+                density = draw(st.sampled_from([0.0, 0.5, 1.0]))
+                mask = rng.random((pops[i].size, pops[j].size)) < density
+                w = np.round(rng.normal(size=(pops[i].size, pops[j].size)), 1) * mask
+                projs.append(Projection.from_dense(names[i], names[j], w,
+                                                   kind=draw(st.sampled_from(["dense", "sparse"]))))
     return Network(pops, projs, name="random")
 
 
@@ -465,8 +502,11 @@ def test_round_trip_gives_identical_spikes(tmp_path, net, seed, integer):
     back = read_nir(path)
     assert [p.name for p in back.populations] == [p.name for p in net.populations]
     assert back.integer == net.integer and back.state_bits == net.state_bits
-    assert [(p.pre, p.post, p.kind, p.nnz) for p in back.projections] == \
-        [(p.pre, p.post, p.kind, p.nnz) for p in net.projections]
+    assert [(p.pre, p.post, p.kind, p.nnz, p.conv) for p in back.projections] == \
+        [(p.pre, p.post, p.kind, p.nnz, p.conv) for p in net.projections]
+    for p, q in zip(net.projections, back.projections, strict=True):
+        assert np.array_equal(p.weight, q.weight) and p.weight.dtype == q.weight.dtype
+        assert (p.kernel is None) == (q.kernel is None) and (p.kernel is None or np.array_equal(p.kernel, q.kernel))
     rng = np.random.default_rng(seed)
     x = {p.name: (rng.random((2, 12, p.size)) < 0.5).astype(float) for p in net.inputs}
     for timing in ("zero", "hardware"):
