@@ -645,6 +645,8 @@ class _Importer:
                     projs.append(Projection(main + ".syn", main, i[keep], i[keep], w[keep].astype(np.float64),
                                             kind="sparse", name=f"{main}.syn->{main}"))
                     m["gain"] = np.ones(size)
+                    if np.any(m["drive"]):  # the membrane's own leak drive (its synapses go to .syn)
+                        pops[nid].bias = m["drive"].astype(np.float64)
                 if m.get("delayed_reset") and m["decay"] != 1.0:
                     # snnTorch's delayed subtract: v[t+1] = β·v[t] + I − θ·s[t]; the immediate subtract
                     # gives β·(v − θ·s) + I, so a self-synapse adds back −(1 − β)·θ one step later

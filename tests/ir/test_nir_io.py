@@ -564,3 +564,82 @@ def test_scale_and_identity_nodes():
     (pr,) = net.projections
     assert pr.kind == "sparse" and pr.nnz == 2
     np.testing.assert_array_equal(pr.to_dense(3, 3), np.diag([1.0, 2.0, 0.0]))
+
+
+def _random_chain(seed):
+    """A random NIR chain Input → (Affine|Linear → LIF|IF|CubaLIF)+ → (Affine → LI)?, some neuron
+    nodes with a recurrent Linear; returned with a reference simulator of NIR's Euler semantics."""
+    rng = np.random.default_rng(seed)
+    dt = 1e-4
+    sizes = [int(rng.integers(1, 5)) for _ in range(int(rng.integers(2, 5)))]
+    readout = bool(rng.integers(2))
+    nodes = {"in": nir.Input(input_type={"input": np.array([sizes[0]])})}
+    edges, layers, prev = [], [], "in"
+    for li, n in enumerate(sizes[1:]):
+        kind = "LI" if (readout and li == len(sizes) - 2) else ["LIF", "IF", "CubaLIF"][int(rng.integers(3))]
+        w = rng.normal(0.4, 0.8, size=(n, sizes[li]))
+        b = rng.normal(0, 0.2, size=n) if rng.integers(2) else None
+        nodes[f"w{li}"] = nir.Affine(weight=w, bias=b) if b is not None else nir.Linear(weight=w)
+        p = dict(tau=np.full(n, dt * rng.uniform(1.5, 20)), r=np.full(n, rng.uniform(0.5, 20)),
+                 v_leak=np.full(n, rng.uniform(-0.2, 0.5) if rng.integers(2) else 0.0),
+                 v_threshold=rng.uniform(0.3, 1.5, size=n))
+        if kind == "LIF":
+            node = nir.LIF(**p)
+        elif kind == "IF":
+            node = nir.IF(r=p["r"] / 10, v_threshold=p["v_threshold"])
+        elif kind == "LI":
+            node = nir.LI(tau=p["tau"], r=p["r"], v_leak=p["v_leak"])
+        else:
+            node = nir.CubaLIF(tau_syn=np.full(n, dt * rng.uniform(1.5, 10)), tau_mem=p["tau"], r=p["r"],
+                               v_leak=p["v_leak"], v_threshold=p["v_threshold"], w_in=np.full(n, rng.uniform(1, 5)))
+        nodes[f"n{li}"] = node
+        edges += [(prev, f"w{li}"), (f"w{li}", f"n{li}")]
+        rec = rng.normal(0, 0.5, size=(n, n)) if (kind != "LI" and rng.integers(2)) else None
+        if rec is not None:
+            nodes[f"r{li}"] = nir.Linear(weight=rec)
+            edges += [(f"n{li}", f"r{li}"), (f"r{li}", f"n{li}")]
+        layers.append((kind, node, w, b, rec))
+        prev = f"n{li}"
+
+    def simulate(x):
+        B, T, _ = x.shape
+        state = [dict(v=np.zeros((B, w.shape[0])), i=np.zeros((B, w.shape[0])), s=np.zeros((B, w.shape[0])))
+                 for _, _, w, _, _ in layers]
+        outs = [np.zeros((B, T, w.shape[0])) for _, _, w, _, _ in layers]
+        for t in range(T):
+            a = x[:, t]
+            for k, (kind, node, w, b, rec) in enumerate(layers):
+                st_ = state[k]
+                cur = a @ w.T + (0 if b is None else b) + (0 if rec is None else st_["s"] @ rec.T)
+                v = st_["v"]
+                if kind == "IF":
+                    v = v + node.r * cur
+                elif kind in ("LIF", "LI"):
+                    v = v + dt / node.tau * (node.v_leak - v + node.r * cur)
+                else:
+                    st_["i"] = st_["i"] + dt / node.tau_syn * (-st_["i"] + node.w_in * cur)
+                    v = v + dt / node.tau_mem * (node.v_leak - v + node.r * st_["i"])
+                if kind == "LI":
+                    a = v
+                else:
+                    a = (v > node.v_threshold).astype(float)
+                    v = np.where(a > 0, 0.0, v)
+                st_["v"], st_["s"] = v, a
+                outs[k][:, t] = a
+        return outs
+
+    return graph(nodes, edges), simulate, [f"n{i}" for i in range(len(layers))], [ly[0] for ly in layers]
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_random_nir_chains_match_a_direct_euler_simulation(seed):
+    g, simulate, ids, kinds = _random_chain(seed)
+    net = read_nir(g)
+    x = spikes_in(np.random.default_rng(100 + seed), 3, 30, net.inputs[0].size)
+    ref = simulate(x)
+    res = run(net, x)
+    for nid, kind, r in zip(ids, kinds, ref, strict=True):
+        if kind == "LI":
+            np.testing.assert_allclose(res.potentials[nid], r, rtol=1e-9, atol=1e-9)
+        else:
+            assert np.array_equal(res.spikes[nid], r > 0), nid
