@@ -216,6 +216,9 @@ class _Importer:
         self.kind: dict[str, str] = {}
         self.graph_meta = _meta(graph)
         self._flatten(graph, "", top=True)
+        self._preds: dict[str, list[str]] = {k: [] for k in self.nodes}
+        for a, b in self.edges:
+            self._preds[b].append(a)
 
     # --- graph structure ------------------------------------------------------------------
     def fail(self, msg: str) -> UserError:
@@ -249,13 +252,15 @@ class _Importer:
                                 + ", ".join(SUPPORTED) + " (and nested NIRGraphs of these)")
 
         def ends(name: str, side: int) -> list[str]:
+            """Node ids an edge end names: a node, a nested graph's Input (side 0) / Output (side 1)
+            nodes, or a node inside a nested graph as 'sub.node'."""
             name = str(name)
             if name in ports:
+                if not ports[name][side]:
+                    raise self.fail(f"edge {'into' if side == 0 else 'out of'} nested graph {prefix + name!r}, "
+                                    f"which has no {'Input' if side == 0 else 'Output'} node")
                 return ports[name][side]
             if prefix + name in self.nodes:
-                return [prefix + name]
-            head = name.split(".")[0]
-            if head in ports and prefix + name in self.nodes:
                 return [prefix + name]
             raise self.fail(f"edge names unknown node {prefix + name!r}")
 
@@ -268,7 +273,7 @@ class _Importer:
         return ins, outs
 
     def preds(self, nid: str) -> list[str]:
-        return [a for a, b in self.edges if b == nid]
+        return self._preds[nid]
 
     # --- shapes ---------------------------------------------------------------------------
     def _param_shape(self, n) -> tuple[int, ...] | None:
