@@ -34,20 +34,65 @@ def format_table(records: list[dict]) -> str:
 
 
 def cmd_run(a: argparse.Namespace) -> int:
+    import shutil
+
     from neurosim.config import load_hardware, load_workload
-    from neurosim.report import energy_vs_sparsity, write_results
+    from neurosim.report import all_plots, write_index, write_results
     from neurosim.sweep.pipeline import Chip, run_workload
 
     wl, wl_path, wl_sha = load_workload(a.workload)
     chips = [Chip(*load_hardware(h)) for h in (a.hw or wl.hardware)]
-    prov, records = run_workload(wl, wl_path, wl_sha, chips, fmt=a.format)
-    if not any(r.get("fits") for r in records):
-        raise UserError(records[0]["fit_error"])
     out = Path(a.out)
+    fresh = not out.exists()
+    try:
+        prov, records = run_workload(wl, wl_path, wl_sha, chips, fmt=a.format, points_dir=out / "points")
+        if not any(r.get("fits") for r in records):
+            raise UserError(records[0]["fit_error"])
+    except BaseException:
+        if fresh and out.exists():
+            shutil.rmtree(out)  # nothing half-written is left behind
+        raise
     jpath, cpath = write_results(out, prov, records)
-    plots = energy_vs_sparsity(records, out, title=f"{wl.name}: energy per inference vs sparsity")
+    plots = all_plots(records, out, wl.name)
+    index = write_index(out, f"neurosim: {wl.name}", prov, records, plots)
     print(format_table(records))
-    print(f"\nwrote {jpath}, {cpath}, " + ", ".join(str(p) for p in plots))
+    print(f"\nwrote {index} (table and plots), {jpath}, {cpath}")
+    return 0
+
+
+def cmd_plot(a: argparse.Namespace) -> int:
+    from neurosim.report import all_plots, read_results, write_index
+
+    records, provs = [], []
+    for f in a.results:
+        data = read_results(Path(f))
+        run = Path(f).parent.name or Path(f).stem
+        for r in data["records"]:
+            records.append({**r, "run": run})
+        provs.append(data["provenance"])
+    out = Path(a.out)
+    plots = all_plots(records, out)
+    index = write_index(out, "neurosim: " + " vs ".join(a.results), provs[0], records, plots)
+    print(f"wrote {index} and {len(plots)} plot files to {out}")
+    return 0
+
+
+def cmd_train(a: argparse.Namespace) -> int:
+    import json
+
+    from neurosim.config import load_workload
+    from neurosim.report.records import write_atomic
+    from neurosim.snn import train_workload
+
+    wl, _, _ = load_workload(a.workload)
+    if wl.network.model is None:
+        raise UserError(f"{a.workload}: network.model is not set; `neurosim train` trains workloads that name a "
+                        f"dataset and an architecture (see workloads/mnist_mlp.yaml)")
+    trained = train_workload(wl, seed=a.seed, use_cache=not a.no_cache)
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out / "metrics.json", json.dumps(trained.metrics, indent=1))
+    print(json.dumps({k: v for k, v in trained.metrics.items() if not isinstance(v, list | dict)}, indent=1))
     return 0
 
 
@@ -76,11 +121,11 @@ def cmd_map(a: argparse.Namespace) -> int:
     from neurosim.mapper import compile_network
     from neurosim.mapper.report import fit_report
     from neurosim.prune.magnitude import prune_magnitude
-    from neurosim.sweep.pipeline import prepare
+    from neurosim.sweep.sources import make_source
 
     wl, wl_path, _ = load_workload(a.workload)
     hw = load_hardware(a.hw or wl.hardware[0])[0]
-    net = prepare(wl, wl_path).network
+    net = make_source(wl, wl_path).dense
     if a.sparsity:
         net = prune_magnitude(net, a.sparsity)
     chip = compile_network(quantize(net, hw.core.weight_bits, hw.core.state_bits), hw, a.format)
@@ -108,6 +153,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("presets", help="list the shipped chip and workload presets")
     s.set_defaults(func=cmd_presets)
+
+    pl = sub.add_parser("plot", help="re-plot and compare earlier runs' results.json files")
+    pl.add_argument("results", nargs="+", help="results.json files")
+    pl.add_argument("--out", default="plots", help="output folder (default: plots)")
+    pl.set_defaults(func=cmd_plot)
+
+    t = sub.add_parser("train", help="train a workload's network (cached by configuration hash)")
+    t.add_argument("workload")
+    t.add_argument("--out", default="train", help="folder for metrics.json (default: train)")
+    t.add_argument("--seed", type=int, default=None, help="seed (default: the workload's)")
+    t.add_argument("--no-cache", action="store_true", help="retrain even if a checkpoint exists")
+    t.set_defaults(func=cmd_train)
 
     m = sub.add_parser("map", help="map a workload's network onto a chip and print the fit report")
     m.add_argument("workload")

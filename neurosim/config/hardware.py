@@ -142,6 +142,8 @@ class Hardware:
     timing: Timing = spec("per-core service times")
     noc: Noc = spec("network on chip")
     energy: Energy = spec("energy reference table")
+    pipelined: bool = spec("successive inferences overlap in the layer pipeline: a new input enters every T "
+                           "steps (reported as throughput_pipelined_inferences_per_s)", default=False)
 
     def check(self):
         x, y = self.noc.input_router

@@ -1,6 +1,8 @@
-"""Result records (JSON/CSV with provenance) and plots."""
+"""Result records (JSON/CSV with provenance), the report index and plots."""
 
-from neurosim.report.plots import energy_vs_sparsity
+from neurosim.report.index import markdown_table, write_index
+from neurosim.report.plots import all_plots, energy_vs_sparsity
 from neurosim.report.records import CORE_KEYS, provenance, read_results, write_results
 
-__all__ = ["CORE_KEYS", "energy_vs_sparsity", "provenance", "read_results", "write_results"]
+__all__ = ["CORE_KEYS", "all_plots", "energy_vs_sparsity", "markdown_table", "provenance", "read_results",
+           "write_index", "write_results"]

@@ -1,4 +1,7 @@
-"""Plots of result records (PNG and SVG), readable without the docs: titled, with units and legends."""
+"""Plots of result records (PNG and SVG), readable without the docs: titled, with units and legends.
+
+Records are grouped into series by `_label`: the chip, plus the pruning method when several methods
+appear, plus the run name when records of several result files are compared (`neurosim plot`)."""
 
 from __future__ import annotations
 
@@ -8,40 +11,168 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from neurosim.energy import ACTION_PRICES  # noqa: E402
 
 
 def _save(fig, out_dir: Path, stem: str) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for ext in ("png", "svg"):
         p = out_dir / f"{stem}.{ext}"
         tmp = p.with_name(f".{p.stem}.tmp.{ext}")
-        fig.savefig(tmp, dpi=130, bbox_inches="tight")
+        fig.savefig(tmp, dpi=130, bbox_inches="tight", format=ext)
         tmp.replace(p)
         paths.append(p)
     plt.close(fig)
     return paths
 
 
+def _label(r: dict, records: list[dict]) -> str:
+    parts = [r["hardware"]]
+    if len({x.get("method") for x in records}) > 1:
+        parts.append(str(r.get("method")))
+    if len({x.get("run") for x in records}) > 1:
+        parts.insert(0, str(r.get("run")))
+    return " / ".join(parts)
+
+
 def _series(records: list[dict], key: str) -> dict[str, tuple[list, list]]:
+    """label → (sparsity in %, value) over the records that fit and have `key`."""
     out: dict[str, tuple[list, list]] = {}
     for r in sorted(records, key=lambda r: r["sparsity"]):
         if r.get("fits", True) and r.get(key) is not None:
-            label = r["hardware"] if r.get("method") in (None, "") else f"{r['hardware']} ({r['method']})"
-            xs, ys = out.setdefault(label, ([], []))
+            xs, ys = out.setdefault(_label(r, records), ([], []))
             xs.append(100 * r["sparsity"])
             ys.append(r[key])
     return out
 
 
+def _line_plot(records, key, scale, ylabel, title, stem, out_dir, log=True) -> list[Path]:
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for label, (xs, ys) in _series(records, key).items():
+        ax.plot(xs, [y * scale for y in ys], marker="o", label=label)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("weight sparsity (% of synapses pruned)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    return _save(fig, out_dir, stem)
+
+
 def energy_vs_sparsity(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
     """Energy per inference against weight sparsity, one line per chip (log scale)."""
+    return _line_plot(records, "energy_per_inference_j", 1e6, "energy per inference (µJ)",
+                      title or "Energy per inference vs sparsity", "energy_vs_sparsity", out_dir)
+
+
+def accuracy_vs_sparsity(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
+    """Deploy-model accuracy (integer, whole test set) against sparsity; float accuracy dashed."""
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    for label, (xs, ys) in _series(records, "energy_per_inference_j").items():
-        ax.plot(xs, [y * 1e6 for y in ys], marker="o", label=label)
-    ax.set_yscale("log")
+    for label, (xs, ys) in _series(records, "accuracy").items():
+        ax.plot(xs, [100 * y for y in ys], marker="o", label=f"{label} (chip, integer)")
+    floats = _series([r for r in records if r.get("accuracy_float") is not None], "accuracy_float")
+    seen = set()
+    for label, (xs, ys) in floats.items():
+        key = label.split(" / ")[-1] if " / " in label else "float model"
+        if tuple(xs) + tuple(ys) in seen:
+            continue
+        seen.add(tuple(xs) + tuple(ys))
+        ax.plot(xs, [100 * y for y in ys], ls="--", marker=".", color="gray", label=f"float model ({key})")
     ax.set_xlabel("weight sparsity (% of synapses pruned)")
-    ax.set_ylabel("energy per inference (µJ)")
-    ax.set_title(title or "Energy per inference vs sparsity")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(title="chip")
-    return _save(fig, out_dir, "energy_vs_sparsity")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title(title or "Accuracy vs sparsity")
+    ax.grid(True, alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    return _save(fig, out_dir, "accuracy_vs_sparsity")
+
+
+def energy_breakdown(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
+    """Stacked bars of energy per inference by action, per level, one panel per chip."""
+    labels = sorted({_label(r, records) for r in records if r.get("fits", True)})
+    if not labels:
+        return []
+    present = {k for r in records for k, v in (r.get("energy_breakdown_j") or {}).items() if v > 0}
+    actions = [a for a in (*ACTION_PRICES, "static") if a in present]
+    fig, axes = plt.subplots(1, len(labels), figsize=(4.2 * len(labels) + 1.5, 4.2), squeeze=False)
+    colors = plt.get_cmap("tab10")
+    for ax, label in zip(axes[0], labels, strict=True):
+        rs = sorted([r for r in records if r.get("fits", True) and _label(r, records) == label],
+                    key=lambda r: r["sparsity"])
+        x = np.arange(len(rs))
+        bottom = np.zeros(len(rs))
+        for i, a in enumerate(actions):
+            vals = np.array([r["energy_breakdown_j"].get(a, 0.0) for r in rs]) * 1e6
+            ax.bar(x, vals, bottom=bottom, color=colors(i % 10), label=a)
+            bottom += vals
+        ax.set_xticks(x, [f"{100 * r['sparsity']:.0f}%" for r in rs])
+        ax.set_xlabel("weight sparsity")
+        ax.set_ylabel("energy per inference (µJ)")
+        ax.set_title(label)
+    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.suptitle(title or "Energy per inference by action")
+    return _save(fig, out_dir, "energy_breakdown")
+
+
+def memory_and_cores(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
+    """Synapse memory (KiB) and cores used against sparsity, one line per chip."""
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.0))
+    for label, (xs, ys) in _series(records, "synapse_memory_bits").items():
+        a1.plot(xs, [y / 8192 for y in ys], marker="o", label=label)
+    for label, (xs, ys) in _series(records, "cores_used").items():
+        a2.plot(xs, ys, marker="o", label=label)
+    a1.set_ylabel("synapse memory used (KiB)")
+    a1.set_yscale("log")
+    a2.set_ylabel("cores used")
+    for a in (a1, a2):
+        a.set_xlabel("weight sparsity (% of synapses pruned)")
+        a.grid(True, which="both", alpha=0.3)
+        if a.get_legend_handles_labels()[0]:
+            a.legend(fontsize=8)
+    fig.suptitle(title or "Memory and cores vs sparsity")
+    return _save(fig, out_dir, "memory_and_cores")
+
+
+def core_load_heatmap(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
+    """Busy cycles per router on the mesh, for the densest and sparsest fitting level of each chip."""
+    panels = []
+    for label in sorted({_label(r, records) for r in records if r.get("core_load")}):
+        rs = sorted([r for r in records if _label(r, records) == label and r.get("core_load")],
+                    key=lambda r: r["sparsity"])
+        panels += [rs[0]] + ([rs[-1]] if len(rs) > 1 else [])
+    if not panels:
+        return []
+    cols = min(4, len(panels))
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.9 * rows), squeeze=False, layout="constrained")
+    for ax in axes.ravel()[len(panels):]:
+        ax.set_visible(False)
+    for ax, r in zip(axes.ravel(), panels, strict=False):
+        load = r["core_load"]
+        grid = np.zeros((load["mesh_rows"], load["mesh_cols"]))
+        for (x, y), busy in zip(load["router_xy"], load["busy_cycles"], strict=True):
+            grid[y, x] += busy
+        im = ax.imshow(grid, origin="lower", cmap="viridis")
+        ax.set_title(f"{_label(r, records)}, {100 * r['sparsity']:.0f}% sparse", fontsize=9)
+        ax.set_xlabel("router x")
+        ax.set_ylabel("router y")
+        fig.colorbar(im, ax=ax, label="busy cycles / inference", shrink=0.9)
+    fig.suptitle(title or "Per-router core load on the mesh")
+    return _save(fig, out_dir, "core_load_heatmap")
+
+
+def all_plots(records: list[dict], out_dir: Path, name: str = "") -> list[Path]:
+    """Every plot that the records have data for; returns the written files."""
+    prefix = f"{name}: " if name else ""
+    paths = energy_vs_sparsity(records, out_dir, f"{prefix}energy per inference vs sparsity")
+    if any(r.get("accuracy") is not None for r in records):
+        paths += accuracy_vs_sparsity(records, out_dir, f"{prefix}accuracy vs sparsity")
+    paths += energy_breakdown(records, out_dir, f"{prefix}energy per inference by action")
+    paths += memory_and_cores(records, out_dir, f"{prefix}memory and cores vs sparsity")
+    paths += core_load_heatmap(records, out_dir, f"{prefix}per-router core load")
+    return paths

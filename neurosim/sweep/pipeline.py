@@ -1,8 +1,15 @@
-"""The per-level pipeline: network → prune (each level) → quantize (per chip) → map → simulate →
-energy → one result record per (level, chip)."""
+"""The per-level pipeline: network → prune (each level, once) → quantize (per chip) → map → simulate
+→ energy → one result record per (level, chip).
+
+Each finished (level, chip) point is written to `OUT/points/<key>.json` as soon as it completes;
+the key hashes everything the point depends on (neurosim version, workload and chip file hashes,
+level, method, format, samples), so an interrupted run resumes where it stopped and a changed
+input never reuses a stale point (DESIGN §9)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -11,25 +18,15 @@ from pathlib import Path
 
 import numpy as np
 
+import neurosim
 from neurosim.config import Hardware, Workload
 from neurosim.energy import energy_breakdown, ert_table
 from neurosim.errors import FitError
-from neurosim.ir import Network, Neuron, quantize
-from neurosim.ir.synthetic import bernoulli_inputs, calibrated_feedforward
+from neurosim.ir import Network, quantize
 from neurosim.mapper import compile_network
-from neurosim.prune.magnitude import connection_sparsity, prune_magnitude
-from neurosim.report.records import provenance
+from neurosim.report.records import provenance, write_atomic
 from neurosim.sim import simulate
-
-
-@dataclass
-class Prepared:
-    """What every pruning level starts from: the dense float network, the integer inputs the chip
-    simulation is fed, and (for labelled data) the accuracy of an integer deploy network."""
-
-    network: Network
-    sim_inputs: np.ndarray
-    accuracy: Callable[[Network], float] | None = None
+from neurosim.sweep.sources import Level, Source, make_source
 
 
 @dataclass(frozen=True)
@@ -45,87 +42,133 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def prepare(wl: Workload, wl_path: Path) -> Prepared:
-    """Build the dense network and simulation inputs the workload describes."""
-    spec = wl.network
-    if spec.synthetic is not None:
-        s = spec.synthetic
-        inputs = bernoulli_inputs(s.samples, wl.timesteps, s.sizes[0], s.input_rate, wl.seed)
-        neuron = Neuron(decay=s.decay, threshold=s.threshold, reset=s.reset, fire_at_equal=s.fire_at_equal)
-        net = calibrated_feedforward(s.sizes, inputs, s.target_rate, neuron, s.weight_mean, s.weight_std,
-                                     seed=wl.seed + 1, name=wl.name)
-        return Prepared(network=net, sim_inputs=inputs.astype(np.int32))
-    raise NotImplementedError("network source not wired")  # config validation guarantees one source
+def _spiking_neurons(net: Network) -> int:
+    return sum(p.size for p in net.populations if not p.is_input and p.neuron.spiking)
 
 
-def evaluate(pruned: Network, dense: Network, sparsity: float, method: str, chip: Chip, prepared: Prepared,
-             samples: int, fmt: str, workload: str) -> dict:
-    """One record: quantize for the chip, map, simulate `samples` inputs, price the counts."""
+def evaluate(level: Level, chip: Chip, source: Source, fmt: str, workload: str) -> dict:
+    """One record: quantize `level` for the chip, map, simulate the workload's samples, price the counts."""
     hw = chip.hw
-    rec: dict = {"workload": workload, "hardware": hw.name, "sparsity": sparsity, "method": method,
-                 "connection_sparsity": connection_sparsity(pruned, dense)}
-    qnet = quantize(pruned, hw.core.weight_bits, hw.core.state_bits)
+    rec: dict = {"workload": workload, "hardware": hw.name, "sparsity": level.sparsity, "method": level.method,
+                 **level.info}
+    qnet = quantize(level.network, hw.core.weight_bits, hw.core.state_bits)
     try:
         compiled = compile_network(qnet, hw, fmt)
     except FitError as e:
         rec.update(fits=False, fit_error=str(e))
         return rec
-    res = simulate(compiled, prepared.sim_inputs[:samples])
+    res = simulate(compiled, source.inputs_for(qnet))
     counts = res.mean_counts()
     lat = res.latency_s()
     latency = float(lat.mean())
     breakdown = energy_breakdown(counts, latency, hw, compiled.n_cores)
-    per_sample_energy = [sum(energy_breakdown({k: float(v[i]) for k, v in res.counts.items()}, float(lat[i]), hw,
-                                              compiled.n_cores).values()) for i in range(res.samples)]
+    energy = sum(breakdown.values())
+    per_sample = [sum(energy_breakdown({k: float(v[i]) for k, v in res.counts.items()}, float(lat[i]), hw,
+                                       compiled.n_cores).values()) for i in range(res.samples)]
     totals = compiled.totals()
+    core = hw.core
+    n_cores = compiled.n_cores
+    link_loads = getattr(res, "link_loads", None)
+    T = res.timesteps
+    step_s = float(res.step_seconds().mean())
     rec.update({
         "fits": True,
-        "accuracy": prepared.accuracy(qnet) if prepared.accuracy else None,
+        "accuracy": source.accuracy(qnet),
         "synaptic_ops_per_inference": counts["synaptic_ops"],
-        "energy_per_inference_j": sum(breakdown.values()),
-        "energy_per_inference_std_j": float(np.std(per_sample_energy)),
+        "energy_per_inference_j": energy,
+        "energy_per_inference_std_j": float(np.std(per_sample)),
         "energy_breakdown_j": breakdown,
+        "energy_per_synaptic_op_j": energy / counts["synaptic_ops"] if counts["synaptic_ops"] else None,
         "latency_per_inference_s": latency,
+        "latency_per_inference_std_s": float(lat.std()),
         "throughput_inferences_per_s": 1.0 / latency if latency > 0 else None,
-        "cores_used": compiled.n_cores,
+        "throughput_pipelined_inferences_per_s": 1.0 / (T * step_s) if hw.pipelined and step_s > 0 else None,
+        "cores_used": n_cores,
         "synapse_memory_bits": totals["synapse_bits"],
         "synapse_memory_bits_by_format": compiled.synapse_bits_by_format(),
         "synapse_formats": compiled.formats,
         "neuron_memory_bits": totals["neuron_bits"],
+        "routing_memory_bits": totals["routing_bits"],
         "routing_entries": totals["routing_entries"],
+        "memory_utilisation": {
+            "synapse": totals["synapse_bits"] / (n_cores * core.synapse_memory_bits),
+            "neurons": totals["neurons"] / (n_cores * core.max_neurons),
+            "routing_entries": totals["routing_entries"] / (n_cores * core.routing_table_entries)},
         "placement_cost_hops": compiled.placement_cost_hops,
+        "baseline_placement_cost_hops": compiled.baseline_cost_hops,
         "packets_per_inference": counts["packets"],
         "hops_per_inference": counts["hops_x"] + counts["hops_y"],
+        "max_link_load": float(np.asarray(link_loads).mean(axis=0).max()) if link_loads is not None
+        and np.asarray(link_loads).size else None,
         "spikes_per_inference": counts["spikes"],
+        "activation_sparsity": 1.0 - counts["spikes"] / max(1, _spiking_neurons(qnet) * T),
         "neuron_updates_per_inference": counts["neuron_updates_active"] + counts["neuron_updates_idle"],
         "word_reads_per_inference": counts["word_reads"],
-        "timesteps": res.timesteps,
+        "timesteps": T,
         "steps_simulated": res.steps,
         "samples_simulated": res.samples,
+        "core_load": {"router_xy": compiled.router_xy.tolist(),
+                      "busy_cycles": res.core_busy_cycles.mean(axis=0).round(1).tolist(),
+                      "mesh_cols": hw.mesh.cols, "mesh_rows": hw.mesh.rows},
     })
     return rec
 
 
+def point_key(wl_sha: str, chip: Chip, sparsity: float, method: str, fmt: str, samples: int) -> str:
+    raw = json.dumps([neurosim.__version__, wl_sha, chip.sha256, sparsity, method, fmt, samples])
+    return hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
 def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fmt: str = "auto",
-                 on_record: Callable[[dict], None] | None = None) -> tuple[dict, list[dict]]:
-    """Every pruning level of the workload on every chip; returns (provenance, records)."""
+                 points_dir: Path | None = None, on_record: Callable[[dict], None] | None = None,
+                 progress: bool = True) -> tuple[dict, list[dict]]:
+    """Every pruning level of the workload on every chip; returns (provenance, records). With
+    `points_dir`, finished points are stored there and reused when the run is repeated."""
     t0 = time.perf_counter()
-    log(f"[neurosim] preparing {wl.name} ...")
-    prepared = prepare(wl, wl_path)
-    dense = prepared.network
+    say = log if progress else (lambda _m: None)
+    say(f"[neurosim] {wl.name}: {len(wl.pruning.levels)} levels x {len(chips)} chips")
+    source: Source | None = None
     records = []
-    for level in wl.pruning.levels:
-        pruned = prune_magnitude(dense, level) if level > 0 else dense
+    n_points, done = len(wl.pruning.levels) * len(chips), 0
+    for sparsity in wl.pruning.levels:
+        keys = {c: point_key(wl_sha, c, sparsity, wl.pruning.method, fmt, wl.simulation.samples) for c in chips}
+        cached = {c: _load_point(points_dir, k) for c, k in keys.items()}
+        level = None
         for chip in chips:
-            t1 = time.perf_counter()
-            rec = evaluate(pruned, dense, level, wl.pruning.method, chip, prepared, wl.simulation.samples, fmt,
-                           wl.name)
+            done += 1
+            rec = cached[chip]
+            if rec is None:
+                if source is None:
+                    say("[neurosim] preparing the network ...")
+                    source = make_source(wl, wl_path, progress=progress)
+                if level is None:
+                    t1 = time.perf_counter()
+                    level = source.level(sparsity)
+                    say(f"[neurosim] pruned to {sparsity:.2f} ({level.method}) in {time.perf_counter() - t1:.1f} s")
+                t1 = time.perf_counter()
+                rec = evaluate(level, chip, source, fmt, wl.name)
+                if points_dir is not None:
+                    points_dir.mkdir(parents=True, exist_ok=True)
+                    write_atomic(points_dir / f"{keys[chip]}.json", json.dumps(rec))
+                took = f"{time.perf_counter() - t1:.1f} s"
+            else:
+                took = "from an earlier run"
+            status = "does not fit" if not rec["fits"] else f"{rec['energy_per_inference_j'] * 1e6:.4g} uJ"
+            say(f"[neurosim] [{done}/{n_points}] sparsity {sparsity:.2f} on {chip.hw.name}: {status} ({took})")
             records.append(rec)
-            status = "does not fit" if not rec["fits"] else f"{rec['energy_per_inference_j'] * 1e6:.3f} uJ"
-            log(f"[neurosim] sparsity {level:.2f} on {chip.hw.name}: {status} ({time.perf_counter() - t1:.1f} s)")
             if on_record:
                 on_record(rec)
     prov = provenance(wl.seed, {str(wl_path): wl_sha, **{str(c.path): c.sha256 for c in chips}},
-                      {c.hw.name: ert_table(c.hw) for c in chips}, workload=wl.name,
+                      {c.hw.name: ert_table(c.hw) for c in chips}, workload=wl.name, synapse_format=fmt,
                       wall_seconds=round(time.perf_counter() - t0, 2))
     return prov, records
+
+
+def _load_point(points_dir: Path | None, key: str) -> dict | None:
+    if points_dir is None:
+        return None
+    p = points_dir / f"{key}.json"
+    try:
+        return json.loads(p.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None

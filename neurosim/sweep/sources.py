@@ -1,0 +1,118 @@
+"""Where a workload's network, its pruned levels, its simulation inputs and its accuracy come from:
+a synthetic calibrated network, a network trained on a dataset (neurosim.snn, pruned by
+neurosim.prune), or a NIR file."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from neurosim.config import Workload
+from neurosim.ir import Network, Neuron
+from neurosim.ir.synthetic import bernoulli_inputs, calibrated_feedforward
+from neurosim.prune.magnitude import connection_sparsity, prune_magnitude
+
+
+@dataclass
+class Level:
+    """One pruned network, shared by every chip; `info` goes into the records (method details,
+    pruning cost, float accuracy)."""
+
+    sparsity: float
+    method: str
+    network: Network
+    info: dict = field(default_factory=dict)
+
+
+class Source:
+    """The dense network of a workload, its levels, simulation inputs, and (with labels) accuracy."""
+
+    def __init__(self, wl: Workload, dense: Network, sim_inputs: np.ndarray):
+        self.wl = wl
+        self.dense = dense
+        self.sim_inputs = sim_inputs
+
+    def level(self, sparsity: float) -> Level:
+        """Magnitude pruning of the dense network to `sparsity` (no retraining)."""
+        t0 = time.perf_counter()
+        net = prune_magnitude(self.dense, sparsity) if sparsity > 0 else self.dense
+        return Level(sparsity, "magnitude", net, {"connection_sparsity": connection_sparsity(net, self.dense),
+                                                  "pruning_epochs": 0, "pruning_seconds": time.perf_counter() - t0,
+                                                  "accuracy_float": self.float_accuracy(net)})
+
+    def inputs_for(self, qnet: Network) -> np.ndarray:
+        """The integer inputs of the simulated samples for deploy network `qnet`."""
+        return self.sim_inputs
+
+    def float_accuracy(self, net: Network) -> float | None:
+        return None
+
+    def accuracy(self, qnet: Network) -> float | None:
+        """Accuracy of an integer deploy network on the whole test set (None without labels)."""
+        return None
+
+
+class TrainedSource(Source):
+    """A network trained on a dataset; accuracy from the deploy model on the whole test set."""
+
+    def __init__(self, wl: Workload, progress: bool = True):
+        from neurosim.snn import deploy_inputs, train_workload
+
+        self.trained = train_workload(wl, progress=progress)
+        dense = self.trained.to_network()
+        x = self.trained.dataset.test.x[:wl.simulation.samples]
+        super().__init__(wl, dense, np.zeros((0, wl.timesteps, 0), np.int32))
+        self._x_sim = x
+        self._deploy_inputs = deploy_inputs
+
+    def inputs_for(self, qnet: Network) -> np.ndarray:
+        return self._deploy_inputs(qnet, self._x_sim)
+
+    def level(self, sparsity: float) -> Level:
+        """The workload's pruning method at `sparsity`: magnitude pruning of the trained dense network,
+        or a training-time method of neurosim.prune (cached by the trainer's checkpoints)."""
+        method = self.wl.pruning.method
+        if method == "magnitude":
+            return super().level(sparsity)
+        from neurosim.prune.workflow import prune_workload
+
+        pruned, rec = prune_workload(self.wl, sparsity, method, progress=True)
+        net = pruned.to_network()
+        info = {k: v for k, v in rec.items() if k not in ("level", "method")}
+        info.setdefault("connection_sparsity", connection_sparsity(net, self.dense))
+        return Level(sparsity, method, net, info)
+
+    def float_accuracy(self, net: Network) -> float | None:
+        from neurosim.snn import predict_deploy
+
+        test = self.trained.dataset.test
+        return float((predict_deploy(net, test.x, timing="zero") == test.y).mean())
+
+    def accuracy(self, qnet: Network) -> float | None:
+        from neurosim.snn import predict_deploy
+
+        test = self.trained.dataset.test
+        return float((predict_deploy(qnet, test.x, timing="hardware") == test.y).mean())
+
+
+def make_source(wl: Workload, wl_path: Path, progress: bool = True) -> Source:
+    """The source the workload's `network` section names (config validation guarantees exactly one)."""
+    spec = wl.network
+    if spec.synthetic is not None:
+        s = spec.synthetic
+        inputs = bernoulli_inputs(s.samples, wl.timesteps, s.sizes[0], s.input_rate, wl.seed)
+        neuron = Neuron(decay=s.decay, threshold=s.threshold, reset=s.reset, fire_at_equal=s.fire_at_equal)
+        net = calibrated_feedforward(s.sizes, inputs, s.target_rate, neuron, s.weight_mean, s.weight_std,
+                                     seed=wl.seed + 1, name=wl.name)
+        return Source(wl, net, inputs.astype(np.int32))
+    if spec.model is not None:
+        return TrainedSource(wl, progress=progress)
+    from neurosim.ir.nir_io import network_from_nir_spec
+
+    net = network_from_nir_spec(spec.nir, wl_path)
+    (inp,) = net.inputs
+    x = bernoulli_inputs(wl.simulation.samples, wl.timesteps, inp.size, wl.simulation.input_rate, wl.seed)
+    return Source(wl, net, x.astype(np.int32))
