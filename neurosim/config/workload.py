@@ -148,6 +148,8 @@ class Simulation:
     """How many samples go through the cycle-approximate simulator per pruning level."""
 
     samples: int = spec("samples simulated on the chip model per level", default=4, min=1)
+    input_rate: float = spec("Bernoulli rate of the input spikes simulated when the workload has no dataset "
+                             "(NIR networks)", default=0.2, min=0.0, max=1.0)
 
 
 @dataclass(frozen=True, kw_only=True)

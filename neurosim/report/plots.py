@@ -158,6 +158,8 @@ def core_load_heatmap(records: list[dict], out_dir: Path, title: str = "") -> li
         for (x, y), busy in zip(load["router_xy"], load["busy_cycles"], strict=True):
             grid[y, x] += busy
         im = ax.imshow(grid, origin="lower", cmap="viridis")
+        ax.set_xticks(range(load["mesh_cols"]) if load["mesh_cols"] <= 16 else ax.get_xticks())
+        ax.set_yticks(range(load["mesh_rows"]) if load["mesh_rows"] <= 16 else ax.get_yticks())
         ax.set_title(f"{_label(r, records)}, {100 * r['sparsity']:.0f}% sparse", fontsize=9)
         ax.set_xlabel("router x")
         ax.set_ylabel("router y")
