@@ -1,5 +1,5 @@
-"""Mapper: partition a deploy network into core-sized chunks, place cores on the mesh, build the
-synapse rows and routing tables, and report what every core uses (DESIGN §5)."""
+"""Mapper: partition a deploy network into core-sized ranges, build the synapse rows and routing
+tables, place the cores on the mesh, and report what every core uses (DESIGN §5)."""
 
 from __future__ import annotations
 
@@ -9,67 +9,134 @@ from neurosim.config.hardware import Hardware
 from neurosim.errors import FitError
 from neurosim.ir.network import Network
 from neurosim.mapper.compiled import CompiledChip, CoreUsage, build_tables
-from neurosim.mapper.partition import Chunk, choose_formats, chunk_population, pack
-from neurosim.mapper.placement import serpentine, traffic_cost
+from neurosim.mapper.partition import Chunk, CostModel, Geometry, choose_formats, partition
+from neurosim.mapper.placement import serpentine_slots, slot_xy, traffic_aware, traffic_cost
+from neurosim.mapper.profile import profile_rates
 
-__all__ = ["Chunk", "CompiledChip", "CoreUsage", "compile_network", "packet_traffic"]
+__all__ = ["Chunk", "CompiledChip", "CoreUsage", "compile_network", "packet_traffic", "profile_rates"]
+
+PLACERS = ("traffic", "serpentine")
 
 
-def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.ndarray | None = None) -> CompiledChip:
-    """Map integer network `net` onto chip `hw`. `fmt` is a synapse format or `auto` (smallest per
-    projection). `rates` (expected spikes per neuron per inference, e.g. from a profiling run)
-    weight the placement cost; without them every source counts once."""
+def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.ndarray | None = None,
+                    placement: str = "traffic", inputs: np.ndarray | dict | None = None) -> CompiledChip:
+    """Map integer network `net` onto chip `hw`.
+
+    `fmt`: a synapse format or `auto` (smallest per projection). Placement weighs every (source,
+    core) packet by `rates` (expected spikes per global neuron per inference); without rates, by a
+    profiling run of `net` on sample `inputs` (see `profile_rates`); without either, each source
+    counts once. `placement`: `traffic` (traffic-aware) or `serpentine` (the baseline)."""
     if not net.integer:
         raise ValueError("compile_network needs the integer deploy network (ir.quantize)")
-    formats = choose_formats(net, hw, fmt)
-    chunks = [c for p in net.populations if not p.is_input for c in chunk_population(net, p.name, hw, formats)]
-    cores = pack(chunks, hw)
-    if len(cores) > hw.mesh.n_cores:
-        need = {}
-        for c in chunks:
-            need[c.population] = need.get(c.population, 0) + 1
-        detail = ", ".join(f"{k}: {v}" for k, v in need.items())
-        raise FitError(f"network needs {len(cores)} cores ({detail}) but chip {hw.name} has {hw.mesh.n_cores} "
-                       f"(short by {len(cores) - hw.mesh.n_cores}); use a larger mesh (mesh.cols / mesh.rows), "
-                       f"prune more, or a smaller synapse format")
-    tables = build_tables(net, hw, cores, formats, net.delays("hardware"))
-    _check_outgoing(net, hw, cores, tables["usage"])
-    router_xy = serpentine(len(cores), hw)
-    chip = CompiledChip(hardware=hw, network=net, cores=cores, router_xy=router_xy, formats=formats, **tables)
+    if placement not in PLACERS:
+        raise FitError(f"unknown placement {placement!r}; choose one of {', '.join(PLACERS)}")
+    geo = Geometry(net)
+    formats = choose_formats(net, hw, fmt, geo)
+    model = CostModel(net, hw, formats, geo)
+    delays = net.delays("hardware")
+    caps: dict[str, int] = {}
+    for _ in range(64):
+        cores = partition(model, caps)
+        _check_core_count(net, hw, cores, fmt, geo)
+        tables = build_tables(net, hw, cores, formats, delays, geo)
+        over = _over_output_budgets(hw, cores, tables["usage"])
+        if not over:
+            break
+        for pop, (used, limit, neurons) in over.items():
+            cap = max(1, min(neurons - 1, neurons * limit // used))
+            if neurons <= 1:
+                _raise_output(hw, pop, used, limit)
+            caps[pop] = min(caps.get(pop, cap), cap)
+    else:
+        pop, (used, limit, _) = next(iter(over.items()))
+        _raise_output(hw, pop, used, limit)
+    chip = CompiledChip(hardware=hw, network=net, cores=cores, router_xy=np.zeros((len(cores), 2), np.int64),
+                        formats=_format_names(formats, net), **tables)
+    traffic_src = "uniform"
+    if rates is None and inputs is not None:
+        rates = profile_rates(net, inputs)
+    if rates is not None:
+        traffic_src = "profiled"
     traffic, src_xy = packet_traffic(chip, rates)
-    chip.placement_cost_hops = chip.baseline_cost_hops = traffic_cost(router_xy, traffic, src_xy(router_xy))
+    xy = slot_xy(hw)
+    base = serpentine_slots(len(cores), hw)
+    chip.baseline_cost_hops = traffic_cost(xy[base], traffic, src_xy(xy[base]))
+    slots = traffic_aware(traffic, hw) if placement == "traffic" else base
+    chip.core_slot, chip.router_xy = slots, xy[slots]
+    chip.placement_cost_hops = traffic_cost(chip.router_xy, traffic, src_xy(chip.router_xy))
+    chip.placement, chip.traffic_source = ("traffic_aware" if placement == "traffic" else "serpentine"), traffic_src
     return chip
 
 
 def packet_traffic(chip: CompiledChip, rates: np.ndarray | None = None):
     """Expected packets from each source node to each used core: a (n_cores + 1, n_cores) matrix whose
-    last row is the host input port, and a function giving source router coordinates for a placement."""
+    last row is the host input port (one packet per spike per distinct (source, core) pair), and a
+    function giving the source router coordinates for a placement."""
     n = chip.n_cores
-    starts = chip.src_row_ptr[:-1].astype(np.int64)
-    counts = np.diff(chip.src_row_ptr.astype(np.int64))
-    src = np.repeat(np.arange(counts.size), counts)
-    pair = np.unique(src * n + chip.row_core.astype(np.int64))
-    p_src, p_core = pair // n, pair % n
-    w = np.ones(p_src.size) if rates is None else rates[p_src]
+    src = np.repeat(np.arange(chip.src_row_ptr.size - 1), np.diff(chip.src_row_ptr.astype(np.int64)))
+    key = src * n + chip.row_core.astype(np.int64)
+    first = np.concatenate(([True], key[1:] != key[:-1])) if key.size else np.zeros(0, bool)
+    p_src, p_core = src[first], chip.row_core[first].astype(np.int64)
+    w = np.ones(p_src.size) if rates is None else np.asarray(rates, float)[p_src]
     node = chip.neuron_core[p_src].astype(np.int64)
     node[node < 0] = n
     traffic = np.zeros((n + 1, n))
     np.add.at(traffic, (node, p_core), w)
-    del starts
     port = np.array(chip.hardware.noc.input_router, np.int64)
     return traffic, lambda xy: np.vstack([xy, port[None, :]])
 
 
-def _check_outgoing(net: Network, hw: Hardware, cores: list[list[Chunk]], usage: list[CoreUsage]) -> None:
+def _format_names(formats: dict[str, str], net: Network) -> dict[str, str]:
+    return {pr.name: formats[pr.name] for pr in net.projections}
+
+
+def _check_core_count(net: Network, hw: Hardware, cores: list[list[Chunk]], fmt: str, geo: Geometry) -> None:
+    have = hw.mesh.n_cores
+    if len(cores) <= have:
+        return
+    need: dict[str, int] = {}
+    for cc in cores:
+        for c in cc:
+            need[c.population] = need.get(c.population, 0) + 1
+    first = cores[have][0].population  # the layer the chip runs out of cores in
+    detail = ", ".join(f"{k}: {v}" for k, v in need.items())
+    alt = []
+    for f in ("auto", *hw.core.synapse_formats):
+        if f == fmt:
+            continue
+        try:
+            fm = choose_formats(net, hw, f, geo)
+        except FitError:
+            continue
+        try:
+            n_alt = len(partition(CostModel(net, hw, fm, geo)))
+        except FitError:
+            continue
+        if n_alt <= have:
+            alt.append(f"--format {f} needs {n_alt} cores")
+    alt_txt = ("; " + ", ".join(alt)) if alt else ""
+    m = hw.mesh
+    raise FitError(f"layer {first}: chip {hw.name} runs out of cores: the network needs {len(cores)} cores "
+                   f"({detail}), the chip has {have} (mesh {m.cols}x{m.rows} routers x {m.cores_per_router}), short "
+                   f"by {len(cores) - have}{alt_txt}; to fit: more cores (mesh.cols x mesh.rows x "
+                   f"mesh.cores_per_router >= {len(cores)}), another synapse format, or prune more")
+
+
+def _over_output_budgets(hw: Hardware, cores: list[list[Chunk]], usage: list[CoreUsage]) -> dict:
+    """Population -> (used, limit, neurons of it on that core) for cores over fan-out or routing entries."""
     core = hw.core
-    for ci, u in enumerate(usage):
-        layers = ", ".join(sorted({c.population for c in cores[ci]}))
-        if u.fan_out_axons > core.max_fan_out_axons:
-            raise FitError(f"layer {layers} (core {ci}): needs {u.fan_out_axons} output axons, "
-                           f"core.max_fan_out_axons is {core.max_fan_out_axons} (short by "
-                           f"{u.fan_out_axons - core.max_fan_out_axons}); its targets are spread over too many "
-                           f"cores: use larger target cores or a chip with more fan-out")
-        if u.routing_entries > core.routing_table_entries:
-            raise FitError(f"layer {layers} (core {ci}): needs {u.routing_entries} routing entries, "
-                           f"core.routing_table_entries is {core.routing_table_entries}; use fewer, larger "
-                           f"target cores or a chip with a larger routing table")
+    out: dict[str, tuple[int, int, int]] = {}
+    for cc, u in zip(cores, usage, strict=True):
+        for used, limit in ((u.fan_out_axons, core.max_fan_out_axons), (u.routing_entries, core.routing_table_entries)):
+            if used > limit:
+                big = max(cc, key=lambda c: c.neurons)
+                prev = out.get(big.population)
+                if prev is None or used / limit > prev[0] / prev[1]:
+                    out[big.population] = (used, limit, big.neurons)
+    return out
+
+
+def _raise_output(hw: Hardware, pop: str, used: int, limit: int) -> None:
+    raise FitError(f"layer {pop}: one neuron alone sends to {used} destination cores/routing entries, the core "
+                   f"allows {limit} (core.max_fan_out_axons / core.routing_table_entries; short by {used - limit}); "
+                   f"to fit: a chip with larger fan-out, fewer target cores (larger target cores), or tree multicast")

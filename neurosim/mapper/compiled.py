@@ -2,7 +2,9 @@
 core uses of every budget. The simulator runs on these flat arrays.
 
 Rows are sorted by (source neuron, destination core, delay). Each distinct (source, destination
-core) pair is one packet per spike and one routing-table entry of the source's core.
+core) pair is one packet per spike, one output axon of the source's core and one input axon of
+the destination core. A `dense` row exists for every unpruned (source, core) pair, even when
+pruning left it no synapse (it still occupies memory and is still read).
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import numpy as np
 
 from neurosim.config.hardware import Hardware
 from neurosim.ir.network import Network
-from neurosim.mapper.formats import row_bits, words
-from neurosim.mapper.partition import Chunk
+from neurosim.mapper.formats import kernel_block_bits, row_layout, words
+from neurosim.mapper.partition import Chunk, Geometry
 
 
 @dataclass
@@ -49,9 +51,11 @@ class CompiledChip:
     row_syn_ptr: np.ndarray         # uint64 [n_rows + 1] -> synapses of each row
     syn_post: np.ndarray            # uint32 [n_syn] target global neuron id
     syn_weight: np.ndarray          # int32 [n_syn]
-    placement_cost_hops: float = 0.0        # Σ packets-per-spike × hops of the placement used
+    placement_cost_hops: float = 0.0        # Σ expected packets × hops of the placement used
     baseline_cost_hops: float = 0.0         # same for the serpentine baseline
-    placement: str = "serpentine"
+    placement: str = "serpentine"           # placer that produced router_xy
+    traffic_source: str = "uniform"         # "profiled" (spike counts of a run) or "uniform" (1 per source)
+    core_slot: np.ndarray | None = None     # int64 [n_cores] global core slot (router * cores_per_router + k)
 
     @property
     def n_cores(self) -> int:
@@ -70,135 +74,143 @@ class CompiledChip:
         return out
 
 
+def _runs(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start index and length of each run of equal values in a sorted key."""
+    if key.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    return starts, np.diff(np.append(starts, key.size))
+
+
+def _projection_rows(net: Network, pr, fmt: str, hw: Hardware, neuron_core: np.ndarray, n_cores: int,
+                     on_core: np.ndarray, geo: Geometry):
+    """Rows of one projection: (source local id, core, structural length, nnz) sorted by (source, core),
+    with the surviving synapses (sorted the same way) laid out row after row."""
+    offsets = net.offsets
+    post_off = int(offsets[net.index(pr.post)])
+    n_pre = net.pop(pr.pre).size
+    pre = pr.pre_idx.astype(np.int64)
+    ecore = neuron_core[post_off + pr.post_idx.astype(np.int64)].astype(np.int64)
+    # synapses are sorted by (pre, post) and cores hold consecutive targets: (pre, core) is sorted too
+    key = pre * n_cores + ecore
+    if fmt == "dense" and pr.name not in geo.edges and on_core.any():
+        post_cores = np.flatnonzero(on_core)
+        c0, n_pc = int(post_cores[0]), int(post_cores.size)  # consecutive core ids
+        row_src = np.repeat(np.arange(n_pre, dtype=np.int64), n_pc)
+        row_core = np.tile(post_cores.astype(np.int64), n_pre)
+        length = on_core[row_core]
+        nnz = np.bincount(pre * n_pc + (ecore - c0), minlength=n_pre * n_pc)
+    elif fmt == "dense":
+        gpre, gpost, _ = geo.edges[pr.name]
+        gkey = gpre * n_cores + neuron_core[post_off + gpost].astype(np.int64)
+        gstart, length = _runs(gkey)
+        rkey = gkey[gstart]
+        row_src, row_core = rkey // n_cores, rkey % n_cores
+        nnz = np.bincount(np.searchsorted(rkey, key), minlength=rkey.size)
+    else:
+        start, nnz = _runs(key)
+        rkey = key[start]
+        row_src, row_core = rkey // n_cores, rkey % n_cores
+        length = nnz
+    const, per = row_layout(fmt, 0, hw.core)
+    if fmt == "bitmap":
+        const = const + on_core[row_core]      # the mask spans the projection's in-core targets
+    count = length if fmt == "dense" else nnz
+    row_w = words(const + count * per, hw.core.synapse_word_bits).astype(np.int64)
+    return row_src, row_core, row_w, nnz.astype(np.int64)
+
+
 def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: dict[str, str],
-                 delays: list[int]) -> dict:
-    """Flat row/synapse tables and per-core usage for a partition `cores`."""
+                 delays: list[int], geo: Geometry) -> dict:
+    """Flat row/synapse tables and per-core usage for a partition `cores` (numbered in sequence order)."""
     offsets = net.offsets
     n = int(offsets[-1])
+    nc = len(cores)
+    wb = hw.core.synapse_word_bits
     neuron_core = np.full(n, -1, np.int32)
-    piece_size = {}
+    targets = np.zeros((len(net.populations), nc), np.int64)  # neurons of population p on core c
     for ci, chunks in enumerate(cores):
         for c in chunks:
-            g0 = offsets[net.index(c.population)]
-            neuron_core[g0 + c.start:g0 + c.stop] = ci
-            piece_size[(c.population, ci)] = c.stop - c.start
+            pi = net.index(c.population)
+            neuron_core[offsets[pi] + c.start:offsets[pi] + c.stop] = ci
+            targets[pi, ci] += c.neurons
     usage = [CoreUsage() for _ in cores]
     for ci, chunks in enumerate(cores):
         usage[ci].neurons = sum(c.neurons for c in chunks)
         usage[ci].neuron_bits = usage[ci].neurons * hw.core.neuron_state_bits
 
-    parts = []  # per projection: (src, core, delay, words, nnz-per-row, post, weight)
-    wb = hw.core.synapse_word_bits
+    r_src, r_core, r_delay, r_words, r_nnz, s_post, s_w = [], [], [], [], [], [], []
     for pr, d in zip(net.projections, delays, strict=True):
         fmt = formats[pr.name]
-        pre_off, post_off = offsets[net.index(pr.pre)], offsets[net.index(pr.post)]
-        ecore = neuron_core[post_off + pr.post_idx.astype(np.int64)].astype(np.int64)
-        order = np.lexsort((pr.post_idx, ecore, pr.pre_idx))
-        e_pre, e_core = pr.pre_idx[order].astype(np.int64), ecore[order]
-        e_post, e_w = pr.post_idx[order].astype(np.int64) + post_off, pr.weight[order].astype(np.int32)
-        key = e_pre * len(cores) + e_core
-        ukey, start, nnz = np.unique(key, return_index=True, return_counts=True)
-        if fmt == "dense" and pr.kind == "dense":  # every source has a row in every core of the target
-            post_cores = np.unique(neuron_core[post_off:post_off + net.pop(pr.post).size])
-            grid = (np.arange(net.pop(pr.pre).size)[:, None] * len(cores) + post_cores[None, :]).ravel()
-            pos = np.searchsorted(ukey, grid)
-            hit = (pos < ukey.size) & (ukey[np.minimum(pos, ukey.size - 1)] == grid)
-            full_nnz = np.where(hit, nnz[np.minimum(pos, max(ukey.size - 1, 0))], 0)
-            row_key, row_nnz = grid, full_nnz
-        else:
-            row_key, row_nnz = ukey, nnz
-        row_src, row_core = row_key // len(cores), row_key % len(cores)
-        size_on_core = np.zeros(len(cores), np.int64)
-        for (pop, ci), k in piece_size.items():
-            if pop == pr.post:
-                size_on_core[ci] = k
-        rb = _row_bits_vec(fmt, row_nnz, size_on_core[row_core], hw)
-        row_w = words(rb, wb).astype(np.int64)
-        # synapse memory per core
+        on_core = targets[net.index(pr.post)]
+        src, core, row_w, nnz = _projection_rows(net, pr, fmt, hw, neuron_core, nc, on_core, geo)
         if fmt == "conv_shared":
-            _add_conv_shared(usage, pr, neuron_core, post_off, hw, fmt)
+            _, h, w = pr.conv.out_shape
+            per_ch = np.count_nonzero(np.asarray(pr.kernel).reshape(pr.kernel.shape[0], -1), axis=1)
+            prefix = np.concatenate(([0], np.cumsum(per_ch)))
+            for ci, chunks in enumerate(cores):
+                for c in chunks:
+                    if c.population == pr.post:
+                        bits = kernel_block_bits(int(prefix[(c.stop - 1) // (h * w) + 1] - prefix[c.start // (h * w)]),
+                                                 hw.core)
+                        _add_bits(usage[ci], fmt, bits)
         else:
-            mem = np.bincount(row_core, weights=row_w * wb, minlength=len(cores)).astype(np.int64)
-            for ci in np.nonzero(mem)[0]:
-                usage[ci].synapse_bits += int(mem[ci])
-                usage[ci].synapse_bits_by_format[fmt] = usage[ci].synapse_bits_by_format.get(fmt, 0) + int(mem[ci])
-        # synapses of each row (rows with no synapse have an empty slice)
-        if fmt == "dense" and pr.kind == "dense":
-            row_start = np.where(hit, start[np.minimum(pos, max(ukey.size - 1, 0))], 0)
-        else:
-            row_start = start
-        parts.append((row_src + pre_off, row_core, np.full(row_key.size, d, np.int64), row_w, row_nnz, row_start,
-                      e_post, e_w))
+            mem = np.bincount(core, weights=row_w, minlength=nc).astype(np.int64) * wb
+            for ci in np.flatnonzero(mem):
+                _add_bits(usage[ci], fmt, int(mem[ci]))
+        r_src.append(src + int(offsets[net.index(pr.pre)]))
+        r_core.append(core)
+        r_delay.append(np.full(src.size, d, np.int64))
+        r_words.append(row_w)
+        r_nnz.append(nnz)
+        s_post.append(pr.post_idx.astype(np.int64) + int(offsets[net.index(pr.post)]))
+        s_w.append(pr.weight.astype(np.int32))
 
-    # merge all projections' rows, sorted by (source, core, delay)
-    src = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-    rcore = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
-    rdelay = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.int64)
-    rwords = np.concatenate([p[3] for p in parts]) if parts else np.zeros(0, np.int64)
-    rnnz = np.concatenate([p[4] for p in parts]) if parts else np.zeros(0, np.int64)
-    syn_post_parts, syn_w_parts = [], []
-    for p in parts:
-        row_start, row_nnz, e_post, e_w = p[5], p[4], p[6], p[7]
-        idx = _expand(row_start, row_nnz)
-        syn_post_parts.append(e_post[idx])
-        syn_w_parts.append(e_w[idx])
-    syn_post = np.concatenate(syn_post_parts) if parts else np.zeros(0, np.int64)
-    syn_w = np.concatenate(syn_w_parts) if parts else np.zeros(0, np.int32)
-    syn_row_start = np.concatenate(([0], np.cumsum(rnnz)))[:-1] if rnnz.size else np.zeros(0, np.int64)
-    order = np.lexsort((rdelay, rcore, src))
-    src, rcore, rdelay, rwords, rnnz = src[order], rcore[order], rdelay[order], rwords[order], rnnz[order]
-    syn_idx = _expand(syn_row_start[order], rnnz)
-    syn_post, syn_w = syn_post[syn_idx], syn_w[syn_idx]
+    def cat(parts, dtype):
+        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+    src, rcore, rdelay, rwords, rnnz = (cat(x, np.int64) for x in (r_src, r_core, r_delay, r_words, r_nnz))
+    syn_post, syn_w = cat(s_post, np.int64), cat(s_w, np.int32)
+    # merge the projections' rows into (source, core, delay) order
+    maxd = int(rdelay.max(initial=0)) + 1
+    rkey = (src * nc + rcore) * maxd + rdelay
+    if rkey.size and not np.all(rkey[1:] >= rkey[:-1]):
+        order = np.argsort(rkey, kind="stable")
+        row_start = np.concatenate(([0], np.cumsum(rnnz)))[:-1]
+        src, rcore, rdelay, rwords, rnnz = src[order], rcore[order], rdelay[order], rwords[order], rnnz[order]
+        idx = _expand(row_start[order], rnnz)
+        syn_post, syn_w = syn_post[idx], syn_w[idx]
+        rkey = rkey[order]
     src_row_ptr = np.zeros(n + 1, np.uint64)
     np.cumsum(np.bincount(src, minlength=n), out=src_row_ptr[1:])
     row_syn_ptr = np.zeros(src.size + 1, np.uint64)
     np.cumsum(rnnz, out=row_syn_ptr[1:])
 
-    # fan-in (distinct sources per core), fan-out and routing entries (distinct source x core pairs)
-    pair = np.unique(src * len(cores) + rcore) if src.size else np.zeros(0, np.int64)
-    p_src, p_core = pair // len(cores), pair % len(cores)
-    fan_in = np.bincount(p_core, minlength=len(cores))
-    src_core = neuron_core[p_src]
+    # axons: one per distinct (source, destination core) pair
+    pkey = src * nc + rcore
+    pstart, _ = _runs(pkey)
+    p_src, p_core = src[pstart], rcore[pstart]
+    fan_in = np.bincount(p_core, minlength=nc)
+    src_core = neuron_core[p_src].astype(np.int64)
     on_chip = src_core >= 0
-    fan_out = np.bincount(src_core[on_chip], minlength=len(cores))
-    for ci in range(len(cores)):
-        usage[ci].fan_in_axons = int(fan_in[ci])
-        usage[ci].fan_out_axons = int(fan_out[ci])
-    # one routing entry per (source population piece, destination core)
+    fan_out = np.bincount(src_core[on_chip], minlength=nc)
+    # routing table: one entry per (source population piece on a core, destination core)
     pop_of = np.searchsorted(offsets, p_src[on_chip], side="right") - 1
-    groups = np.unique(np.stack([src_core[on_chip], pop_of, p_core[on_chip]], axis=1), axis=0) \
-        if on_chip.any() else np.zeros((0, 3), np.int64)
-    entries = np.bincount(groups[:, 0], minlength=len(cores)) if groups.size else np.zeros(len(cores), np.int64)
-    for ci in range(len(cores)):
-        usage[ci].routing_entries = int(entries[ci])
-        usage[ci].routing_bits = int(entries[ci]) * hw.core.routing_entry_bits
+    gkey = np.unique((src_core[on_chip] * len(net.populations) + pop_of) * nc + p_core[on_chip])
+    entries = np.bincount(gkey // (len(net.populations) * nc), minlength=nc)
+    for ci in range(nc):
+        u = usage[ci]
+        u.fan_in_axons, u.fan_out_axons = int(fan_in[ci]), int(fan_out[ci])
+        u.routing_entries = int(entries[ci])
+        u.routing_bits = u.routing_entries * hw.core.routing_entry_bits
     return dict(usage=usage, neuron_core=neuron_core, src_row_ptr=src_row_ptr,
                 row_core=rcore.astype(np.uint32), row_delay=rdelay.astype(np.uint32),
                 row_words=rwords.astype(np.uint32), row_syn_ptr=row_syn_ptr,
                 syn_post=syn_post.astype(np.uint32), syn_weight=syn_w.astype(np.int32))
 
 
-def _row_bits_vec(fmt: str, nnz: np.ndarray, targets: np.ndarray, hw: Hardware) -> np.ndarray:
-    if fmt in ("dense", "bitmap"):
-        w = hw.core.stored_weight_bits
-        return targets * w if fmt == "dense" else targets + nnz * w
-    return row_bits(fmt, nnz, 0, hw.core)
-
-
-def _add_conv_shared(usage: list[CoreUsage], pr, neuron_core, post_off, hw: Hardware, fmt: str) -> None:
-    """Kernel entries of the output channels each core holds, stored once per core."""
-    _, h, w = pr.conv.out_shape
-    per_ch = np.count_nonzero(pr.kernel.reshape(pr.kernel.shape[0], -1), axis=1)
-    n_post = int(np.prod(pr.conv.out_shape))
-    cores_of = neuron_core[post_off:post_off + n_post]
-    ch = np.arange(n_post) // (h * w)
-    pairs = np.unique(np.stack([cores_of, ch], axis=1), axis=0)
-    wb = hw.core.synapse_word_bits
-    for ci in np.unique(pairs[:, 0]):
-        entries = int(per_ch[pairs[pairs[:, 0] == ci, 1]].sum())
-        bits = int(words(entries * hw.core.stored_weight_bits, wb) * wb)
-        usage[ci].synapse_bits += bits
-        usage[ci].synapse_bits_by_format[fmt] = usage[ci].synapse_bits_by_format.get(fmt, 0) + bits
+def _add_bits(u: CoreUsage, fmt: str, bits: int) -> None:
+    u.synapse_bits += bits
+    u.synapse_bits_by_format[fmt] = u.synapse_bits_by_format.get(fmt, 0) + bits
 
 
 def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -1,17 +1,22 @@
 """Synapse-memory formats, sized bit-exactly (DESIGN §5).
 
-A *row* is what one input axon (one source neuron) stores in one core for one projection. Each row
-is word-aligned: its bits are rounded up to whole `synapse_word_bits` words.
+A *row* is what one input axon (one source neuron) stores in one core for one projection; a
+packet carrying that source's spike makes the core read the row. Every row of the dense, sparse
+and bitmap formats starts with `core.row_header_bits` of header (the axon entry: pointer, length,
+format; 0 on a crossbar) and is rounded up to whole `synapse_word_bits` words:
 
-- dense:  every row stores all `n_targets` in-core targets of the projection, w bits each
-          (pruned synapses are stored as zeros, so pruning does not shrink it);
-- sparse: header + nnz × (w + index) bits, index = ⌈log2 max_neurons⌉;
-- bitmap: an n_targets-bit mask + nnz × w bits;
-- conv_shared: the kernel entries of the core's output channels are stored once per core (w bits
-  each, word-rounded as one block); rows cost nothing (addresses are computed), but serving a
-  packet still reads nnz × w bits of kernel.
+- dense:  header + L × w, L = the row's targets in the core under the *unpruned* connectivity
+          (all in-core targets of a fully connected or unstructured projection; the in-core
+          targets whose receptive field holds the source for a conv). Pruned synapses are stored
+          as zeros, so pruning never shrinks it.
+- sparse: header + nnz × (w + index), index = ⌈log2 core.max_neurons⌉.
+- bitmap: header + T + nnz × w, a T-bit mask over the projection's T in-core targets.
+- conv_shared: the kernel taps of the output channels a core holds are stored once, w bits
+  each, as one word-rounded block; rows store nothing (addresses are computed from the geometry),
+  but serving a packet reads ⌈nnz × w / word⌉ words of kernel.
 
-w is `core.stored_weight_bits` (TrueNorth stores a 1-bit crossbar cell).
+Rows with no surviving synapse exist only in `dense`. w is `core.stored_weight_bits`
+(TrueNorth stores a 1-bit crossbar cell).
 """
 
 from __future__ import annotations
@@ -28,24 +33,36 @@ def words(bits: np.ndarray | int, word_bits: int) -> np.ndarray | int:
     return -(-np.asarray(bits) // word_bits) if isinstance(bits, np.ndarray) else -(-bits // word_bits)
 
 
-def row_bits(fmt: str, nnz: np.ndarray, n_targets: int, core: Core) -> np.ndarray:
-    """Bits of each row (before word rounding) for rows with `nnz` stored synapses."""
+def row_layout(fmt: str, n_targets: int, core: Core) -> tuple[int, int]:
+    """(constant bits, bits per counted synapse) of one row: row bits = const + count × per, where
+    count is the row's structural length L for dense and its surviving synapses nnz otherwise."""
     w = core.stored_weight_bits
-    nnz = np.asarray(nnz, dtype=np.int64)
     if fmt == "dense":
-        return np.full(nnz.shape, n_targets * w, dtype=np.int64)
+        return core.row_header_bits, w
     if fmt == "sparse":
-        return core.row_header_bits + nnz * (w + core.index_bits)
+        return core.row_header_bits, w + core.index_bits
     if fmt == "bitmap":
-        return n_targets + nnz * w
+        return core.row_header_bits + int(n_targets), w
     if fmt == "conv_shared":
-        return nnz * w  # bits read per packet; storage is the shared kernel block
+        return 0, w  # bits read per packet; storage is the shared kernel block
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def memory_bits(fmt: str, nnz: np.ndarray, n_targets: int, core: Core, kernel_entries: int = 0) -> int:
-    """Synapse memory (bits, word-rounded) of one projection's rows in one core."""
+def row_bits(fmt: str, count: np.ndarray, n_targets: int, core: Core) -> np.ndarray:
+    """Bits of each row before word rounding (count as in `row_layout`)."""
+    const, per = row_layout(fmt, n_targets, core)
+    return const + np.asarray(count, dtype=np.int64) * per
+
+
+def kernel_block_bits(entries: int, core: Core) -> int:
+    """Stored bits of `entries` shared kernel taps (conv_shared), word-rounded as one block."""
     wb = core.synapse_word_bits
+    return int(words(int(entries) * core.stored_weight_bits, wb) * wb)
+
+
+def memory_bits(fmt: str, count: np.ndarray, n_targets: int, core: Core, kernel_entries: int = 0) -> int:
+    """Stored synapse memory (bits, word-rounded row by row) of one projection's rows in one core."""
     if fmt == "conv_shared":
-        return int(words(kernel_entries * core.stored_weight_bits, wb) * wb)
-    return int(words(row_bits(fmt, nnz, n_targets, core), wb).sum() * wb)
+        return kernel_block_bits(kernel_entries, core)
+    wb = core.synapse_word_bits
+    return int(words(row_bits(fmt, count, n_targets, core), wb).sum() * wb)

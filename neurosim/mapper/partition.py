@@ -1,9 +1,19 @@
-"""Partitioning: split each population into consecutive chunks that fit one core, then pack chunks
-of different layers into shared cores where the chip allows it.
+"""Partitioning: cut the chip-resident neurons, taken in population order as one sequence, into
+consecutive ranges that each fit one core.
 
-Chunking is greedy-maximal (binary search on the chunk end). Every budget is monotone in the
-chunk, so the greedy split is the fewest chunks per layer, and since pruning only removes
-synapses, a sparser network never needs more chunks (DESIGN §5).
+Each core takes the longest range from where the previous one stopped whose exact cost fits every
+input-side budget: neurons, synapse memory (format by format, bit-exact, see `formats`) and
+distinct input axons. A range may span the end of one population and the start of the next when
+`core.share_cores_between_layers` is true (small pieces of different layers share a core);
+otherwise ranges stop at population boundaries. The cost of a range only grows when the range
+grows, and only shrinks when synapses are pruned (dense rows keep their unpruned length), so
+this greedy cut uses the fewest cores of any cut into consecutive ranges, and a sparser network
+(same chip, same formats) never needs more cores: the i-th core of the sparser network always
+ends at or after the i-th core of the denser one.
+
+Output-side budgets (fan-out axons, routing entries) depend on where the targets land; they are
+checked on the finished tables and, where exceeded, the offending population is re-cut with a
+smaller per-core cap (`caps`), see `compile_network`.
 """
 
 from __future__ import annotations
@@ -15,12 +25,15 @@ import numpy as np
 from neurosim.config.hardware import Hardware
 from neurosim.errors import FitError
 from neurosim.ir.network import Network, Projection
-from neurosim.mapper.formats import FORMATS, memory_bits
+from neurosim.mapper.formats import FORMATS, kernel_block_bits, row_layout, words
+from neurosim.mapper.geometry import conv_edges, shares_kernel, within
+from neurosim.mapper.kernels import csr_by_target, mark_range, rows_words
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """Neurons [start, stop) of one population, with the budgets they use on a core."""
+    """Neurons [start, stop) of one population on one core. `synapse_bits` are the bits its
+    incoming rows take; `fan_in` the input axons it adds to the core (beyond earlier pieces)."""
 
     population: str
     start: int
@@ -33,143 +46,227 @@ class Chunk:
         return self.stop - self.start
 
 
-class _Incoming:
-    """One projection's synapses ordered by target, for fast per-chunk cost evaluation."""
+class Geometry:
+    """Per-network cache of conv geometries (of the conv projections whose synapses lie inside
+    their geometry) and of which of them share one kernel."""
 
-    def __init__(self, net: Network, pr: Projection, pre_key: int):
-        order = np.argsort(pr.post_idx, kind="stable")
-        self.pr = pr
-        self.post = pr.post_idx[order]
-        self.pre = pr.pre_idx[order].astype(np.int64)
-        self.n_pre = net.pop(pr.pre).size
-        self.pre_key = pre_key  # distinguishes source populations when counting axons
-        self.hw_per_channel = None
-        if pr.conv is not None and pr.kernel is not None:
-            _, h, w = pr.conv.out_shape
-            self.hw_per_channel = h * w
-            self.kernel_nnz = np.count_nonzero(pr.kernel.reshape(pr.kernel.shape[0], -1), axis=1)
-
-    def slice(self, a: int, b: int) -> np.ndarray:
-        lo, hi = np.searchsorted(self.post, [a, b])
-        return self.pre[lo:hi]
-
-    def kernel_entries(self, a: int, b: int) -> int:
-        c0, c1 = a // self.hw_per_channel, (b - 1) // self.hw_per_channel
-        return int(self.kernel_nnz[c0:c1 + 1].sum())
-
-    def rows(self, a: int, b: int, fmt: str) -> tuple[np.ndarray, np.ndarray]:
-        """(source ids, nnz per row) of the rows this projection stores for targets [a, b)."""
-        pre = self.slice(a, b)
-        src, nnz = np.unique(pre, return_counts=True)
-        if fmt == "dense" and self.pr.kind == "dense":
-            full = np.zeros(self.n_pre, np.int64)
-            full[src] = nnz
-            return np.arange(self.n_pre), full
-        return src, nnz
+    def __init__(self, net: Network):
+        self.edges = {}
+        for pr in net.projections:
+            if pr.conv is not None:
+                e = conv_edges(pr)
+                if within(pr, e, net.pop(pr.post).size):
+                    self.edges[pr.name] = e
+        self.shared = {pr.name: shares_kernel(pr, self.edges.get(pr.name)) for pr in net.projections}
 
 
-def supported_formats(pr: Projection, hw: Hardware) -> list[str]:
+def supported_formats(pr: Projection, hw: Hardware, geo: Geometry) -> list[str]:
+    """Formats the chip offers for this projection (conv_shared needs a shared kernel and weight sharing)."""
     fmts = [f for f in hw.core.synapse_formats if f != "conv_shared"]
-    if "conv_shared" in hw.core.synapse_formats and hw.core.weight_sharing and pr.kernel is not None:
+    if "conv_shared" in hw.core.synapse_formats and hw.core.weight_sharing and geo.shared[pr.name]:
         fmts.append("conv_shared")
     return fmts
 
 
-def chunk_cost(inc: list[_Incoming], formats: dict[str, str], a: int, b: int, hw: Hardware) -> tuple[int, int]:
-    """(synapse bits, fan-in axons) of targets [a, b) of one population."""
-    bits = 0
-    sources = []
-    for x in inc:
-        fmt = formats[x.pr.name]
-        src, nnz = x.rows(a, b, fmt)
-        ke = x.kernel_entries(a, b) if fmt == "conv_shared" else 0
-        bits += memory_bits(fmt, nnz, b - a, hw.core, ke)
-        sources.append(src + (x.pre_key << 32))
-    fan_in = int(np.unique(np.concatenate(sources)).size) if sources else 0
-    return bits, fan_in
+class _ProjCost:
+    """One projection in one format: the rows a piece of its target population stores, as CSR by target."""
+
+    def __init__(self, net: Network, pr: Projection, fmt: str, hw: Hardware, geo: Geometry):
+        self.pr, self.fmt, self.core = pr, fmt, hw.core
+        offsets = net.offsets
+        self.n_pre = net.pop(pr.pre).size
+        n_post = net.pop(pr.post).size
+        self.pre_lo = int(offsets[net.index(pr.pre)])
+        self.full = fmt == "dense" and pr.name not in geo.edges  # every source x every in-core target
+        if not self.full:
+            if fmt == "dense":
+                pre, post, _ = geo.edges[pr.name]
+            else:
+                pre, post = pr.pre_idx, pr.post_idx
+            self.ptr, self.src = csr_by_target(np.asarray(post), np.asarray(pre), n_post, self.pre_lo)
+        if fmt == "conv_shared":
+            _, h, w = pr.conv.out_shape
+            self.hwc = h * w
+            per_ch = np.count_nonzero(np.asarray(pr.kernel).reshape(pr.kernel.shape[0], -1), axis=1)
+            self.kernel_prefix = np.concatenate(([0], np.cumsum(per_ch))).astype(np.int64)
+
+    def kernel_entries(self, a: int, b: int) -> int:
+        """Kernel taps of the output channels that targets [a, b) belong to."""
+        return int(self.kernel_prefix[(b - 1) // self.hwc + 1] - self.kernel_prefix[a // self.hwc])
+
+    def cost(self, a: int, b: int, s: _Scratch) -> tuple[int, int]:
+        """(stored bits, new input axons) of targets [a, b) of this projection on one core."""
+        core = self.core
+        wb = core.synapse_word_bits
+        if self.full:
+            const, per = row_layout("dense", b - a, core)
+            bits = self.n_pre * int(words(const + (b - a) * per, wb)) * wb
+            return bits, int(mark_range(s.seen, s.stamp, self.pre_lo, self.pre_lo + self.n_pre))
+        const, per = row_layout(self.fmt, b - a, core)
+        if self.fmt == "conv_shared":
+            const = per = 0  # rows store nothing; count axons only
+        nw, new = rows_words(self.ptr, self.src, np.uint64(a), np.uint64(b), np.int64(const), np.int64(per),
+                             np.int64(wb), s.cnt, s.touched, s.seen, np.int64(s.stamp))
+        bits = int(nw) * wb
+        if self.fmt == "conv_shared":
+            bits = kernel_block_bits(self.kernel_entries(a, b), core)
+        return bits, int(new)
 
 
-def choose_formats(net: Network, hw: Hardware, fmt: str) -> dict[str, str]:
-    """Format per projection: the one asked for, or with `auto` the smallest over a reference split
-    of each layer into full cores."""
+class _Scratch:
+    """Work arrays of the row kernels, sized to the network (reused for every evaluation)."""
+
+    def __init__(self, n: int):
+        self.cnt = np.zeros(n, np.int32)
+        self.touched = np.zeros(n, np.int64)
+        self.seen = np.zeros(n, np.int64)
+        self.stamp = 0
+
+
+class CostModel:
+    """Exact per-core cost of any consecutive range of the chip-resident neuron sequence."""
+
+    def __init__(self, net: Network, hw: Hardware, formats: dict[str, str], geo: Geometry):
+        self.net, self.hw, self.geo = net, hw, geo
+        self.pops = [p for p in net.populations if not p.is_input]
+        self.seq_off = np.concatenate(([0], np.cumsum([p.size for p in self.pops]))).astype(np.int64)
+        self.incoming = {p.name: [_ProjCost(net, pr, formats[pr.name], hw, geo)
+                                  for pr in net.projections if pr.post == p.name] for p in self.pops}
+        self.scratch = _Scratch(net.n_neurons)
+
+    @property
+    def size(self) -> int:
+        return int(self.seq_off[-1])
+
+    def pop_at(self, i: int) -> int:
+        """Index (in self.pops) of the population holding sequence position i."""
+        return int(np.searchsorted(self.seq_off, i, side="right") - 1)
+
+    def pieces(self, a: int, b: int) -> list[tuple[int, int, int]]:
+        """(population index, local start, local stop) of the populations sequence range [a, b) covers."""
+        out = []
+        k = self.pop_at(a)
+        while k < len(self.pops) and self.seq_off[k] < b:
+            lo, hi = max(a, self.seq_off[k]), min(b, self.seq_off[k + 1])
+            if hi > lo:
+                out.append((k, int(lo - self.seq_off[k]), int(hi - self.seq_off[k])))
+            k += 1
+        return out
+
+    def cost(self, a: int, b: int) -> tuple[int, int, list[Chunk]]:
+        """(synapse bits, input axons, chunks) of one core holding sequence range [a, b)."""
+        s = self.scratch
+        s.stamp += 1
+        bits = fan_in = 0
+        chunks = []
+        for k, lo, hi in self.pieces(a, b):
+            cb = cf = 0
+            for pc in self.incoming[self.pops[k].name]:
+                pb, pf = pc.cost(lo, hi, s)
+                cb += pb
+                cf += pf
+            chunks.append(Chunk(self.pops[k].name, lo, hi, cb, cf))
+            bits += cb
+            fan_in += cf
+        return bits, fan_in, chunks
+
+    def fits(self, a: int, b: int) -> bool:
+        bits, fan_in, _ = self.cost(a, b)
+        c = self.hw.core
+        return bits <= c.synapse_memory_bits and fan_in <= c.max_fan_in_axons
+
+
+def choose_formats(net: Network, hw: Hardware, fmt: str, geo: Geometry) -> dict[str, str]:
+    """Format per projection: the one asked for, or with `auto` the one whose rows take the fewest
+    bits when the target population is cut into full cores (`core.max_neurons` each)."""
     out = {}
-    for i, pr in enumerate(net.projections):
-        options = supported_formats(pr, hw)
+    scratch = _Scratch(net.n_neurons) if fmt == "auto" else None
+    for pr in net.projections:
+        options = supported_formats(pr, hw, geo)
         if fmt != "auto":
             if fmt not in FORMATS:
                 raise FitError(f"unknown synapse format {fmt!r}; choose one of {', '.join(FORMATS)} or auto")
             if fmt not in options:
-                raise FitError(f"projection {pr.name}: format {fmt!r} is not supported by chip {hw.name} "
-                               f"(core.synapse_formats: {', '.join(options)})")
+                why = (" (its synapses no longer share one kernel: pruning removed single positions)"
+                       if fmt == "conv_shared" and pr.conv is not None and hw.core.weight_sharing else "")
+                raise FitError(f"projection {pr.name}: format {fmt!r} is not available{why}; chip {hw.name} "
+                               f"offers {', '.join(options)} for it (core.synapse_formats); use --format auto")
             out[pr.name] = fmt
             continue
-        x = _Incoming(net, pr, i)
-        n_post, step = net.pop(pr.post).size, hw.core.max_neurons
-        best = min(options, key=lambda f: sum(
-            memory_bits(f, x.rows(a, min(a + step, n_post), f)[1], min(a + step, n_post) - a, hw.core,
-                        x.kernel_entries(a, min(a + step, n_post)) if f == "conv_shared" else 0)
-            for a in range(0, n_post, step)))
-        out[pr.name] = best
+        out[pr.name] = min(options, key=lambda f, pr=pr: _reference_bits(net, pr, f, hw, geo, scratch))
     return out
 
 
-def chunk_population(net: Network, name: str, hw: Hardware, formats: dict[str, str]) -> list[Chunk]:
-    """Greedy-maximal consecutive chunks of population `name` that each fit one core."""
+def _reference_bits(net: Network, pr: Projection, fmt: str, hw: Hardware, geo: Geometry, s: _Scratch) -> int:
+    """Stored bits of a projection in `fmt` with its targets cut into full cores."""
+    pc = _ProjCost(net, pr, fmt, hw, geo)
+    n_post, step = net.pop(pr.post).size, hw.core.max_neurons
+    t = 0
+    for a in range(0, n_post, step):
+        s.stamp += 1
+        t += pc.cost(a, min(a + step, n_post), s)[0]
+    return t
+
+
+def partition(model: CostModel, caps: dict[str, int] | None = None) -> list[list[Chunk]]:
+    """Greedy longest-fitting consecutive ranges (see module docstring). `caps` limits the neurons
+    of one population per core (used to satisfy output-side budgets)."""
+    hw = model.hw
     core = hw.core
-    inc = [_Incoming(net, pr, net.index(pr.pre)) for pr in net.projections if pr.post == name]
-    size = net.pop(name).size
-
-    def fits(a: int, b: int) -> tuple[bool, int, int]:
-        bits, fan_in = chunk_cost(inc, formats, a, b, hw)
-        return bits <= core.synapse_memory_bits and fan_in <= core.max_fan_in_axons, bits, fan_in
-
-    chunks, a = [], 0
-    while a < size:
-        hi = min(a + core.max_neurons, size)
-        ok, bits, fan_in = fits(a, hi)
-        if not ok:
-            ok1, bits1, fan1 = fits(a, a + 1)
-            if not ok1:
-                _raise_single_neuron(name, a, bits1, fan1, hw, formats, inc)
-            lo = a + 1  # fits(a, lo) holds, fits(a, hi) does not
+    caps = caps or {}
+    n = model.size
+    cores: list[list[Chunk]] = []
+    a = 0
+    while a < n:
+        limit = min(a + core.max_neurons, n)
+        k = model.pop_at(a)
+        if not core.share_cores_between_layers:
+            limit = min(limit, int(model.seq_off[k + 1]))
+        for kk, lo, hi in model.pieces(a, limit):
+            cap = caps.get(model.pops[kk].name)
+            if cap is not None and hi - lo > cap:
+                limit = int(model.seq_off[kk]) + lo + cap
+                break
+        if model.fits(a, limit):
+            b = limit
+        else:
+            if not model.fits(a, a + 1):
+                _raise_single_neuron(model, a)
+            lo, hi = a + 1, limit  # fits(a, lo), not fits(a, hi)
             while hi - lo > 1:
                 mid = (lo + hi) // 2
-                if fits(a, mid)[0]:
+                if model.fits(a, mid):
                     lo = mid
                 else:
                     hi = mid
-            hi = lo
-            _, bits, fan_in = fits(a, hi)
-        chunks.append(Chunk(name, a, hi, bits, fan_in))
-        a = hi
-    return chunks
-
-
-def _raise_single_neuron(name, idx, bits, fan_in, hw, formats, inc) -> None:
-    core = hw.core
-    fmts = ", ".join(sorted({formats[x.pr.name] for x in inc}))
-    if fan_in > core.max_fan_in_axons:
-        raise FitError(f"layer {name}: neuron {idx} alone needs {fan_in} input axons, core.max_fan_in_axons "
-                       f"is {core.max_fan_in_axons} (short by {fan_in - core.max_fan_in_axons}); prune its "
-                       f"fan-in below the limit, or use a chip with a larger fan-in")
-    raise FitError(f"layer {name}: neuron {idx} alone needs {bits} bits of synapse memory in format {fmts}, "
-                   f"core.synapse_memory_bits is {core.synapse_memory_bits} (short by "
-                   f"{bits - core.synapse_memory_bits}); use a smaller format (--format sparse or auto), "
-                   f"prune more, or a chip with more synapse memory")
-
-
-def pack(chunks: list[Chunk], hw: Hardware) -> list[list[Chunk]]:
-    """Assign chunks to cores in layer order; with core sharing, a chunk joins the current core when
-    the summed budgets (neurons, synapse bits, fan-in as a sum of axons) still fit (next-fit)."""
-    core = hw.core
-    cores: list[list[Chunk]] = []
-    for c in chunks:
-        if cores and core.share_cores_between_layers:
-            cur = cores[-1]
-            if (sum(x.neurons for x in cur) + c.neurons <= core.max_neurons
-                    and sum(x.synapse_bits for x in cur) + c.synapse_bits <= core.synapse_memory_bits
-                    and sum(x.fan_in for x in cur) + c.fan_in <= core.max_fan_in_axons):
-                cur.append(c)
-                continue
-        cores.append([c])
+            b = lo
+        cores.append(model.cost(a, b)[2])
+        a = b
     return cores
+
+
+def _raise_single_neuron(model: CostModel, a: int) -> None:
+    hw, core = model.hw, model.hw.core
+    bits, fan_in, chunks = model.cost(a, a + 1)
+    layer, idx = chunks[0].population, chunks[0].start
+    if fan_in > core.max_fan_in_axons:
+        raise FitError(f"layer {layer}: neuron {idx} alone needs {fan_in} input axons, core.max_fan_in_axons is "
+                       f"{core.max_fan_in_axons} (short by {fan_in - core.max_fan_in_axons}); no layer split can "
+                       f"fix this: prune its inputs to at most {core.max_fan_in_axons} sources, or use a chip with "
+                       f"core.max_fan_in_axons >= {fan_in}")
+    incoming = model.incoming[layer]
+    used = ", ".join(sorted({pc.fmt for pc in incoming}))
+    alts = []
+    for f in core.synapse_formats:
+        if f == "conv_shared" or all(pc.fmt == f for pc in incoming):
+            continue
+        s = _Scratch(model.net.n_neurons)
+        s.stamp += 1
+        b = sum(_ProjCost(model.net, pc.pr, f, hw, model.geo).cost(idx, idx + 1, s)[0] for pc in incoming)
+        alts.append(f"format {f} would need {b} bits")
+    hint = ("; " + "; ".join(alts)) if alts else ""
+    raise FitError(f"layer {layer}: neuron {idx} alone needs {bits} bits of synapse memory in format {used}, "
+                   f"core.synapse_memory_bits is {core.synapse_memory_bits} (short by "
+                   f"{bits - core.synapse_memory_bits}){hint}; to fit: another format (--format), prune more, or a "
+                   f"chip with core.synapse_memory_bits >= {bits}")
+

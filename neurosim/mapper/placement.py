@@ -1,20 +1,47 @@
-"""Placement of used cores onto mesh routers, and the traffic cost of a placement."""
+"""Placement of used cores onto core slots of the mesh, and the traffic cost of a placement.
+
+A *slot* is one core position: router r = slot // cores_per_router (routers numbered row-major),
+so cores sharing a router are 0 hops apart. The cost of a placement is Σ expected packets ×
+Manhattan router hops over every (source node, destination core) pair; source nodes are the used
+cores and the host input port (`noc.input_router`, fixed).
+
+- `serpentine`: the baseline; cores in layer order fill routers row by row, alternating direction.
+- `traffic_aware`: a greedy construction (the core with most traffic to those already placed goes
+  to the free slot that is cheapest for it), then best-improvement local search over swaps of two
+  cores and moves into free slots, started from both the greedy and the serpentine placement, the
+  cheaper kept. Moves are only accepted when they lower the cost, so the result is never worse
+  than the baseline. Work is capped (iterations and seconds) so compile time stays bounded.
+"""
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 
 from neurosim.config.hardware import Hardware
 
 
-def serpentine(n_cores: int, hw: Hardware) -> np.ndarray:
-    """Baseline: cores in layer order fill routers row by row, alternating direction (boustrophedon);
-    each router takes `cores_per_router` consecutive cores. Returns (n_cores, 2) router (x, y)."""
+def slot_xy(hw: Hardware) -> np.ndarray:
+    """(n_slots, 2) router (x, y) of every core slot."""
+    m = hw.mesh
+    r = np.arange(m.n_cores) // m.cores_per_router
+    return np.stack([r % m.cols, r // m.cols], axis=1).astype(np.int64)
+
+
+def serpentine_slots(n_cores: int, hw: Hardware) -> np.ndarray:
+    """Baseline slots: routers row by row, alternating direction (boustrophedon), each router taking
+    `cores_per_router` consecutive cores."""
     m = hw.mesh
     r = np.arange(n_cores) // m.cores_per_router
     y = r // m.cols
     x = np.where(y % 2 == 0, r % m.cols, m.cols - 1 - r % m.cols)
-    return np.stack([x, y], axis=1).astype(np.int64)
+    return (y * m.cols + x) * m.cores_per_router + np.arange(n_cores) % m.cores_per_router
+
+
+def serpentine(n_cores: int, hw: Hardware) -> np.ndarray:
+    """Router (x, y) of each core under the serpentine baseline."""
+    return slot_xy(hw)[serpentine_slots(n_cores, hw)]
 
 
 def traffic_cost(router_xy: np.ndarray, traffic: np.ndarray, src_xy: np.ndarray) -> float:
@@ -23,3 +50,105 @@ def traffic_cost(router_xy: np.ndarray, traffic: np.ndarray, src_xy: np.ndarray)
     s, d = np.nonzero(traffic)
     hops = np.abs(src_xy[s] - router_xy[d]).sum(axis=1)
     return float((traffic[s, d] * hops).sum())
+
+
+class _Problem:
+    """Symmetric core-to-core weights W, input-port weights f, slot distances D, port distances."""
+
+    def __init__(self, traffic: np.ndarray, hw: Hardware):
+        n = traffic.shape[1]
+        core_t = traffic[:n]
+        self.W = core_t + core_t.T
+        np.fill_diagonal(self.W, 0.0)
+        self.f = traffic[n]
+        xy = slot_xy(hw)
+        self.D = (np.abs(xy[:, None, 0] - xy[None, :, 0]) + np.abs(xy[:, None, 1] - xy[None, :, 1])).astype(float)
+        port = np.array(hw.noc.input_router, np.int64)
+        self.dport = np.abs(xy - port[None, :]).sum(axis=1).astype(float)
+        self.n, self.n_slots = n, xy.shape[0]
+
+    def cost(self, pos: np.ndarray) -> float:
+        d = self.D[pos[:, None], pos[None, :]]
+        return float((self.W * d).sum() / 2 + (self.f * self.dport[pos]).sum())
+
+    def slot_costs(self, pos: np.ndarray) -> np.ndarray:
+        """C[i, p]: cost of core i's traffic if it sat at slot p, the others where they are."""
+        return self.W @ self.D[pos] + self.f[:, None] * self.dport[None, :]
+
+
+def _greedy(pb: _Problem) -> np.ndarray:
+    n = pb.n
+    pos = np.full(n, -1, np.int64)
+    free = np.ones(pb.n_slots, bool)
+    partial = np.tile(pb.f[:, None] * pb.dport[None, :], 1)  # cost of each core per slot vs placed set
+    attach = pb.f.copy()
+    placed = np.zeros(n, bool)
+    for _ in range(n):
+        cand = np.where(placed, -np.inf, attach)
+        i = int(np.argmax(cand))
+        row = np.where(free, partial[i], np.inf)
+        p = int(np.argmin(row))
+        pos[i], free[p], placed[i] = p, False, True
+        partial += pb.W[:, i:i + 1] * pb.D[p][None, :]
+        attach += pb.W[:, i]
+    return pos
+
+
+def _local_search(pb: _Problem, pos: np.ndarray, max_iter: int, deadline: float) -> np.ndarray:
+    pos = pos.copy()
+    n = pb.n
+    C = pb.slot_costs(pos)
+    occupied = np.zeros(pb.n_slots, bool)
+    occupied[pos] = True
+    idx = np.arange(n)
+    for _ in range(max_iter):
+        if time.perf_counter() > deadline:
+            break
+        here = C[idx, pos]                                     # C[i, pos_i]
+        cross = C[:, pos]                                      # C[i, pos_j]
+        swap = cross - here[:, None] + cross.T - here[None, :] + 2 * pb.W * pb.D[pos[:, None], pos[None, :]]
+        np.fill_diagonal(swap, 0.0)
+        i, j = np.unravel_index(int(np.argmin(swap)), swap.shape)
+        best, move = swap[i, j], None
+        free = np.flatnonzero(~occupied)
+        if free.size:
+            mv = C[:, free] - here[:, None]
+            k, e = np.unravel_index(int(np.argmin(mv)), mv.shape)
+            if mv[k, e] < best:
+                best, move = mv[k, e], (k, free[e])
+        if best >= -1e-9:
+            break
+        if move is not None:
+            k, p = move
+            old = pos[k]
+            occupied[old], occupied[p] = False, True
+            pos[k] = p
+            C += pb.W[:, k:k + 1] * (pb.D[p] - pb.D[old])[None, :]
+        else:
+            pi, pj = pos[i], pos[j]
+            pos[i], pos[j] = pj, pi
+            C += pb.W[:, i:i + 1] * (pb.D[pj] - pb.D[pi])[None, :]
+            C += pb.W[:, j:j + 1] * (pb.D[pi] - pb.D[pj])[None, :]
+    return pos
+
+
+def traffic_aware(traffic: np.ndarray, hw: Hardware, max_iter: int = 2000, max_seconds: float = 10.0
+                  ) -> np.ndarray:
+    """Slots of the used cores minimising Σ packets × hops for `traffic` ((n_cores + 1) × n_cores,
+    last row = input port). Returns an int64 slot per core."""
+    n = traffic.shape[1]
+    base = serpentine_slots(n, hw)
+    if n <= 1 and hw.mesh.n_cores <= 1:
+        return base
+    pb = _Problem(traffic, hw)
+    deadline = time.perf_counter() + max_seconds
+    starts = [base]
+    if n * n * pb.n_slots <= 4e9:
+        starts.insert(0, _greedy(pb))
+    best, best_cost = base, pb.cost(base)
+    for s in starts:
+        p = _local_search(pb, s, max_iter, deadline)
+        c = pb.cost(p)
+        if c < best_cost - 1e-9:
+            best, best_cost = p, c
+    return best

@@ -1,0 +1,62 @@
+"""Numba kernels of the partitioner: the word count of a core's synapse rows and its distinct input
+axons, in time linear in the synapses of the candidate range (no sort, no per-neuron Python)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def rows_words(ptr: np.ndarray, src: np.ndarray, lo: np.uint64, hi: np.uint64, const_bits: np.int64,
+               per_syn_bits: np.int64, word_bits: np.int64, cnt: np.ndarray, touched: np.ndarray,
+               seen: np.ndarray, stamp: np.int64) -> tuple[np.int64, np.int64]:
+    """Rows of the targets lo..hi-1 of one projection (CSR by target: ptr, src = global source id).
+    Returns (Σ words of ⌈(const + nnz·per_syn) / word⌉ over rows, sources not yet marked `stamp` in
+    `seen`, which it marks). cnt must be all zero and is left all zero."""
+    n_t = 0
+    for e in range(ptr[lo], ptr[hi]):
+        s = src[e]
+        if cnt[s] == 0:
+            touched[n_t] = s
+            n_t += 1
+        cnt[s] += 1
+    words = np.int64(0)
+    new = np.int64(0)
+    for i in range(n_t):
+        s = touched[i]
+        words += (const_bits + cnt[s] * per_syn_bits + word_bits - 1) // word_bits
+        cnt[s] = 0
+        if seen[s] != stamp:
+            seen[s] = stamp
+            new += 1
+    return words, new
+
+
+@njit(cache=True)
+def mark_range(seen: np.ndarray, stamp: np.int64, lo: np.int64, hi: np.int64) -> np.int64:
+    """Mark sources lo..hi-1 (a whole source population) in `seen`; return how many were new."""
+    new = np.int64(0)
+    for s in range(lo, hi):
+        if seen[s] != stamp:
+            seen[s] = stamp
+            new += 1
+    return new
+
+
+@njit(cache=True)
+def csr_by_target(post: np.ndarray, pre: np.ndarray, n_post: np.int64, pre_off: np.int64
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Counting sort of edges by target: (ptr [n_post + 1], global source ids grouped by target)."""
+    ptr = np.zeros(n_post + 1, np.uint64)
+    for e in range(post.size):
+        ptr[post[e] + 1] += 1
+    for i in range(n_post):
+        ptr[i + 1] += ptr[i]
+    fill = ptr[:-1].copy()
+    src = np.empty(post.size, np.int64)
+    for e in range(post.size):
+        t = post[e]
+        src[fill[t]] = np.int64(pre[e]) + pre_off
+        fill[t] += 1
+    return ptr, src
