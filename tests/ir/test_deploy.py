@@ -105,3 +105,15 @@ def test_hardware_timing_windows_equal_zero_delay(case):
     assert h.steps == T + max(net.stages().values())
     for name in z.spikes:
         assert (h.window(name, T) == z.spikes[name]).all(), name
+
+
+def test_quantize_keeps_threshold_below_state_range():
+    """With narrow state, the scale is capped so v can exceed the threshold without saturating."""
+    w = np.array([[0.5, -0.25]])
+    net = _chain([w], Neuron(decay=0.9, threshold=1.0))
+    q = quantize(net, weight_bits=8, state_bits=8)  # smax = 127 -> S <= 127 / 8
+    assert q.pop("l0").neuron.threshold == round(127 / 8)
+    assert q.projections[0].weight.tolist() == [round(0.5 * 127 / 8), round(-0.25 * 127 / 8)]
+    ro = _chain([w], Neuron(decay=0.5, spiking=False))
+    qr = quantize(ro, weight_bits=8, state_bits=8)  # readout: Σ|w| = 0.75 over 1/(1-0.5) = 2 steps
+    assert qr.projections[0].weight.tolist() == [round(0.5 * 127 / 1.5), round(-0.25 * 127 / 1.5)]
