@@ -124,6 +124,10 @@ class Pruning:
         default="grad")
     criticality_threshold: float | None = spec("threshold used by the criticality score (default: the LIF "
                                                "threshold)", default=None)
+    criticality_ties: Literal["all", "exact"] = spec(
+        "criticality regrowth: all (regrow every weight tied at the g-th score, as the seed code: may exceed the "
+        "budget by one channel's fan-in) or exact (exactly g; the last channel's weights drawn at random)",
+        default="all")
     regrowth_ratio: float = spec("r: fraction of the kept non-classifier budget regrown at each event",
                                  default=0.2, min=0.0, max=1.0)
     prune_epochs: int = spec("Np: epochs of the pruning phase (dense training for oneshot and slimming*)",

@@ -2,8 +2,8 @@
 (``records.jsonl``, resumable), then summarised as mean ± std over seeds with the cost columns, paired
 per-seed differences against a reference method, a Markdown/CSV table and an accuracy-vs-sparsity plot.
 
-A method may carry a criticality form, ``criticality:prim`` (default form: the workload's). Level 0 is run
-once per seed as the ``dense`` reference (same epochs, no pruning).
+A method may carry a criticality form and tie rule, ``criticality:prim`` or ``criticality:grad:exact``
+(defaults: the workload's). Level 0 is run once per seed as the ``dense`` reference (same epochs, no pruning).
 """
 
 from __future__ import annotations
@@ -21,19 +21,22 @@ from neurosim.config import Workload
 from neurosim.prune.workflow import METHODS, prune_workload
 
 
-def parse_method(name: str) -> tuple[str, str | None]:
-    """'criticality:prim' → ('criticality', 'prim'); 'gmp' → ('gmp', None)."""
-    base, _, form = name.partition(":")
-    if base not in METHODS:
-        raise ValueError(f"unknown method {base!r}; known: {', '.join(METHODS)}")
-    if form and form not in ("grad", "prim"):
+def parse_method(name: str) -> tuple[str, str | None, str | None]:
+    """'criticality:prim:exact' → ('criticality', 'prim', 'exact'); 'gmp' → ('gmp', None, None)."""
+    base, form, ties, *rest = name.split(":") + [None, None]
+    if base not in METHODS or any(rest):
+        raise ValueError(f"unknown method {name!r}; known: {', '.join(METHODS)} (criticality[:grad|prim[:all|exact]])")
+    if form not in (None, "", "grad", "prim"):
         raise ValueError(f"unknown criticality form {form!r} in {name!r}: use grad or prim")
-    return base, form or None
+    if ties not in (None, "", "all", "exact"):
+        raise ValueError(f"unknown tie rule {ties!r} in {name!r}: use all or exact")
+    return base, form or None, ties or None
 
 
-def _label(base: str, form: str | None, wl: Workload) -> str:
-    if base.endswith("criticality"):
-        return f"{base}-{form or wl.pruning.criticality}"
+def _label(base: str, form: str | None, ties: str | None, wl: Workload) -> str:
+    if "criticality" in base:
+        t = ties or wl.pruning.criticality_ties
+        return f"{base}-{form or wl.pruning.criticality}" + ("-exact" if t == "exact" else "")
     return base
 
 
@@ -52,13 +55,13 @@ def run_experiment(wl: Workload, methods: Sequence[str], levels: Sequence[float]
     done = {(r["label"], r["level"], r["seed"]) for r in records}
     parsed = [parse_method(m) for m in methods]
     for seed in seeds:   # seed outermost: the slimming methods share one pretrained model per seed
-        jobs = [("dense", "gmp", None, 0.0)] if 0.0 in levels else []
-        jobs += [(_label(b, f, wl), b, f, lv) for b, f in parsed for lv in levels if lv > 0.0]
-        for label, base, form, level in jobs:
+        jobs = [("dense", "gmp", None, None, 0.0)] if 0.0 in levels else []
+        jobs += [(_label(b, f, t, wl), b, f, t, lv) for b, f, t in parsed for lv in levels if lv > 0.0]
+        for label, base, form, ties, level in jobs:
             if (label, level, seed) in done:
                 continue
-            w = wl if form is None else dataclasses.replace(wl, pruning=dataclasses.replace(wl.pruning,
-                                                                                             criticality=form))
+            over = {k: v for k, v in (("criticality", form), ("criticality_ties", ties)) if v is not None}
+            w = dataclasses.replace(wl, pruning=dataclasses.replace(wl.pruning, **over)) if over else wl
             _, rec = prune_workload(w, level, base, seed)
             rec["label"] = label
             records.append(rec)

@@ -23,6 +23,7 @@ from neurosim.prune.unstructured import (
     GradientRegrowth,
     RandomRegrowth,
     Regrowth,
+    Ties,
     prune_regrow,
 )
 from neurosim.snn.layers import LIF, Conv2d, Linear, Readout
@@ -63,7 +64,8 @@ class GradualPruner:
     """Trainer callback ``(trainer, step, record)`` that prunes and regrows on a GMP schedule.
 
     ``rule``: none (pure GMP; r is ignored), criticality (``form`` grad or prim, at ``threshold``, default
-    the LIF threshold), random, or gradient. ``log`` keeps one dict per event.
+    the LIF threshold; ``ties`` all as the seed code, or exact), random, or gradient. ``log`` keeps one dict
+    per event.
     """
 
     model: SNN
@@ -73,6 +75,7 @@ class GradualPruner:
     form: Form = "grad"
     threshold: float | None = None
     seed: int = 0
+    ties: Ties = "all"
     log: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -88,7 +91,7 @@ class GradualPruner:
         if self.rule == "criticality":
             scores = [None if ml.lif is None else channel_criticality(potentials[ml.lif], self.form, self.threshold)
                       for ml in self.layers]
-            return CriticalityRegrowth(scores, [ml.out_axis for ml in self.layers])
+            return CriticalityRegrowth(scores, [ml.out_axis for ml in self.layers], self.ties, self.rng)
         if self.rule == "random":
             return RandomRegrowth(self.rng)
         if self.rule == "gradient":

@@ -20,7 +20,8 @@ Departures from the released code, all deliberate and small:
   than g candidates score above 0 it adds 1 to kept masks. Here masks stay binary.)
 * Criticality regrowth keeps the code's tie rule: every candidate scoring ≥ ρ (the g-th best score) is
   regrown. A channel's score is broadcast over its whole fan-in, so the event can overshoot g by up to one
-  channel's pruned fan-in (``PruneEvent.tie_overshoot``). Random and gradient regrowth select exactly g
+  channel's pruned fan-in (``PruneEvent.tie_overshoot``); ``ties="exact"`` instead regrows exactly g, the
+  tied weights of the last channel drawn at random. Random and gradient regrowth select exactly g
   (GraNet's ``topk``), because their ties (e.g. zero gradients of dead inputs) would otherwise regrow
   whole layers.
 """
@@ -62,8 +63,9 @@ def _split(flat: np.ndarray, like: Sequence[np.ndarray]) -> list[np.ndarray]:
     return out
 
 
-def _top(values: np.ndarray, k: int, eligible: np.ndarray | None = None) -> np.ndarray:
-    """Boolean mask of the k largest eligible values (ties broken by lower position)."""
+def _top(values: np.ndarray, k: int, eligible: np.ndarray | None = None,
+         rng: np.random.Generator | None = None) -> np.ndarray:
+    """Boolean mask of the k largest eligible values (ties broken by lower position, or at random with rng)."""
     sel = np.zeros(values.shape, dtype=bool)
     idx = np.flatnonzero(eligible) if eligible is not None else np.arange(values.size)
     k = min(k, idx.size)
@@ -72,7 +74,8 @@ def _top(values: np.ndarray, k: int, eligible: np.ndarray | None = None) -> np.n
     v = values[idx]
     kth = np.partition(v, v.size - k)[v.size - k]          # the k-th largest value, O(n)
     above = v > kth
-    ties = np.flatnonzero(v == kth)[:k - int(above.sum())]  # lowest positions first
+    ties = np.flatnonzero(v == kth)
+    ties = (ties if rng is None else rng.permutation(ties))[:k - int(above.sum())]
     sel[idx[above]] = True
     sel[idx[ties]] = True
     return sel
@@ -138,6 +141,7 @@ class CriticalityRegrowth:
     channel_scores: Sequence[np.ndarray | None]
     out_axis: int | Sequence[int] = 0
     ties: Ties = "all"
+    rng: np.random.Generator | None = None   # ties = "exact": which tied weights regrow (None: by position)
     name: str = "criticality"
 
     def scores(self, layer: int, weight: np.ndarray) -> np.ndarray:
@@ -234,7 +238,7 @@ def prune_regrow(weights: Sequence[np.ndarray], sparsity: float, r: float, regro
         if regrowth.ties == "all":
             regrown, rho = _top_with_ties(scores, g, candidates)
         else:
-            regrown = _top(scores, g, candidates)
+            regrown = _top(scores, g, candidates, getattr(regrowth, "rng", None))
             rho = float(scores[regrown].min()) if regrown.any() else None
 
     final = keep_cls | keep_mag | regrown

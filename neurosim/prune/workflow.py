@@ -88,7 +88,7 @@ def prune_workload(workload: Workload | str | Path, level: float, method: str | 
         interval = Np * ipe if method == "oneshot" else pr.interval
         sched = GMPSchedule(final_sparsity=level, prune_epochs=Np, iters_per_epoch=ipe, interval=interval)
         pruner = GradualPruner(model, sched, GRADUAL[method], pr.regrowth_ratio, pr.criticality,
-                               pr.criticality_threshold, seed=seed)
+                               pr.criticality_threshold, seed=seed, ties=pr.criticality_ties)
         Trainer(model, spec, ds, enc, seed=seed, progress=progress, epochs=Np + Nf, callbacks=[pruner]).fit()
         survival = [e["survival"] for e in pruner.log if e["survival"] is not None]
         rec.update(events=len(pruner.log), interval=interval, regrowth=GRADUAL[method],
@@ -96,7 +96,7 @@ def prune_workload(workload: Workload | str | Path, level: float, method: str | 
                    regrown_total=sum(e["regrown"] for e in pruner.log),
                    survival_mean=float(np.mean(survival)) if survival else None)
         if method == "criticality":
-            rec["criticality"] = pr.criticality
+            rec["criticality"], rec["criticality_ties"] = pr.criticality, pr.criticality_ties
     else:
         pretrain_seconds = _slimming_pretrain(model, wl, ds, enc, seed, progress)
         t0 = time.perf_counter() - pretrain_seconds  # charged in full even when the pretrained model is reused

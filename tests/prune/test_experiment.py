@@ -16,8 +16,11 @@ RECORDS = [rec("gmp", 0.9, 0, 0.95, 0.9), rec("gmp", 0.9, 1, 0.96, 0.9), rec("gm
 
 
 def test_parse_method():
-    assert parse_method("criticality:prim") == ("criticality", "prim")
-    assert parse_method("gmp") == ("gmp", None)
+    assert parse_method("criticality:prim") == ("criticality", "prim", None)
+    assert parse_method("criticality:grad:exact") == ("criticality", "grad", "exact")
+    assert parse_method("gmp") == ("gmp", None, None)
+    with pytest.raises(ValueError):
+        parse_method("criticality:grad:some")
     with pytest.raises(ValueError):
         parse_method("nope")
     with pytest.raises(ValueError):

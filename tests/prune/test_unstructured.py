@@ -70,6 +70,14 @@ def test_criticality_ties_are_all_regrown():
     assert ev.n_kept == 14
 
 
+def test_criticality_exact_ties_meet_the_budget():
+    crit = CriticalityRegrowth([np.array([0.2, 0.9, 0.5]), None], ties="exact", rng=np.random.default_rng(0))
+    ev = prune_regrow([W0, W1], 0.5, 0.45, crit)
+    assert (ev.growth, ev.n_regrown, ev.tie_overshoot, ev.n_kept) == (3, 3, 0, 12)
+    assert ev.masks[0][1, 1] and ev.masks[0][1, 3]                 # channel 1: both regrown
+    assert int(ev.masks[0][2, [0, 2, 3]].sum()) == 1                 # channel 2: one of the three tied
+
+
 def test_out_axis_one():
     crit = CriticalityRegrowth([np.array([0.2, 0.9, 0.5]), None], out_axis=1)
     ev = prune_regrow([W0.T, W1], 0.5, 0.3, crit)
@@ -153,7 +161,7 @@ def problems(draw):
     seed = draw(st.integers(0, 2**32 - 1))
     sparsity = draw(st.floats(0.0, 0.99))
     r = draw(st.floats(0.0, 1.0))
-    rule = draw(st.sampled_from(["none", "random", "gradient", "criticality", "criticality_int"]))
+    rule = draw(st.sampled_from(["none", "random", "gradient", "criticality", "criticality_int", "exact"]))
     return shapes, seed, sparsity, r, rule
 
 
@@ -171,7 +179,8 @@ def test_event_invariants(problem):
         rule = GradientRegrowth([rng.normal(size=s) for s in shapes])
     else:   # continuous scores, or small integers that tie across channels
         draw = (lambda n: rng.random(n)) if rule_name == "criticality" else (lambda n: rng.integers(0, 3, n) * 1.0)
-        rule = CriticalityRegrowth([draw(s[0]) for s in shapes[:-1]] + [None])
+        ties = "exact" if rule_name == "exact" else "all"
+        rule = CriticalityRegrowth([draw(s[0]) for s in shapes[:-1]] + [None], ties=ties, rng=rng)
     ev = prune_regrow(weights, sparsity, r, rule)
     n_total = sum(w.size for w in weights)
 
@@ -189,7 +198,7 @@ def test_event_invariants(problem):
     assert n_mask == ev.n_kept
     assert ev.n_keep == n_keep_for(n_total, sparsity)
     assert n_mask - ev.n_keep == ev.tie_overshoot >= 0
-    if rule_name in ("none", "random", "gradient", "criticality"):
+    if rule_name in ("none", "random", "gradient", "criticality", "exact"):
         if rule_name == "criticality":
             # ties only within one channel: overshoot below the largest fan-in
             assert ev.tie_overshoot < max(s[1] for s in shapes)
