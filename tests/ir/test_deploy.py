@@ -114,6 +114,8 @@ def test_quantize_keeps_threshold_below_state_range():
     q = quantize(net, weight_bits=8, state_bits=8)  # smax = 127 -> S <= 127 / 8
     assert q.pop("l0").neuron.threshold == round(127 / 8)
     assert q.projections[0].weight.tolist() == [round(0.5 * 127 / 8), round(-0.25 * 127 / 8)]
-    ro = _chain([w], Neuron(decay=0.5, spiking=False))
-    qr = quantize(ro, weight_bits=8, state_bits=8)  # readout: Σ|w| = 0.75 over 1/(1-0.5) = 2 steps
-    assert qr.projections[0].weight.tolist() == [round(0.5 * 127 / 1.5), round(-0.25 * 127 / 1.5)]
+    w2 = np.array([[0.5, -0.25], [0.25, 0.1]])
+    ro = _chain([w2], Neuron(decay=0.5, spiking=False))
+    qr = quantize(ro, weight_bits=8, state_bits=8)
+    # readout: largest Σ|w| into one neuron is 0.75, integrated over 1/(1-0.5) = 2 steps -> S = 127/1.5
+    assert qr.projections[0].weight.tolist() == [42, -21, 21, 8]
