@@ -626,22 +626,31 @@ class _Importer:
         models = {}
         for nid, k in self.kind.items():
             shape = self.shape.get(nid)
+            nm = _meta(self.nodes[nid])
+            if "name" in nm and k in ("input", "neuron"):  # written by neurosim: its own Population.shape
+                written = nm.get("shape")
+                if written is None or (shape is not None and int(np.prod(written)) == int(np.prod(shape))):
+                    shape_attr = None if written is None else tuple(int(x) for x in written)
+                else:
+                    shape_attr = shape
+            else:
+                shape_attr = shape
             if k == "input":
-                pops[nid] = Population(pname(nid), int(np.prod(shape)), shape=shape)
+                pops[nid] = Population(pname(nid), int(np.prod(shape)), shape=shape_attr)
             elif k == "neuron":
                 m = models[nid] = self.neuron_model(nid)
                 size = int(np.prod(shape))
                 neuron = Neuron(decay=m["decay"], threshold=m["threshold"], reset=m["reset"],
                                 fire_at_equal=m["fire_at_equal"], spiking=m["spiking"])
                 main = pname(nid)
-                pops[nid] = Population(main, size, neuron=neuron, shape=shape)
+                pops[nid] = Population(main, size, neuron=neuron, shape=shape_attr)
                 target_of[nid] = nid
                 if m["syn"] is not None:
                     sid = nid + ".syn"
                     while sid in self.nodes:
                         sid += "_"
                     pops[sid] = Population(main + ".syn", size, neuron=Neuron(decay=m["syn"]["decay"], spiking=False),
-                                           shape=shape)
+                                           shape=shape_attr)
                     target_of[nid] = sid
                     models[sid] = {"gain": m["syn"]["gain"], "drive": np.zeros(size)}
                     i = np.arange(size)
@@ -838,6 +847,55 @@ def _conv_coo_of(pr: Projection) -> tuple[np.ndarray, np.ndarray, np.ndarray] | 
     return rows[o], cols[o], vals[o]
 
 
+def _export_plan(net: Network) -> tuple[dict[str, tuple[int, ...]], list[bool], dict[str, int]]:
+    """(NIR shape of every population, which projections are written as Conv2d, index of the
+    projection that carries each population's bias). NIR type-checks shapes on every edge: a Conv2d
+    needs its (C, H, W) source and target shapes, an Affine gives a flat vector (a Flatten node is put
+    in front of it), so a population fed by any dense map is written flat, and a conv that then no
+    longer fits its ends is written as a dense map instead (repeated until nothing changes)."""
+    projs = net.projections
+    shape = {p.name: tuple(int(x) for x in p.shape) if p.shape and int(np.prod(p.shape)) == p.size else (p.size,)
+             for p in net.populations}
+    plain = []
+    for pr in projs:
+        coo = _conv_coo_of(pr) if pr.kind == "conv" else None
+        plain.append(coo is not None and np.array_equal(coo[0], pr.pre_idx) and np.array_equal(coo[1], pr.post_idx)
+                     and np.array_equal(coo[2], pr.weight))
+    forced: set[int] = set()
+
+    def ok(i: int) -> bool:
+        pr = projs[i]
+        return plain[i] and i not in forced and shape[pr.pre] == tuple(pr.conv.in_shape) \
+            and shape[pr.post] == tuple(pr.conv.out_shape)
+
+    while True:
+        conv_ok = [ok(i) for i in range(len(projs))]
+        carrier: dict[str, int] = {}
+        changed = False
+        for p in net.populations:
+            if p.is_input or p.bias is None or not np.any(p.bias):
+                continue
+            inc = [i for i, pr in enumerate(projs) if pr.post == p.name]
+            if not inc:
+                continue
+            dense = [i for i in inc if not conv_ok[i]]
+            if dense:
+                carrier[p.name] = dense[0]
+            else:
+                per_ch = np.asarray(p.bias, dtype=np.float64).reshape(projs[inc[0]].conv.out_shape[0], -1)
+                if np.all(per_ch == per_ch[:, :1]):
+                    carrier[p.name] = inc[0]
+                else:
+                    forced.add(inc[0])  # a per-neuron bias needs an Affine
+                    changed = True
+        for i, pr in enumerate(projs):
+            if not conv_ok[i] and len(shape[pr.post]) > 1:
+                shape[pr.post] = (net.pop(pr.post).size,)
+                changed = True
+        if not changed:
+            return shape, conv_ok, carrier
+
+
 def to_nir_graph(net: Network, dt: float = 1e-4):
     """The `nir.NIRGraph` of `net` (see `write_nir`)."""
     nir = _nir()
@@ -855,24 +913,24 @@ def to_nir_graph(net: Network, dt: float = 1e-4):
 
     nodes: dict[str, Any] = {}
     edges: list[tuple[str, str]] = []
-    pid: dict[str, str] = {}
-    for p in net.populations:
-        pid[p.name] = uid(p.name)
+    pid = {p.name: uid(p.name) for p in net.populations}
     wdt = np.int32 if net.integer else np.float64
+    shape, conv_ok, carrier = _export_plan(net)
     for p in net.populations:
-        shape = tuple(p.shape) if p.shape and int(np.prod(p.shape)) == p.size else (p.size,)
-        meta = {"name": p.name}
+        sh = shape[p.name]
+        meta: dict[str, Any] = {"name": p.name}
+        if p.shape is not None:
+            meta["shape"] = [int(x) for x in p.shape]
         if p.is_input:
-            nodes[pid[p.name]] = nir.Input(input_type={"input": np.array(shape)},
-                                           metadata={META_KEY: json.dumps(meta)})
+            nodes[pid[p.name]] = nir.Input(input_type={"input": np.array(sh)}, metadata={META_KEY: json.dumps(meta)})
             continue
         n = p.neuron
         meta.update(decay=n.decay, reset=n.reset, fire_at_equal=n.fire_at_equal)
         md = {META_KEY: json.dumps(meta)}
-        ones = np.ones(shape)
+        ones = np.ones(sh)
         if n.decay == 1.0:
             if n.spiking:
-                node = nir.IF(r=ones, v_threshold=ones * n.threshold, v_reset=np.zeros(shape), metadata=md)
+                node = nir.IF(r=ones, v_threshold=ones * n.threshold, v_reset=np.zeros(sh), metadata=md)
             else:
                 node = nir.I(r=ones, metadata=md)
         else:
@@ -880,68 +938,65 @@ def to_nir_graph(net: Network, dt: float = 1e-4):
                 raise UserError(f"population {p.name!r}: decay {n.decay} is outside [0, 1]; NIR has no such neuron")
             tau = dt / (1.0 - n.decay)
             if n.spiking:
-                node = nir.LIF(tau=ones * tau, r=ones * (tau / dt), v_leak=np.zeros(shape),
-                               v_threshold=ones * n.threshold, v_reset=np.zeros(shape), metadata=md)
+                node = nir.LIF(tau=ones * tau, r=ones * (tau / dt), v_leak=np.zeros(sh),
+                               v_threshold=ones * n.threshold, v_reset=np.zeros(sh), metadata=md)
             else:
-                node = nir.LI(tau=ones * tau, r=ones * (tau / dt), v_leak=np.zeros(shape), metadata=md)
+                node = nir.LI(tau=ones * tau, r=ones * (tau / dt), v_leak=np.zeros(sh), metadata=md)
         nodes[pid[p.name]] = node
 
-    bias_done: set[str] = set()
-    for pr in net.projections:
+    flat: dict[str, str] = {}
+
+    def source(name: str) -> str:
+        """The node a dense map reads `name` from: the population, or a Flatten of it."""
+        if len(shape[name]) == 1:
+            return pid[name]
+        if name not in flat:
+            flat[name] = uid(f"{name}.flatten")
+            nodes[flat[name]] = nir.Flatten(input_type={"input": np.array(shape[name])}, start_dim=0, end_dim=-1)
+            edges.append((pid[name], flat[name]))
+        return flat[name]
+
+    for i, pr in enumerate(net.projections):
         pre, post = net.pop(pr.pre), net.pop(pr.post)
-        bias = post.bias if (post.bias is not None and pr.post not in bias_done and np.any(post.bias)) else None
-        meta: dict[str, Any] = {"name": pr.name, "kind": pr.kind}
-        node = None
-        coo = _conv_coo_of(pr) if pr.kind == "conv" else None
-        if coo is not None and np.array_equal(coo[0], pr.pre_idx) and np.array_equal(coo[1], pr.post_idx) \
-                and np.array_equal(coo[2], pr.weight) and pre.size == int(np.prod(pr.conv.in_shape)) \
-                and post.size == int(np.prod(pr.conv.out_shape)):
+        bias = post.bias if carrier.get(pr.post) == i else None
+        meta = {"name": pr.name, "kind": pr.kind}
+        k = uid(pr.name)
+        if conv_ok[i]:
             g = pr.conv
-            cb = np.zeros(g.out_shape[0])
-            if bias is not None:
-                per_ch = np.asarray(bias, dtype=np.float64).reshape(g.out_shape[0], -1)
-                if np.all(per_ch == per_ch[:, :1]):
-                    cb = per_ch[:, 0]
-                    bias_done.add(pr.post)
-            if bias is None or pr.post in bias_done:
-                node = nir.Conv2d(input_shape=tuple(g.in_shape[1:]), weight=np.asarray(pr.kernel).astype(wdt),
+            cb = np.zeros(g.out_shape[0]) if bias is None else \
+                np.asarray(bias, dtype=np.float64).reshape(g.out_shape[0], -1)[:, 0]
+            nodes[k] = nir.Conv2d(input_shape=tuple(g.in_shape[1:]), weight=np.asarray(pr.kernel).astype(wdt),
                                   stride=g.stride, padding=g.padding, dilation=(1, 1), groups=1, bias=cb,
                                   metadata={META_KEY: json.dumps(meta)})
-        if node is None:
-            w = np.zeros((post.size, pre.size), dtype=wdt if net.integer else pr.weight.dtype)
-            w[pr.post_idx, pr.pre_idx] = pr.weight
-            if pr.kind == "conv" and pr.conv is not None and pr.kernel is not None:  # e.g. a pruned conv
-                meta["conv"] = {k: list(v) for k, v in vars(pr.conv).items()}
-                meta["kernel"] = np.asarray(pr.kernel).tolist()
-            md = {META_KEY: json.dumps(meta)}
-            if bias is not None:
-                node = nir.Affine(weight=w, bias=np.asarray(bias), metadata=md)
-                bias_done.add(pr.post)
-            else:
-                node = nir.Linear(weight=w, metadata=md)
-        k = uid(pr.name)
-        nodes[k] = node
-        edges += [(pid[pr.pre], k), (k, pid[pr.post])]
-    for p in net.populations:  # a bias with no incoming projection: an all-zero Affine from an input
-        if p.is_input or p.bias is None or not np.any(p.bias) or p.name in bias_done:
+            edges += [(pid[pr.pre], k), (k, pid[pr.post])]
             continue
-        src = net.inputs[0] if net.inputs else None
-        if src is None:
+        w = np.zeros((post.size, pre.size), dtype=wdt if net.integer else pr.weight.dtype)
+        w[pr.post_idx, pr.pre_idx] = pr.weight
+        if pr.kind == "conv" and pr.conv is not None and pr.kernel is not None:  # e.g. a pruned conv
+            meta["conv"] = {key: list(v) for key, v in vars(pr.conv).items()}
+            meta["kernel"] = np.asarray(pr.kernel).tolist()
+        md = {META_KEY: json.dumps(meta)}
+        nodes[k] = nir.Affine(weight=w, bias=np.asarray(bias), metadata=md) if bias is not None else \
+            nir.Linear(weight=w, metadata=md)
+        edges += [(source(pr.pre), k), (k, pid[pr.post])]
+    for p in net.populations:  # a bias with no incoming projection: an all-zero Affine from an input
+        if p.is_input or p.bias is None or not np.any(p.bias) or p.name in carrier:
+            continue
+        if not net.inputs:
             raise UserError(f"population {p.name!r} has a bias but the network has no input to carry it in NIR")
+        src = net.inputs[0]
         k = uid(f"{p.name}.bias")
         nodes[k] = nir.Affine(weight=np.zeros((p.size, src.size)), bias=np.asarray(p.bias),
                               metadata={META_KEY: json.dumps({"name": k, "bias_only": True})})
-        edges += [(pid[src.name], k), (k, pid[p.name])]
+        edges += [(source(src.name), k), (k, pid[p.name])]
     outs = net.meta.get("nir_outputs") or {}
-    out_pops = list(dict.fromkeys(outs.values())) if outs else [
+    out_pops = [n for n in dict.fromkeys(outs.values()) if n in pid] or [
         p.name for p in net.populations if not p.is_input and not any(pr.pre == p.name for pr in net.projections)]
+    if not out_pops:  # every population feeds another (cycles): NIR still wants an exit point
+        out_pops = [net.populations[-1].name]
     for name in out_pops:
-        if name not in pid:
-            continue
-        p = net.pop(name)
-        shape = tuple(p.shape) if p.shape and int(np.prod(p.shape)) == p.size else (p.size,)
         k = uid(f"output_{name}" if len(out_pops) > 1 else "output")
-        nodes[k] = nir.Output(output_type={"output": np.array(shape)})
+        nodes[k] = nir.Output(output_type={"output": np.array(shape[name])})
         edges.append((pid[name], k))
     meta = {"dt": dt, "order": [p.name for p in net.populations], "integer": net.integer, "name": net.name,
             "meta": _jsonable({k: v for k, v in net.meta.items() if k not in ("nir", "nir_outputs")})}
