@@ -794,6 +794,8 @@ def read_nir(source, *, convention: str = "nir", dt: float | None = None, fire_a
     conv = CONVENTIONS[convention]
     if isinstance(source, nir.NIRGraph):
         graph, where = source, "<NIR graph>"
+    elif isinstance(source, nir.NIRNode):
+        raise UserError(f"read_nir needs a NIR graph or a .nir file, got a single {type(source).__name__} node")
     else:
         path = Path(source)
         where = str(path)

@@ -644,3 +644,19 @@ def test_random_nir_chains_match_a_direct_euler_simulation(seed):
             np.testing.assert_allclose(res.potentials[nid], r, rtol=1e-9, atol=1e-9)
         else:
             assert np.array_equal(res.spikes[nid], r > 0), nid
+
+
+def test_tiny_example_file_is_what_its_script_generates():
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("make_tiny_nir", root / "docs" / "make_tiny_nir.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    a, b = read_nir(mod.tiny_graph()), read_nir(root / "workloads" / "examples" / "tiny.nir")
+    assert [(p.name, p.size) for p in a.populations] == [(p.name, p.size) for p in b.populations]
+    for p, q in zip(a.projections, b.projections, strict=True):
+        assert np.array_equal(p.weight, q.weight) and np.array_equal(p.pre_idx, q.pre_idx)
+    with pytest.raises(UserError, match="single LIF"):
+        read_nir(nir.LIF(tau=np.ones(1), r=np.ones(1), v_leak=np.zeros(1), v_threshold=np.ones(1)))
