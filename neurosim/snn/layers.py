@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neurosim.snn import kernels
 from neurosim.snn.surrogate import ATan
 
 
@@ -44,6 +45,7 @@ class Layer:
 
     name: str = ""
     temporal = False  # LIF and Readout own time: their output varies over steps
+    need_input_grad = True  # the model clears it on the first layer (no gradient w.r.t. the data)
 
     def params(self) -> list[Param]:
         return []
@@ -89,7 +91,7 @@ class Linear(Layer):
         self.weight.grad += self._x.T @ dy
         if self.bias is not None:
             self.bias.grad += dy.sum(0)
-        return dy @ self.weight.value.T
+        return dy @ self.weight.value.T if self.need_input_grad else None
 
 
 def conv_out(size: int, k: int, stride: int, pad: int) -> int:
@@ -118,8 +120,8 @@ class Conv2d(Layer):
         N, C, H, W = x.shape
         k, s, p = self.k, self.stride, self.padding
         Ho, Wo = conv_out(H, k, s, p), conv_out(W, k, s, p)
-        xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p else x
-        xp = xp.transpose(0, 2, 3, 1)  # NHWC view: the copies below then write contiguous C runs
+        xp = np.zeros((N, H + 2 * p, W + 2 * p, C), dtype=x.dtype)
+        xp[:, p:p + H, p:p + W, :] = x.transpose(0, 2, 3, 1)  # NHWC: the copies below move contiguous C runs
         cols = np.empty((N, Ho, Wo, k, k, C), dtype=x.dtype)
         for i in range(k):
             for j in range(k):
@@ -149,6 +151,8 @@ class Conv2d(Layer):
         self.weight.grad += dw.reshape(k, k, C, co).transpose(3, 2, 0, 1)
         if self.bias is not None:
             self.bias.grad += dyf.sum(0)
+        if not self.need_input_grad:
+            return None
         dcols = (dyf @ self._wmat().T).reshape(N, Ho, Wo, k, k, C)
         dxp = np.zeros((N, H + 2 * p, W + 2 * p, C), dtype=dy.dtype)
         for i in range(k):
@@ -175,15 +179,22 @@ class AvgPool2d(Layer):
         Ho, Wo = H // k, W // k
         if st.train:
             self._in = x.shape
-        return x[:, :, :Ho * k, :Wo * k].reshape(N, C, Ho, k, Wo, k).mean((3, 5))
+        y = np.zeros((N, C, Ho, Wo), dtype=x.dtype)
+        for i in range(k):  # k*k strided adds are much faster than a mean over strided axes
+            for j in range(k):
+                y += x[:, :, i:Ho * k:k, j:Wo * k:k]
+        y *= x.dtype.type(1.0 / (k * k))
+        return y
 
     def backward(self, dy):
         N, C, H, W = self._in
         k = self.k
         Ho, Wo = dy.shape[2:]
         dx = np.zeros(self._in, dtype=dy.dtype)
-        dx[:, :, :Ho * k, :Wo * k] = np.broadcast_to((dy / (k * k))[:, :, :, None, :, None],
-                                                    (N, C, Ho, k, Wo, k)).reshape(N, C, Ho * k, Wo * k)
+        g = dy * dy.dtype.type(1.0 / (k * k))
+        for i in range(k):
+            for j in range(k):
+                dx[:, :, i:Ho * k:k, j:Wo * k:k] = g
         return dx
 
 
@@ -266,11 +277,26 @@ class LIF(Layer):
         self.fire_at_equal = fire_at_equal
         self.surrogate = ATan() if surrogate is None else surrogate
         self.detach_reset, self.smooth = detach_reset, smooth
+        self.numba = True  # use the fused kernels when they apply (ATan, detached reset, step forward)
         self.potentials: np.ndarray | None = None  # pre-reset v of the last forward, (T, B, ...)
+
+    def _fast(self) -> bool:
+        return self.numba and not self.smooth and self.detach_reset and isinstance(self.surrogate, ATan)
 
     def forward(self, x, st):
         T = st.T
         B = x.shape[0] // T if st.timed else x.shape[0]
+        if self._fast():
+            vpre = np.empty((T, B) + x.shape[1:], dtype=x.dtype)
+            s_all = np.empty_like(vpre)
+            dt = x.dtype.type
+            kernels.lif_forward(np.ascontiguousarray(x).reshape(T if st.timed else 1, -1), not st.timed,
+                                dt(self.beta), dt(self.threshold), self.reset == "zero", self.fire_at_equal,
+                                vpre.reshape(T, -1), s_all.reshape(T, -1))
+            self.potentials = vpre
+            if st.train:
+                self._timed, self._spikes = st.timed, s_all
+            return s_all.reshape((T * B,) + x.shape[1:])
         I = x.reshape((T, B) + x.shape[1:]) if st.timed else None
         vpre = np.empty((T, B) + x.shape[1:], dtype=x.dtype)
         s_all = np.empty_like(vpre)
@@ -294,6 +320,13 @@ class LIF(Layer):
     def backward(self, dy):
         vpre, s = self.potentials, self._spikes
         T, B = vpre.shape[:2]
+        if self._fast():
+            dI = np.empty_like(vpre)
+            dt = vpre.dtype.type
+            kernels.lif_backward_atan(np.ascontiguousarray(dy, dtype=vpre.dtype).reshape(T, -1), vpre.reshape(T, -1),
+                                      s.reshape(T, -1), dt(self.beta), dt(self.threshold), dt(self.surrogate.alpha),
+                                      self.reset == "zero", dI.reshape(T, -1))
+            return dI.reshape((T * B,) + vpre.shape[2:]) if self._timed else dI.sum(0)
         ds = dy.reshape(vpre.shape)
         sg = self.surrogate.grad(vpre - self.threshold).astype(dy.dtype)
         dI = np.empty_like(vpre)

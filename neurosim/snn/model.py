@@ -25,6 +25,8 @@ class SNN:
         self.layers = layers
         self.in_shape = tuple(in_shape)
         self.timesteps = timesteps
+        for i, layer in enumerate(layers):  # no gradient w.r.t. the data: stop at the first weight layer
+            layer.need_input_grad = i > 0 and any(lay.params() for lay in layers[:i])
         self.shapes = [self.in_shape]  # input shape of each layer, then the output shape
         for layer in layers:
             self.shapes.append(tuple(layer.out_shape(self.shapes[-1])))
@@ -96,6 +98,8 @@ class SNN:
         g = dout.reshape((-1,) + dout.shape[2:])
         for layer in reversed(self.layers):
             g = layer.backward(g)
+            if g is None:
+                break
 
     def zero_grad(self) -> None:
         for p in self.params():
@@ -146,4 +150,7 @@ def build(spec: ModelSpec, in_shape: tuple[int, ...], timesteps: int, seed: int)
             raise ValueError(t)
         layers.append(layer)
         shape = tuple(layer.out_shape(shape))
+        if min(shape) < 1:
+            raise ConfigError(f"network.model.layers[{i}]: {t} leaves an empty feature map {shape} "
+                              f"(input {tuple(in_shape)}); use less stride, pooling or kernel size")
     return SNN(layers, in_shape, timesteps)

@@ -98,6 +98,7 @@ class Trainer:
     epochs: int | None = None
     lr: float | None = None
     masks: dict[str, np.ndarray] = field(default_factory=dict)
+    eval_every: int = 0  # test accuracy every k epochs (0: never, the caller evaluates)
     history: list[dict] = field(default_factory=list)
 
     def __post_init__(self):
@@ -155,11 +156,13 @@ class Trainer:
                 self.step += 1
             ep = {"epoch": epoch + 1, "loss": loss_sum / len(tr), "train_accuracy": correct / len(tr),
                   "seconds": time.perf_counter() - t0}
-            if self.progress:
+            if self.eval_every and ((epoch + 1) % self.eval_every == 0 or epoch + 1 == self.epochs):
                 ep["test_accuracy"] = accuracy(self.model, self.encoder, self.dataset.test)
+            if self.progress:
+                test = f" test {100 * ep['test_accuracy']:.2f}%" if "test_accuracy" in ep else ""
                 print(f"[neurosim.snn] epoch {epoch + 1}/{self.epochs} loss {ep['loss']:.4f} "
-                      f"train {100 * ep['train_accuracy']:.2f}% test {100 * ep['test_accuracy']:.2f}% "
-                      f"({ep['seconds']:.1f} s)", file=sys.stderr, flush=True)
+                      f"train {100 * ep['train_accuracy']:.2f}%{test} ({ep['seconds']:.1f} s)",
+                      file=sys.stderr, flush=True)
             self.history.append(ep)
         return self.history
 
