@@ -52,12 +52,13 @@ def evaluate(level: Level, chip: Chip, source: Source, fmt: str, workload: str) 
     rec: dict = {"workload": workload, "hardware": hw.name, "sparsity": level.sparsity, "method": level.method,
                  **level.info}
     qnet = quantize(level.network, hw.core.weight_bits, hw.core.state_bits)
-    try:
-        compiled = compile_network(qnet, hw, fmt)
+    inputs = source.inputs_for(qnet)
+    try:  # placement is traffic-aware, weighted by a profiling run of the deploy model on the same inputs
+        compiled = compile_network(qnet, hw, fmt, inputs=inputs)
     except FitError as e:
         rec.update(fits=False, fit_error=str(e))
         return rec
-    res = simulate(compiled, source.inputs_for(qnet))
+    res = simulate(compiled, inputs)
     counts = res.mean_counts()
     lat = res.latency_s()
     latency = float(lat.mean())
@@ -96,6 +97,8 @@ def evaluate(level: Level, chip: Chip, source: Source, fmt: str, workload: str) 
             "routing_entries": totals["routing_entries"] / (n_cores * core.routing_table_entries)},
         "placement_cost_hops": compiled.placement_cost_hops,
         "baseline_placement_cost_hops": compiled.baseline_cost_hops,
+        "placement": compiled.placement,
+        "placement_traffic": compiled.traffic_source,
         "packets_per_inference": counts["packets"],
         "hops_per_inference": counts["hops_x"] + counts["hops_y"],
         "max_link_load": float(np.asarray(link_loads).mean(axis=0).max()) if link_loads is not None
