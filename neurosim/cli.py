@@ -125,10 +125,13 @@ def cmd_map(a: argparse.Namespace) -> int:
 
     wl, wl_path, _ = load_workload(a.workload)
     hw = load_hardware(a.hw or wl.hardware[0])[0]
-    net = make_source(wl, wl_path).dense
+    source = make_source(wl, wl_path)
+    net = source.dense
     if a.sparsity:
         net = prune_magnitude(net, a.sparsity)
-    chip = compile_network(quantize(net, hw.core.weight_bits, hw.core.state_bits), hw, a.format)
+    qnet = quantize(net, hw.core.weight_bits, hw.core.state_bits)
+    # expected traffic for the traffic-aware placement: a profiling run on the workload's sample inputs
+    chip = compile_network(qnet, hw, a.format, inputs=source.inputs_for(qnet))
     print(fit_report(chip))
     return 0
 

@@ -1,31 +1,58 @@
-"""The fit report: per core, used / available for every budget, and totals."""
+"""The fit report: per core, used / available for every budget, then totals and placement costs."""
 
 from __future__ import annotations
 
 from neurosim.mapper.compiled import CompiledChip
 
+# (CoreUsage field, column title, Core field of the budget)
+BUDGETS = [("neurons", "neurons", "max_neurons"), ("synapse_bits", "synapse bits", "synapse_memory_bits"),
+           ("fan_in_axons", "fan-in axons", "max_fan_in_axons"), ("fan_out_axons", "fan-out axons",
+                                                                   "max_fan_out_axons"),
+           ("routing_entries", "routing entries", "routing_table_entries")]
+
+
+def budget_rows(chip: CompiledChip) -> list[dict]:
+    """One dict per used core: router, layers, and (used, available) per budget."""
+    c = chip.hardware.core
+    out = []
+    for i, (u, chunks) in enumerate(zip(chip.usage, chip.cores, strict=True)):
+        row = {"core": i, "router": tuple(int(v) for v in chip.router_xy[i]),
+               "layers": [(k.population, k.start, k.stop) for k in chunks],
+               "formats": dict(u.synapse_bits_by_format)}
+        row.update({key: (int(getattr(u, key)), int(getattr(c, cap))) for key, _, cap in BUDGETS})
+        out.append(row)
+    return out
+
 
 def fit_report(chip: CompiledChip) -> str:
     """A text table of every used core's budgets (used/available and %), then totals."""
-    c = chip.hardware.core
-    budgets = [("neurons", "neurons", c.max_neurons), ("synapse_bits", "syn bits", c.synapse_memory_bits),
-               ("fan_in_axons", "fan-in", c.max_fan_in_axons), ("fan_out_axons", "fan-out", c.max_fan_out_axons),
-               ("routing_entries", "routes", c.routing_table_entries)]
-    head = ["core", "router", "layers"] + [b[1] for b in budgets]
+    hw, c = chip.hardware, chip.hardware.core
+    head = ["core", "router", "layers"] + [b[1] for b in BUDGETS]
     rows = []
-    for i, (u, chunks) in enumerate(zip(chip.usage, chip.cores, strict=True)):
-        x, y = chip.router_xy[i]
-        layers = ",".join(f"{k.population}[{k.start}:{k.stop}]" for k in chunks)
-        rows.append([str(i), f"({x},{y})", layers] +
-                    [f"{getattr(u, key)}/{cap} ({100 * getattr(u, key) / cap:.0f}%)" for key, _, cap in budgets])
+    for r in budget_rows(chip):
+        layers = ",".join(f"{p}[{a}:{b}]" for p, a, b in r["layers"])
+        rows.append([str(r["core"]), "({},{})".format(*r["router"]), layers] +
+                    [f"{r[k][0]}/{r[k][1]} ({100 * r[k][0] / r[k][1]:.0f}%)" for k, _, _ in BUDGETS])
     widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(head)]
-    lines = [f"chip {chip.hardware.name}: {chip.n_cores} of {chip.hardware.mesh.n_cores} cores used; formats: "
+    fmts = sorted(set(chip.formats.values()))
+    lines = [f"chip {hw.name}: {chip.n_cores} of {hw.mesh.n_cores} cores used; synapse formats: "
              + ", ".join(f"{k}={v}" for k, v in chip.formats.items()),
              "  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
     t = chip.totals()
-    lines.append(f"totals: neurons {t['neurons']}, synapse memory {t['synapse_bits']} bits "
-                 f"({t['synapse_bits'] / 8192:.1f} KiB), neuron memory {t['neuron_bits']} bits, routing entries "
-                 f"{t['routing_entries']} ({t['routing_bits']} bits), placement cost {chip.placement_cost_hops:.0f} "
-                 f"packet-hops per all-sources-spike")
+    lines.append("totals (used / available on the used cores, peak core):")
+    for key, title, cap in BUDGETS:
+        avail = getattr(c, cap) * chip.n_cores
+        peak = max((getattr(u, key) for u in chip.usage), default=0)
+        lines.append(f"  {title:16s} {t[key]:>12d} / {avail:<12d} ({100 * t[key] / max(avail, 1):5.1f}%)  peak "
+                     f"{peak}/{getattr(c, cap)}")
+    by_fmt = chip.synapse_bits_by_format()
+    lines.append("  synapse memory by format: " + ", ".join(f"{k} {v} bits" for k, v in sorted(by_fmt.items()))
+                 + f" (total {t['synapse_bits'] / 8192:.1f} KiB; formats used: {', '.join(fmts)})")
+    lines.append(f"  neuron memory {t['neuron_bits']} bits ({c.neuron_state_bits} per neuron); routing tables "
+                 f"{t['routing_bits']} bits ({c.routing_entry_bits} per entry)")
+    unit = ("expected packet-hops per inference (profiled spike counts)" if chip.traffic_source == "profiled"
+            else "packet-hops when every source spikes once (no profile)")
+    lines.append(f"placement {chip.placement}: {chip.placement_cost_hops:.6g} {unit}; serpentine baseline "
+                 f"{chip.baseline_cost_hops:.6g}")
     return "\n".join(lines)
