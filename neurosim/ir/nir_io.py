@@ -1026,10 +1026,22 @@ def write_nir(net: Network, path, *, dt: float = 1e-4) -> None:
             tmp.unlink()
 
 
-def network_from_nir_spec(nir_path, workload_file: str | Path | None = None, **kw) -> Network:
+def graded_sources(net: Network) -> list[str]:
+    """Non-spiking, non-input populations that drive a projection (a CubaLIF's `.syn` current, an LI
+    feeding another node): they send graded values, not spikes."""
+    return sorted({pr.pre for pr in net.projections
+                   if not net.pop(pr.pre).is_input and not net.pop(pr.pre).neuron.spiking})
+
+
+def network_from_nir_spec(nir_path, workload_file: str | Path | None = None, *, allow_graded: bool = False,
+                          **kw) -> Network:
     """The network a workload's `network.nir` names (`nir_path`: that string, or the `NetworkSpec`
     itself); a relative path is taken relative to the workload file's folder. Keyword arguments go
-    to `read_nir` (convention, dt, ...)."""
+    to `read_nir` (convention, dt, ...).
+
+    The chip pipeline (quantize → map → simulate) carries spikes only, so a network with graded
+    sources (see `graded_sources`) raises UserError unless `allow_graded` (the float `ir.run` of such
+    a network is exact; its integer model and chip mapping are not yet)."""
     if hasattr(nir_path, "nir"):
         if nir_path.nir is None:
             raise UserError("the workload's network section names no NIR file (network.nir)")
@@ -1037,5 +1049,11 @@ def network_from_nir_spec(nir_path, workload_file: str | Path | None = None, **k
     p = Path(nir_path)
     if not p.is_absolute() and workload_file is not None:
         p = Path(workload_file).resolve().parent / p
-    return read_nir(p, **kw)
-
+    net = read_nir(p, **kw)
+    graded = graded_sources(net)
+    if graded and not allow_graded:
+        raise UserError(f"{p}: populations {graded} drive synapses with graded values (a CubaLIF's synaptic "
+                        "current or a non-spiking LI/I node feeding another node); neurosim's integer deploy "
+                        "model and chip simulator carry spikes only, so this network cannot be run on a chip "
+                        "exactly yet (read it with neurosim.ir.nir_io.read_nir for the exact float model)")
+    return net

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from neurosim.errors import ConfigError, MissingExtraError, UserError
 from neurosim.ir import ConvGeometry, Network, Neuron, Population, Projection, quantize, run
-from neurosim.ir.nir_io import network_from_nir_spec, read_nir, to_nir_graph, write_nir
+from neurosim.ir.nir_io import graded_sources, network_from_nir_spec, read_nir, to_nir_graph, write_nir
 
 nir = pytest.importorskip("nir")
 
@@ -660,3 +660,16 @@ def test_tiny_example_file_is_what_its_script_generates():
         assert np.array_equal(p.weight, q.weight) and np.array_equal(p.pre_idx, q.pre_idx)
     with pytest.raises(UserError, match="single LIF"):
         read_nir(nir.LIF(tau=np.ones(1), r=np.ones(1), v_leak=np.zeros(1), v_threshold=np.ones(1)))
+
+
+def test_workload_entry_refuses_graded_sources_it_cannot_run_exactly(tmp_path):
+    dt = 1e-4
+    g = graph({"in": nir.Input(input_type={"input": np.array([2])}), "fc": nir.Linear(weight=np.eye(2)),
+               "c": nir.CubaLIF(tau_syn=np.full(2, 2 * dt), tau_mem=np.full(2, 2 * dt), r=np.full(2, 2.0),
+                                v_leak=np.zeros(2), v_threshold=np.ones(2), w_in=np.full(2, 2.0))},
+              [("in", "fc"), ("fc", "c")])
+    nir.write(tmp_path / "c.nir", g)
+    with pytest.raises(UserError, match=r"c\.syn.*graded"):
+        network_from_nir_spec("c.nir", tmp_path / "w.yaml")
+    net = network_from_nir_spec("c.nir", tmp_path / "w.yaml", allow_graded=True)
+    assert graded_sources(net) == ["c.syn"]
