@@ -6,20 +6,37 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neurosim.ir.quantize import leak_delta
 from neurosim.mapper.compiled import CompiledChip
 from neurosim.sim import kernels as K
+from neurosim.sim.plan import (
+    DIRECTIONS,
+    SRC_DELIVERIES,
+    SRC_HOPS_X,
+    SRC_HOPS_Y,
+    SRC_PACKETS,
+    SRC_ROWS,
+    SRC_SYN_OPS,
+    SRC_WORDS,
+    SimPlan,
+    build_plan,
+)
 
 ACTIONS = ("synaptic_ops", "word_reads", "rows_served", "packets", "hops_x", "hops_y",
-           "neuron_updates_active", "neuron_updates_idle", "spikes", "barriers")
+           "neuron_updates_active", "neuron_updates_idle", "spikes", "barriers", "deliveries")
+_STATIC = {"synaptic_ops": SRC_SYN_OPS, "word_reads": SRC_WORDS, "rows_served": SRC_ROWS, "packets": SRC_PACKETS,
+           "hops_x": SRC_HOPS_X, "hops_y": SRC_HOPS_Y, "deliveries": SRC_DELIVERIES}
 
 
 @dataclass
 class SimResult:
     """Per-sample action counts and timing of a simulation.
 
-    counts[action] is an int64 array over samples; step_cycles is (samples, steps);
-    core_busy_cycles is (samples, cores). `raster` (samples, steps, neurons) is kept when asked."""
+    counts[action] is an int64 array over samples (actions: `ACTIONS`; `packets` are packets
+    injected, `deliveries` packet arrivals at cores — equal under unicast); step_cycles is
+    (samples, steps); core_busy_cycles is (samples, cores) of work (service + updates + spikes);
+    link_loads is (samples, 4 · cols · rows) packets over each directed mesh link (id
+    (y · cols + x) · 4 + d, d = E, W, N, S; see `link_load_mesh`); injected / delivered are packets per
+    node (cores, then the host port) and per core. `raster` (samples, steps, neurons) is kept when asked."""
 
     counts: dict[str, np.ndarray]
     step_cycles: np.ndarray
@@ -31,6 +48,10 @@ class SimResult:
     spikes_per_population: dict[str, np.ndarray]
     raster: np.ndarray | None
     potentials: np.ndarray | None   # (samples, steps, k) of recorded neurons (readouts)
+    link_loads: np.ndarray | None = None
+    injected: np.ndarray | None = None
+    delivered: np.ndarray | None = None
+    mesh_shape: tuple[int, int] = (0, 0)  # (cols, rows)
 
     @property
     def samples(self) -> int:
@@ -47,6 +68,15 @@ class SimResult:
     def mean_counts(self) -> dict[str, float]:
         return {k: float(v.mean()) for k, v in self.counts.items()}
 
+    def spread_counts(self) -> dict[str, float]:
+        """Standard deviation over samples of every action count."""
+        return {k: float(v.std()) for k, v in self.counts.items()}
+
+    def link_load_mesh(self) -> np.ndarray:
+        """(samples, rows, cols, 4) packets leaving each router per direction (E, W, N, S)."""
+        cols, rows = self.mesh_shape
+        return self.link_loads.reshape(self.samples, rows, cols, len(DIRECTIONS))
+
 
 def encode_events(inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(S, T, n_in) integer input → CSR over (sample, step) of (input index, value) for nonzero values."""
@@ -58,72 +88,74 @@ def encode_events(inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return ptr, c.astype(np.uint32), flat[r, c].astype(np.int32)
 
 
-def simulate(chip: CompiledChip, inputs: np.ndarray, record_raster: bool = False) -> SimResult:
+def plan_for(chip: CompiledChip) -> SimPlan:
+    """The chip's simulation plan, built once and cached on the chip object."""
+    plan = getattr(chip, "_sim_plan", None)
+    if plan is None:
+        plan = build_plan(chip)
+        chip._sim_plan = plan
+    return plan
+
+
+def kernel_tables(plan: SimPlan, hw, smax: int) -> tuple:
+    """The static arguments of the kernel (everything between the inputs and the outputs)."""
+    tm, noc = hw.timing, hw.noc
+    return (plan.n_cores, plan.serial_cycles, plan.ch_latency, plan.rt_ptr, plan.el_channel, plan.el_parent,
+            plan.max_route, plan.src_pk_ptr, plan.pk_route, plan.pk_grp, plan.grp_core, plan.grp_el,
+            plan.grp_service, plan.grp_row_ptr, plan.row_delay, plan.row_dense_lo, plan.row_dense_len,
+            plan.row_dense_ptr, plan.dense_w, plan.row_syn_ptr, plan.syn_post, plan.syn_w, plan.src_stats,
+            plan.seg_g0, plan.seg_g1, plan.seg_core, plan.seg_start, plan.seg_thr, plan.seg_cmp,
+            plan.seg_delta, plan.seg_subtract, plan.seg_record, plan.bias, -smax - 1, smax, plan.n_slots,
+            tm.neuron_update_active_cycles.value, tm.neuron_update_idle_cycles.value,
+            tm.spike_emit_cycles.value, noc.barrier_cycles.value)
+
+
+def simulate(chip: CompiledChip, inputs: np.ndarray, record_raster: bool = False,
+             plan: SimPlan | None = None) -> SimResult:
     """Simulate every sample of `inputs` (S, T, n_input) — spikes (0/1) or graded integers — with
-    hardware timing (one-step delay per layer), on the compiled chip."""
+    hardware timing (one-step delay per layer), on the compiled chip. Samples run in parallel."""
     net, hw = chip.network, chip.hardware
+    plan = plan or plan_for(chip)
     (inp,) = net.inputs
+    inputs = np.asarray(inputs)
     S, T = inputs.shape[:2]
     steps = net.steps(T, "hardware")
     offsets = net.offsets
-    n = int(offsets[-1])
-    in_ptr, in_idx, in_val = encode_events(np.asarray(inputs))
+    n = plan.n
+    in_ptr, in_idx, in_val = encode_events(inputs)
     in_idx = (in_idx + np.uint32(offsets[net.index(inp.name)])).astype(np.uint32)
-
-    is_input = np.zeros(n, np.bool_)
-    start = np.zeros(n, np.int64)
-    thr = np.zeros(n, np.int64)
-    delta = np.zeros(n, np.int64)
-    subtract = np.zeros(n, np.bool_)
-    fire_eq = np.zeros(n, np.bool_)
-    spiking = np.zeros(n, np.bool_)
-    bias = np.zeros(n, np.int64)
-    stages = net.stages()
-    record = []
-    for i, p in enumerate(net.populations):
-        sl = slice(offsets[i], offsets[i + 1])
-        if p.is_input:
-            is_input[sl] = True
-            continue
-        start[sl] = stages[p.name]
-        thr[sl] = int(p.neuron.threshold)
-        delta[sl] = leak_delta(p.neuron.decay)
-        subtract[sl] = p.neuron.reset == "subtract"
-        fire_eq[sl] = p.neuron.fire_at_equal
-        spiking[sl] = p.neuron.spiking
-        if p.bias is not None:
-            bias[sl] = p.bias
-        if not p.neuron.spiking:
-            record.extend(range(offsets[i], offsets[i + 1]))
-    record_idx = np.array(record, np.int64)
     smax = (1 << (net.state_bits - 1)) - 1
-    n_slots = int(max(chip.row_delay.max(initial=0), 1)) + 1
-    f = hw.clock.frequency_hz.value
-    tm, noc = hw.timing, hw.noc
-    counters = np.zeros((S, K.N_COUNTERS), np.int64)
+    n_seg = plan.seg_g0.size
+    counters = np.zeros((S, 7), np.int64)
     step_cycles = np.zeros((S, steps), np.float64)
-    core_busy = np.zeros((S, chip.n_cores), np.float64)
-    raster = np.zeros((S, steps, n) if record_raster else (0, 0, 0), np.bool_)
-    recorded = np.zeros((S, steps, record_idx.size), np.int64)
-    serial = float(-(-noc.packet_bits // noc.link_width_bits))
-    K.run_samples(steps, T, in_ptr, in_idx, in_val,
-                  chip.src_row_ptr, chip.row_core, chip.row_delay, chip.row_words, chip.row_syn_ptr,
-                  chip.syn_post, chip.syn_weight,
-                  np.maximum(chip.neuron_core, 0).astype(np.uint32), is_input, start, thr, delta, subtract,
-                  fire_eq, spiking, bias, -smax - 1, smax,
-                  chip.router_xy[:, 0].astype(np.int64), chip.router_xy[:, 1].astype(np.int64),
-                  int(noc.input_router[0]), int(noc.input_router[1]),
-                  tm.row_header_cycles.value, tm.word_read_cycles.value, tm.synaptic_op_cycles.value,
-                  float(tm.synaptic_lanes), tm.neuron_update_active_cycles.value, tm.neuron_update_idle_cycles.value,
-                  tm.spike_emit_cycles.value, noc.hop_x_cycles.value, noc.hop_y_cycles.value, serial,
-                  noc.barrier_cycles.value, n_slots, record_idx,
-                  counters, step_cycles, core_busy, raster, recorded)
-    counts = {a: counters[:, i].copy() for i, a in enumerate(ACTIONS)}
+    core_busy = np.zeros((S, plan.n_cores), np.float64)
+    ch_load = np.zeros((S, plan.n_channels), np.int64)
+    seg_spikes = np.zeros((S, n_seg), np.int64)
+    seg_active = np.zeros((S, n_seg), np.int64)
+    raster = np.zeros((S, steps, n) if record_raster else (S, 0, 0), np.bool_)
+    recorded = np.zeros((S, steps, plan.n_record), np.int64)
+    acc = np.zeros((S, plan.n_slots * n), plan.acc_dtype)
+    v = np.zeros((S, n), np.int64)
+    args = (steps, T, in_ptr, in_idx, in_val) + kernel_tables(plan, hw, smax)
+    outs = (acc, v, counters, step_cycles, core_busy, ch_load, seg_spikes, seg_active, raster, recorded)
+    K.run_samples(*args, *outs)
+    counts = {a: counters[:, i].copy() for a, i in _STATIC.items()}
+    seg_size = (plan.seg_g1 - plan.seg_g0).astype(np.int64)
+    updates = (seg_size * np.maximum(steps - plan.seg_start, 0)).sum()
+    active = seg_active.sum(axis=1)
+    counts["neuron_updates_active"] = active
+    counts["neuron_updates_idle"] = updates - active
+    counts["spikes"] = seg_spikes.sum(axis=1)
+    counts["barriers"] = np.full(S, steps, np.int64)
+    counts = {a: counts[a] for a in ACTIONS}
     per_pop = {}
-    if record_raster:
-        for i, p in enumerate(net.populations):
-            if not p.is_input and p.neuron.spiking:
-                per_pop[p.name] = raster[:, :, offsets[i]:offsets[i + 1]].sum(axis=(1, 2))
+    for i, p in enumerate(net.populations):
+        if not p.is_input and p.neuron.spiking:
+            per_pop[p.name] = seg_spikes[:, plan.seg_pop == i].sum(axis=1)
+    m = plan.n_mesh_links
     return SimResult(counts=counts, step_cycles=step_cycles, core_busy_cycles=core_busy, steps=steps,
-                     timesteps=T, clock_hz=f, min_step_s=hw.clock.min_step_s, spikes_per_population=per_pop,
-                     raster=raster if record_raster else None, potentials=recorded if record_idx.size else None)
+                     timesteps=T, clock_hz=hw.clock.frequency_hz.value, min_step_s=hw.clock.min_step_s,
+                     spikes_per_population=per_pop, raster=raster if record_raster else None,
+                     potentials=recorded if plan.n_record else None, link_loads=ch_load[:, :m],
+                     injected=ch_load[:, m:m + plan.n_nodes], delivered=ch_load[:, m + plan.n_nodes:],
+                     mesh_shape=(plan.cols, plan.rows))

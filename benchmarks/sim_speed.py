@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Simulator speed on the standard workload ff784 (DESIGN §8), as a ratio to the bare reference kernel.
+
+The workload is built exactly like `reference_kernel.make_workload` (784-1024-1024-10, random pruning
+mask at sparsity s, per-layer gains bisected for 15 % activity, Bernoulli(0.15) input, T = 100,
+seed 1234). The reference module is imported from --reference when that file exists (and its
+kernel is timed in the same run); otherwise the construction below is used and no ratio is printed.
+The network is quantized for the chip, mapped (compile time excluded, reported apart) and run
+through the full simulator (NoC routing, contention and cycle accounting on). Figures are medians
+over repeats. `single_thread` runs one sample on one numba thread (like for like with the reference);
+`parallel` runs --samples samples over all threads (prange over samples).
+
+  python benchmarks/sim_speed.py                          # all sparsities, JSON lines
+  python benchmarks/sim_speed.py --sparsity 0.9 --repeats 5
+  python benchmarks/sim_speed.py --big                    # >= 1 M neurons, >= 100 M synapses; peak memory
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+
+from neurosim.config import load_hardware, parse_mapping
+from neurosim.config.hardware import Hardware
+from neurosim.ir import Network, Neuron, Population, Projection, quantize
+from neurosim.mapper import compile_network
+from neurosim.sim import simulate
+from neurosim.sim.engine import plan_for
+
+SIZES = (784, 1024, 1024, 10)
+T = 100
+P_IN = 0.15
+TARGET_RATE = 0.15
+BETA = np.float32(np.exp(-0.1))
+THETA = np.float32(1.0)
+SPARSITIES = (0.0, 0.5, 0.9, 0.99)
+DEFAULT_REF = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "reference_kernel.py"
+
+
+# --- workload construction (same as reference_kernel.make_workload) --------------------------------
+def _layer(W, raster):
+    v = np.zeros(W.shape[1], np.float32)
+    out = np.zeros((raster.shape[0], W.shape[1]), bool)
+    for t in range(raster.shape[0]):
+        v *= BETA
+        s = v >= THETA
+        v += raster[t].astype(np.float32) @ W
+        v[s] = 0.0
+        out[t] = s
+    return out
+
+
+def make_workload(sparsity: float, seed: int = 1234):
+    rng = np.random.default_rng(seed)
+    inp = rng.random((T, SIZES[0])) < P_IN
+    wrng = np.random.default_rng(seed + int(round(sparsity * 1000)) + 1)
+    Ws, raster = [], inp
+    for l in range(3):
+        raw = wrng.normal(0.5, 1.0, size=(SIZES[l], SIZES[l + 1])).astype(np.float32)
+        mask = wrng.random(raw.shape) >= sparsity
+        if not mask.any():
+            mask[0, 0] = True
+        raw *= mask
+        fan = max(SIZES[l] * (1.0 - sparsity) * raster.mean(), 1e-3)
+        lo, hi = 1e-3 / fan, 200.0 / fan
+        for _ in range(40):
+            g = np.sqrt(lo * hi)
+            r = _layer((raw * np.float32(g)).astype(np.float32), raster).mean()
+            lo, hi = (g, hi) if r < TARGET_RATE else (lo, g)
+        W = (raw * np.float32(np.sqrt(lo * hi))).astype(np.float32)
+        W[~mask] = 0.0
+        raster = _layer(W, raster)
+        Ws.append(W)
+    return inp, Ws
+
+
+def load_reference(path: str | None):
+    if not path or not Path(path).is_file():
+        return None
+    spec = importlib.util.spec_from_file_location("reference_kernel", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["reference_kernel"] = mod  # numba's cache re-imports the module by this name
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def network_of(Ws) -> Network:
+    """The reference's float weights as a neurosim network (LIF v ← βv + I, fire at v ≥ 1, reset to 0)."""
+    neuron = Neuron(decay=float(BETA), threshold=1.0, reset="zero", fire_at_equal=True)
+    pops = [Population("input", SIZES[0])] + [Population(f"lif{i}", SIZES[i], neuron=neuron) for i in (1, 2, 3)]
+    projs = [Projection.from_dense(pops[i].name, pops[i + 1].name, W, kind="dense") for i, W in enumerate(Ws)]
+    return Network(pops, projs, name="ff784")
+
+
+def median_time(fn, repeats: int, min_seconds: float) -> float:
+    fn()
+    times, t0 = [], time.perf_counter()
+    while len(times) < repeats or (time.perf_counter() - t0 < min_seconds and len(times) < 200):
+        t1 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t1)
+    return float(np.median(times))
+
+
+def run_ff784(args, ref) -> None:
+    hw, _, _ = load_hardware(args.hw)
+    threads = numba.get_num_threads()
+    for s in args.sparsity or SPARSITIES:
+        inp, Ws = (ref.make_workload(s) if ref else make_workload(s))
+        t0 = time.perf_counter()
+        chip = compile_network(quantize(network_of(Ws), hw.core.weight_bits, hw.core.state_bits), hw, args.format)
+        plan_for(chip)
+        compile_s = time.perf_counter() - t0
+        one = inp[None].astype(np.int32)
+        numba.set_num_threads(1)
+        res = simulate(chip, one)
+        sec = median_time(lambda c=chip, x=one: simulate(c, x), args.repeats, args.min_seconds)
+        ev = int(res.counts["synaptic_ops"][0])
+        rec = {"workload": "ff784", "sparsity": s, "hardware": hw.name, "cores": chip.n_cores,
+               "formats": sorted(set(chip.formats.values())), "timesteps": T, "steps": res.steps,
+               "spikes": int(res.counts["spikes"][0]), "synaptic_events": ev, "seconds": sec,
+               "events_per_second": ev / sec, "compile_seconds": compile_s,
+               "packets": int(res.counts["packets"][0]), "latency_s": float(res.latency_s()[0])}
+        if ref:
+            r = ref.measure(s, args.min_seconds)
+            rec["reference_events_per_second"] = r["events_per_second"]
+            rec["reference_seconds"] = r["seconds_median"]
+            rec["ratio_to_reference"] = rec["events_per_second"] / r["events_per_second"]
+        numba.set_num_threads(threads)
+        if args.samples > 1:
+            rng = np.random.default_rng(99)
+            many = np.concatenate([one, (rng.random((args.samples - 1, T, SIZES[0])) < P_IN).astype(np.int32)])
+            resm = simulate(chip, many)
+            secm = median_time(lambda c=chip, x=many: simulate(c, x), max(3, args.repeats // 3), args.min_seconds)
+            evm = int(resm.counts["synaptic_ops"].sum())
+            rec["parallel"] = {"threads": threads, "samples": args.samples, "seconds": secm,
+                               "synaptic_events": evm, "events_per_second": evm / secm}
+            if ref:
+                rec["parallel"]["ratio_to_reference"] = evm / secm / r["events_per_second"]
+        print(json.dumps(rec), flush=True)
+
+
+# --- big network ---------------------------------------------------------------------------------------
+def big_chip(cols: int, rows: int) -> Hardware:
+    """A generic large mesh: Loihi-sized cores (1024 neurons, 1 Mbit synapse memory), sparse format."""
+    q = lambda v: {"value": v, "source": "assumed: benchmark"}  # noqa: E731
+    return parse_mapping(Hardware, {
+        "name": f"big{cols}x{rows}", "mesh": {"cols": cols, "rows": rows, "cores_per_router": 4},
+        "clock": {"frequency_hz": q(1e9)},
+        "core": {"max_neurons": 1024, "synapse_memory_bits": 1 << 21, "synapse_word_bits": 64, "weight_bits": 8,
+                 "state_bits": 24, "max_fan_in_axons": 1 << 16, "max_fan_out_axons": 1 << 16,
+                 "routing_table_entries": 1 << 16, "routing_entry_bits": 40, "synapse_formats": ["sparse"],
+                 "row_header_bits": 64, "neuron_state_bits": 64},
+        "timing": {"synaptic_op_cycles": q(3.5), "synaptic_lanes": 1, "word_read_cycles": q(0.0),
+                   "row_header_cycles": q(20.0), "neuron_update_active_cycles": q(8.4),
+                   "neuron_update_idle_cycles": q(5.3), "spike_emit_cycles": q(2.1)},
+        "noc": {"hop_x_cycles": q(4.1), "hop_y_cycles": q(6.5), "packet_bits": 32, "link_width_bits": 32,
+                "barrier_cycles": q(465.0)},
+        "energy": {k: q(1.0) for k in ("synaptic_op_pj", "word_read_pj", "neuron_update_active_pj",
+                                        "neuron_update_idle_pj", "spike_generated_pj", "packet_injected_pj",
+                                        "hop_x_pj", "hop_y_pj", "barrier_pj", "static_power_per_core_w")},
+    })
+
+
+def big_network(layers: int, width: int, fan_in: int, seed: int = 7) -> Network:
+    """Integer feed-forward network: `layers` LIF layers of `width` neurons, each neuron with `fan_in`
+    random inputs from the previous layer (weights 1..8, thresholds set for sparse activity)."""
+    rng = np.random.default_rng(seed)
+    neuron = Neuron(decay=0.9, threshold=float(3 * fan_in // 4), reset="zero")
+    pops = [Population("input", width)] + [Population(f"l{i}", width, neuron=neuron) for i in range(1, layers + 1)]
+    projs = []
+    for i in range(layers):
+        post = np.repeat(np.arange(width, dtype=np.uint32), fan_in)
+        pre = rng.integers(0, width, size=post.size, dtype=np.uint32)
+        w = rng.integers(1, 9, size=post.size, dtype=np.int32)
+        order = np.lexsort((post, pre))
+        projs.append(Projection(pops[i].name, pops[i + 1].name, pre[order], post[order], w[order], kind="sparse"))
+        del post, pre, w, order
+    return Network(pops, projs, name="big", integer=True, state_bits=24)
+
+
+def run_big(args) -> None:
+    t0 = time.perf_counter()
+    net = big_network(args.big_layers, args.big_width, args.big_fan_in)
+    build_s = time.perf_counter() - t0
+    n_cores_needed = -(-net.n_neurons // 1024)
+    side = int(np.ceil(np.sqrt(-(-n_cores_needed * 3 // 2) / 4)))
+    hw = big_chip(side, side)
+    t0 = time.perf_counter()
+    chip = compile_network(net, hw, "sparse")
+    compile_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    plan_for(chip)
+    plan_s = time.perf_counter() - t0
+    rng = np.random.default_rng(1)
+    inputs = (rng.random((args.samples_big, args.big_steps, args.big_width)) < 0.1).astype(np.int8)
+    t0 = time.perf_counter()
+    res = simulate(chip, inputs)
+    sim_s = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20  # KiB -> GiB
+    ev = int(res.counts["synaptic_ops"].sum())
+    print(json.dumps({"workload": "big", "neurons": net.n_neurons, "synapses": net.n_synapses,
+                      "chip": hw.name, "cores_used": chip.n_cores, "samples": args.samples_big,
+                      "timesteps": args.big_steps, "steps": res.steps, "spikes": int(res.counts["spikes"].sum()),
+                      "synaptic_events": ev, "build_seconds": build_s, "compile_seconds": compile_s,
+                      "plan_seconds": plan_s, "simulate_seconds": sim_s, "events_per_second": ev / sim_s,
+                      "latency_s": float(res.latency_s().mean()), "peak_memory_gib": peak}), flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sparsity", type=float, action="append")
+    ap.add_argument("--hw", default="loihi", help="chip preset or file (default loihi)")
+    ap.add_argument("--format", default="auto", help="synapse format (default auto)")
+    ap.add_argument("--reference", default=str(DEFAULT_REF) if DEFAULT_REF.is_file() else None,
+                    help="path of reference_kernel.py (default ../shared/bench/reference_kernel.py if present)")
+    ap.add_argument("--repeats", type=int, default=15)
+    ap.add_argument("--min-seconds", type=float, default=1.5)
+    ap.add_argument("--samples", type=int, default=8, help="samples of the parallel run (1 = skip it)")
+    ap.add_argument("--big", action="store_true", help="run the >= 1 M neuron / >= 100 M synapse network")
+    ap.add_argument("--big-layers", type=int, default=4)
+    ap.add_argument("--big-width", type=int, default=262144)
+    ap.add_argument("--big-fan-in", type=int, default=100)
+    ap.add_argument("--big-steps", type=int, default=10)
+    ap.add_argument("--samples-big", type=int, default=2)
+    a = ap.parse_args()
+    if a.big:
+        run_big(a)
+        return
+    ref = load_reference(a.reference)
+    if a.reference and ref is None:
+        print(f"reference {a.reference} not found; printing neurosim figures only", file=sys.stderr)
+    run_ff784(a, ref)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()

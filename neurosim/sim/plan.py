@@ -1,0 +1,304 @@
+"""The simulation plan: static tables derived once from a `CompiledChip` (routes, packets, service
+costs, per-source action counts, dense/CSR synapse rows, neuron segments) so that the kernel's
+per-step work is lookups and adds.
+
+Vocabulary (docs/simulator.md):
+- *node*: a packet source/sink on the mesh: every used core, plus the host input port (node n_cores).
+- *channel*: a serialising resource a packet occupies for ⌈packet_bits / link_width_bits⌉ cycles:
+  the injection channel of each node, every directed mesh link, the ejection channel of each core.
+- *group*: the rows of one source neuron in one destination core (one delivery to that core).
+- *packet*: unicast — one per group; tree multicast — one per source spike, forking along the XY tree.
+- *route*: the channels a packet crosses, as a tree of elements (link, parent); a unicast route is a chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from neurosim.ir.quantize import leak_delta
+from neurosim.mapper.compiled import CompiledChip
+
+E, W, N, S = range(4)          # mesh link directions: +x, -x, +y, -y
+DIRECTIONS = ("E", "W", "N", "S")
+DENSE_MIN_DENSITY = 0.3        # rows at least this dense over their target span are stored densely
+# per-source static counts (one delivered spike/event of the source adds its row of this table)
+SRC_SYN_OPS, SRC_WORDS, SRC_ROWS, SRC_PACKETS, SRC_HOPS_X, SRC_HOPS_Y, SRC_DELIVERIES = range(7)
+N_SRC_STATS = 7
+
+
+def mesh_link(x: int, y: int, d: int, cols: int) -> int:
+    """Id of the directed mesh link leaving router (x, y) in direction d (E, W, N, S)."""
+    return (y * cols + x) * 4 + d
+
+
+def xy_links(x0: int, y0: int, x1: int, y1: int, cols: int) -> list[int]:
+    """Dimension-order route: along x first, then along y; the mesh links crossed, in order."""
+    out = []
+    x, y = x0, y0
+    while x != x1:
+        d = E if x1 > x else W
+        out.append(mesh_link(x, y, d, cols))
+        x += 1 if d == E else -1
+    while y != y1:
+        d = N if y1 > y else S
+        out.append(mesh_link(x, y, d, cols))
+        y += 1 if d == N else -1
+    return out
+
+
+@dataclass
+class SimPlan:
+    """Static tables of one compiled chip (see module docstring). Arrays only; built by `build_plan`."""
+
+    n: int
+    n_cores: int
+    n_nodes: int
+    n_mesh_links: int
+    n_channels: int
+    serial_cycles: float
+    # channels
+    ch_latency: np.ndarray      # float64 [n_channels] head latency through the channel
+    ch_is_x: np.ndarray         # bool [n_channels] mesh link along x
+    # routes: elements (channel, parent) in topological order
+    rt_ptr: np.ndarray          # uint64 [n_routes + 1]
+    el_channel: np.ndarray      # uint32
+    el_parent: np.ndarray       # int32, relative element index, -1 = the packet's start
+    max_route: int
+    # packets per source neuron and the groups (deliveries) each covers
+    src_pk_ptr: np.ndarray      # uint64 [n + 1]
+    pk_route: np.ndarray        # uint32 [n_packets]
+    pk_grp: np.ndarray          # uint64 [n_packets + 1] groups of packet p: pk_grp[p] .. pk_grp[p + 1]
+    grp_core: np.ndarray        # uint32 [n_groups]
+    grp_el: np.ndarray          # uint32 relative element of the ejection channel in the packet's route
+    grp_service: np.ndarray     # float64 service cycles at the destination core
+    grp_row_ptr: np.ndarray     # uint64 [n_groups + 1]
+    # rows: dense (contiguous targets) or CSR
+    row_delay: np.ndarray       # uint32
+    row_dense_lo: np.ndarray    # uint32 first target of a dense row
+    row_dense_len: np.ndarray   # uint32 0 for CSR rows
+    row_dense_ptr: np.ndarray   # uint64 into dense_w
+    dense_w: np.ndarray         # int16/int32
+    row_syn_ptr: np.ndarray     # uint64
+    syn_post: np.ndarray        # uint32
+    syn_w: np.ndarray           # int16/int32
+    src_stats: np.ndarray       # int64 [n, N_SRC_STATS]
+    node_of_src: np.ndarray     # uint32 [n]
+    # neurons, as segments (one population piece on one core), ordered by core then neuron id
+    seg_g0: np.ndarray
+    seg_g1: np.ndarray
+    seg_core: np.ndarray
+    seg_start: np.ndarray       # first step the segment is updated (its population's stage)
+    seg_thr: np.ndarray         # int64 threshold
+    seg_cmp: np.ndarray         # fires when v > seg_cmp (threshold, or threshold - 1 with fire_at_equal)
+    seg_delta: np.ndarray
+    seg_subtract: np.ndarray    # bool
+    seg_record: np.ndarray      # int64 column of the first neuron in `potentials`, -1 for spiking
+    seg_pop: np.ndarray         # population index
+    bias: np.ndarray            # int64 [n]
+    n_record: int
+    acc_dtype: type
+    n_slots: int
+    # kept for reporting
+    router_xy: np.ndarray
+    cols: int
+    rows: int
+
+
+def _row_service(chip: CompiledChip, nnz: np.ndarray) -> np.ndarray:
+    tm = chip.hardware.timing
+    return (tm.row_header_cycles.value + chip.row_words.astype(np.float64) * tm.word_read_cycles.value
+            + np.ceil(nnz / tm.synaptic_lanes) * tm.synaptic_op_cycles.value)
+
+
+def build_plan(chip: CompiledChip, dense_min_density: float = DENSE_MIN_DENSITY) -> SimPlan:
+    """Derive the static simulation tables of `chip` (vectorised; Python loops only over routes)."""
+    net, hw = chip.network, chip.hardware
+    cols, rows_ = hw.mesh.cols, hw.mesh.rows
+    n = int(net.offsets[-1])
+    nc = chip.n_cores
+    n_nodes = nc + 1
+    n_mesh = 4 * cols * rows_
+    inj0, ej0 = n_mesh, n_mesh + n_nodes
+    n_ch = ej0 + nc
+    ch_lat = np.zeros(n_ch)
+    ch_is_x = np.zeros(n_ch, np.bool_)
+    d = np.arange(n_mesh) % 4
+    ch_lat[:n_mesh] = np.where(d < 2, hw.noc.hop_x_cycles.value, hw.noc.hop_y_cycles.value)
+    ch_is_x[:n_mesh] = d < 2
+    node_xy = np.vstack([chip.router_xy.astype(np.int64), np.array(hw.noc.input_router, np.int64)[None, :]])
+    node_of_src = np.where(chip.neuron_core >= 0, chip.neuron_core, nc).astype(np.uint32)
+
+    # rows -> groups (source, destination core)
+    row_ptr = chip.src_row_ptr.astype(np.int64)
+    n_rows = int(chip.row_core.size)
+    row_src = np.repeat(np.arange(n, dtype=np.int64), np.diff(row_ptr))
+    row_nnz = np.diff(chip.row_syn_ptr.astype(np.int64))
+    key = row_src * nc + chip.row_core.astype(np.int64)
+    new = np.ones(n_rows, np.bool_)
+    new[1:] = key[1:] != key[:-1]
+    g_start = np.nonzero(new)[0]
+    n_grp = g_start.size
+    grp_row_ptr = np.append(g_start, n_rows).astype(np.uint64)
+    grp_src = row_src[g_start]
+    grp_core = chip.row_core[g_start].astype(np.int64)
+    row_serv = _row_service(chip, row_nnz)
+    grp_service = np.add.reduceat(row_serv, g_start) if n_grp else np.zeros(0)
+    src_grp_ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(grp_src, minlength=n), out=src_grp_ptr[1:])
+
+    # routes
+    rt_elems: list[list[tuple[int, int]]] = []   # per route: (channel, parent)
+    grp_el = np.zeros(n_grp, np.uint32)
+
+    def unicast_route(node: int, core: int) -> list[tuple[int, int]]:
+        el = [(inj0 + node, -1)]
+        for lk in xy_links(*node_xy[node], *node_xy[core], cols):
+            el.append((lk, len(el) - 1))
+        el.append((ej0 + core, len(el) - 1))
+        return el
+
+    if hw.noc.multicast == "unicast":
+        pair = node_of_src[grp_src].astype(np.int64) * nc + grp_core
+        upair, pk_route = np.unique(pair, return_inverse=True)
+        for pr in upair:
+            rt_elems.append(unicast_route(int(pr // nc), int(pr % nc)))
+        if n_grp:
+            grp_el = np.array([len(e) - 1 for e in rt_elems], np.uint32)[pk_route]
+        src_pk_ptr = src_grp_ptr
+        pk_grp = np.arange(n_grp + 1, dtype=np.uint64)
+    else:  # tree: one packet per source with destinations; dedupe trees by (node, destination set)
+        has = np.nonzero(np.diff(src_grp_ptr) > 0)[0]
+        src_pk_ptr = np.zeros(n + 1, np.int64)
+        np.cumsum(np.diff(src_grp_ptr) > 0, out=src_pk_ptr[1:])
+        pk_grp = np.append(src_grp_ptr[has], n_grp).astype(np.uint64)
+        cache: dict[tuple, int] = {}
+        pk_route = np.zeros(has.size, np.int64)
+        core_list = grp_core.tolist()
+        gp = src_grp_ptr.tolist()
+        nodes = node_of_src.tolist()
+        for i, src in enumerate(has.tolist()):
+            dests = tuple(core_list[gp[src]:gp[src + 1]])
+            k = (nodes[src], dests)
+            r = cache.get(k)
+            if r is None:
+                r = len(rt_elems)
+                cache[k] = r
+                rt_elems.append(_tree(nodes[src], dests, node_xy, cols, inj0, ej0))
+            pk_route[i] = r
+        # relative ejection element of each group within its tree (dests are sorted by core)
+        ej_pos = {r: [j for j, (ch, _) in enumerate(el) if ch >= ej0] for r, el in enumerate(rt_elems)}
+        for i, src in enumerate(has.tolist()):
+            grp_el[gp[src]:gp[src + 1]] = ej_pos[int(pk_route[i])]
+    rt_len = np.array([len(e) for e in rt_elems], np.int64)
+    rt_ptr = np.zeros(len(rt_elems) + 1, np.uint64)
+    np.cumsum(rt_len, out=rt_ptr[1:])
+    flat = [x for el in rt_elems for x in el]
+    el_channel = np.array([c for c, _ in flat], np.uint32)
+    el_parent = np.array([p for _, p in flat], np.int32)
+    rt_hx = np.array([sum(1 for c, _ in el if c < n_mesh and c % 4 < 2) for el in rt_elems], np.int64)
+    rt_hy = np.array([sum(1 for c, _ in el if c < n_mesh and c % 4 >= 2) for el in rt_elems], np.int64)
+
+    # per-source static counts
+    stats = np.zeros((n, N_SRC_STATS), np.int64)
+    stats[:, SRC_SYN_OPS] = np.bincount(row_src, weights=row_nnz, minlength=n)
+    stats[:, SRC_WORDS] = np.bincount(row_src, weights=chip.row_words.astype(np.float64), minlength=n)
+    stats[:, SRC_ROWS] = np.diff(row_ptr)
+    stats[:, SRC_PACKETS] = np.diff(src_pk_ptr)
+    stats[:, SRC_DELIVERIES] = np.diff(src_grp_ptr)
+    pk_src = np.repeat(np.arange(n), np.diff(src_pk_ptr))
+    if pk_src.size:
+        stats[:, SRC_HOPS_X] = np.bincount(pk_src, weights=rt_hx[pk_route], minlength=n)
+        stats[:, SRC_HOPS_Y] = np.bincount(pk_src, weights=rt_hy[pk_route], minlength=n)
+
+    # rows: dense where the targets are dense enough over their span
+    syn_ptr = chip.row_syn_ptr.astype(np.int64)
+    wmax = int(np.abs(chip.syn_weight).max(initial=0))
+    wdt = np.int16 if wmax < (1 << 15) else np.int32
+    lo = np.zeros(n_rows, np.int64)
+    hi = np.zeros(n_rows, np.int64)
+    nz = row_nnz > 0
+    lo[nz] = chip.syn_post[syn_ptr[:-1][nz]]
+    hi[nz] = chip.syn_post[syn_ptr[1:][nz] - 1].astype(np.int64) + 1
+    span = hi - lo
+    dense = nz & (row_nnz >= dense_min_density * span) & (span >= 8)
+    dlen = np.where(dense, span, 0)
+    dptr = np.zeros(n_rows + 1, np.int64)
+    np.cumsum(dlen, out=dptr[1:])
+    dense_w = np.zeros(int(dptr[-1]), wdt)
+    if dense.any():
+        syn_row = np.repeat(np.arange(n_rows), row_nnz)
+        sel = dense[syn_row]
+        r_of = syn_row[sel]
+        dense_w[dptr[r_of] + chip.syn_post[sel].astype(np.int64) - lo[r_of]] = chip.syn_weight[sel]
+
+    # neuron segments ordered by core
+    offsets = net.offsets
+    stages = net.stages()
+    segs = []
+    record_col: dict[str, int] = {}
+    n_record = 0
+    for p in net.populations:
+        if not p.is_input and not p.neuron.spiking:
+            record_col[p.name] = n_record
+            n_record += p.size
+    for ci, chunks in enumerate(chip.cores):
+        for c in sorted(chunks, key=lambda c: (net.index(c.population), c.start)):
+            pi = net.index(c.population)
+            p = net.pop(c.population)
+            g0 = int(offsets[pi]) + c.start
+            thr = int(p.neuron.threshold)
+            cmp = (thr - 1 if p.neuron.fire_at_equal else thr) if p.neuron.spiking else np.iinfo(np.int64).max
+            rec = record_col[p.name] + c.start if p.name in record_col else -1
+            segs.append((g0, g0 + c.neurons, ci, stages[p.name], thr, cmp, leak_delta(p.neuron.decay),
+                         p.neuron.reset == "subtract", rec, pi))
+    seg = np.array(segs, np.int64).reshape(-1, 10)
+    bias = np.zeros(n, np.int64)
+    for i, p in enumerate(net.populations):
+        if p.bias is not None:
+            bias[offsets[i]:offsets[i + 1]] = p.bias
+
+    # accumulator width: int32 unless one step's input to a neuron could exceed it
+    in_levels = max([1] + list(net.meta.get("input_levels", {}).values()))
+    absum = np.bincount(chip.syn_post, weights=np.abs(chip.syn_weight).astype(np.float64), minlength=n)
+    bound = float(absum.max(initial=0)) * max(in_levels, 255) + float(np.abs(bias).max(initial=0))
+    acc_dtype = np.int32 if bound < 2 ** 31 - 1 else np.int64
+    n_slots = int(max(chip.row_delay.max(initial=0), 1)) + 1
+
+    return SimPlan(
+        n=n, n_cores=nc, n_nodes=n_nodes, n_mesh_links=n_mesh, n_channels=n_ch,
+        serial_cycles=float(-(-hw.noc.packet_bits // hw.noc.link_width_bits)),
+        ch_latency=ch_lat, ch_is_x=ch_is_x, rt_ptr=rt_ptr, el_channel=el_channel, el_parent=el_parent,
+        max_route=int(rt_len.max(initial=1)),
+        src_pk_ptr=src_pk_ptr.astype(np.uint64), pk_route=np.asarray(pk_route, np.uint32), pk_grp=pk_grp,
+        grp_core=grp_core.astype(np.uint32), grp_el=grp_el, grp_service=np.asarray(grp_service, np.float64),
+        grp_row_ptr=grp_row_ptr, row_delay=chip.row_delay.astype(np.uint32),
+        row_dense_lo=lo.astype(np.uint32), row_dense_len=dlen.astype(np.uint32),
+        row_dense_ptr=dptr.astype(np.uint64), dense_w=dense_w,
+        row_syn_ptr=chip.row_syn_ptr.astype(np.uint64), syn_post=chip.syn_post.astype(np.uint32),
+        syn_w=chip.syn_weight.astype(wdt), src_stats=stats, node_of_src=node_of_src,
+        seg_g0=seg[:, 0].astype(np.uint64), seg_g1=seg[:, 1].astype(np.uint64), seg_core=seg[:, 2].astype(np.uint32),
+        seg_start=seg[:, 3].copy(), seg_thr=seg[:, 4].copy(), seg_cmp=seg[:, 5].copy(), seg_delta=seg[:, 6].copy(),
+        seg_subtract=seg[:, 7].astype(np.bool_), seg_record=seg[:, 8].copy(), seg_pop=seg[:, 9].copy(), bias=bias,
+        n_record=n_record, acc_dtype=acc_dtype, n_slots=n_slots, router_xy=chip.router_xy, cols=cols, rows=rows_)
+
+
+def _tree(node: int, dests: tuple, node_xy: np.ndarray, cols: int, inj0: int, ej0: int) -> list[tuple[int, int]]:
+    """Multicast tree from `node` to every core in `dests` (sorted): the union of their XY routes,
+    each channel once, elements in first-visit order; then one ejection element per destination
+    (in `dests` order) so that group j's ejection is the j-th ejection element."""
+    el = [(inj0 + node, -1)]
+    at: dict[int, int] = {}
+    last_of = []
+    for c in dests:
+        cur = 0
+        for lk in xy_links(*node_xy[node], *node_xy[c], cols):
+            if lk not in at:
+                at[lk] = len(el)
+                el.append((lk, cur))
+            cur = at[lk]
+        last_of.append(cur)
+    for c, cur in zip(dests, last_of, strict=True):
+        el.append((ej0 + c, cur))
+    return el
