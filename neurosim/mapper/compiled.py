@@ -163,13 +163,13 @@ def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: 
         r_delay.append(np.full(src.size, d, np.int64))
         r_words.append(row_w)
         r_nnz.append(nnz)
-        s_post.append(pr.post_idx.astype(np.int64) + int(offsets[net.index(pr.post)]))
-        s_w.append(pr.weight.astype(np.int32))
+        s_post.append(pr.post_idx + np.uint32(offsets[net.index(pr.post)]))  # global ids fit uint32
+        s_w.append(pr.weight.astype(np.int32, copy=False))
 
     def cat(parts, dtype):
         return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
     src, rcore, rdelay, rwords, rnnz = (cat(x, np.int64) for x in (r_src, r_core, r_delay, r_words, r_nnz))
-    syn_post, syn_w = cat(s_post, np.int64), cat(s_w, np.int32)
+    syn_post, syn_w = cat(s_post, np.uint32), cat(s_w, np.int32)
     # merge the projections' rows into (source, core, delay) order
     maxd = int(rdelay.max(initial=0)) + 1
     rkey = (src * nc + rcore) * maxd + rdelay
@@ -205,7 +205,7 @@ def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: 
     return dict(usage=usage, neuron_core=neuron_core, src_row_ptr=src_row_ptr,
                 row_core=rcore.astype(np.uint32), row_delay=rdelay.astype(np.uint32),
                 row_words=rwords.astype(np.uint32), row_syn_ptr=row_syn_ptr,
-                syn_post=syn_post.astype(np.uint32), syn_weight=syn_w.astype(np.int32))
+                syn_post=syn_post.astype(np.uint32, copy=False), syn_weight=syn_w.astype(np.int32, copy=False))
 
 
 def _add_bits(u: CoreUsage, fmt: str, bits: int) -> None:
