@@ -10,7 +10,7 @@ from neurosim.ir import Projection
 from neurosim.mapper import compile_network
 from neurosim.prune.magnitude import prune_magnitude
 
-from .conftest import big_mesh, chip, integer_net
+from .conftest import big_mesh, chip, conv_projection, integer_net
 
 SIZES = (48, 72, 40, 60, 10)
 
@@ -26,6 +26,20 @@ def ff_network(seed=0):
 
 
 NET = ff_network()
+
+
+def conv_network():
+    """input 2x10x10 -> conv 3x3 (2 channels, padding 1) -> 200 neurons -> dense 20."""
+    rng = np.random.default_rng(1)
+    k = rng.integers(-7, 8, size=(2, 2, 3, 3)).astype(np.int32)
+    k[k == 0] = 1
+    w = rng.integers(-7, 8, size=(200, 20)).astype(np.int32)
+    return integer_net([("input", 200), ("conv", 200), ("fc", 20)],
+                       [conv_projection(k, (2, 10, 10), padding=(1, 1)),
+                        Projection.from_dense("conv", "fc", w, kind="dense")])
+
+
+CONV = conv_network()
 
 
 def tight_chip(share=True, fan_in=128, mem=4096):
@@ -57,6 +71,20 @@ def test_cores_never_increase_with_sparsity(s1, s2, fmt, share, mem):
     budgets_hold(a)
     budgets_hold(b)
     assert b.n_cores <= a.n_cores
+
+
+@settings(max_examples=20, deadline=None)
+@given(s1=st.floats(0.0, 0.97), s2=st.floats(0.0, 0.97), fmt=st.sampled_from(["sparse", "bitmap", "dense", "auto"]),
+       mem=st.sampled_from([8192, 16384]))
+def test_conv_cores_never_increase_with_sparsity(s1, s2, fmt, mem):
+    lo, hi = sorted((s1, s2))
+    hw = tight_chip(mem=mem, fan_in=512)
+    a = compile_network(prune_magnitude(CONV, lo), hw, fmt)
+    b = compile_network(prune_magnitude(CONV, hi), hw, fmt)
+    budgets_hold(b)
+    assert b.n_cores <= a.n_cores
+    if fmt == "dense":
+        assert b.totals()["synapse_bits"] == a.totals()["synapse_bits"]
 
 
 def test_dense_cores_constant_with_sparsity():
