@@ -42,14 +42,14 @@ def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.nda
         over = _over_output_budgets(hw, cores, tables["usage"])
         if not over:
             break
-        for pop, (used, limit, neurons) in over.items():
-            cap = max(1, min(neurons - 1, neurons * limit // used))
+        for pop, (used, limit, neurons, budget) in over.items():
             if neurons <= 1:
-                _raise_output(hw, pop, used, limit)
+                _raise_output(pop, used, limit, budget)
+            cap = max(1, min(neurons - 1, neurons * limit // used))
             caps[pop] = min(caps.get(pop, cap), cap)
     else:
-        pop, (used, limit, _) = next(iter(over.items()))
-        _raise_output(hw, pop, used, limit)
+        pop, (used, limit, _, budget) = next(iter(over.items()))
+        _raise_output(pop, used, limit, budget)
     chip = CompiledChip(hardware=hw, network=net, cores=cores, router_xy=np.zeros((len(cores), 2), np.int64),
                         formats=_format_names(formats, net), **tables)
     traffic_src = "uniform"
@@ -123,20 +123,23 @@ def _check_core_count(net: Network, hw: Hardware, cores: list[list[Chunk]], fmt:
 
 
 def _over_output_budgets(hw: Hardware, cores: list[list[Chunk]], usage: list[CoreUsage]) -> dict:
-    """Population -> (used, limit, neurons of it on that core) for cores over fan-out or routing entries."""
+    """Population -> (used, limit, its neurons on that core, budget key) for the largest piece of every
+    core over its fan-out axons or routing entries."""
     core = hw.core
-    out: dict[str, tuple[int, int, int]] = {}
+    out: dict[str, tuple[int, int, int, str]] = {}
     for cc, u in zip(cores, usage, strict=True):
-        for used, limit in ((u.fan_out_axons, core.max_fan_out_axons), (u.routing_entries, core.routing_table_entries)):
+        for used, limit, key in ((u.fan_out_axons, core.max_fan_out_axons, "core.max_fan_out_axons"),
+                                 (u.routing_entries, core.routing_table_entries, "core.routing_table_entries")):
             if used > limit:
                 big = max(cc, key=lambda c: c.neurons)
                 prev = out.get(big.population)
                 if prev is None or used / limit > prev[0] / prev[1]:
-                    out[big.population] = (used, limit, big.neurons)
+                    out[big.population] = (used, limit, big.neurons, key)
     return out
 
 
-def _raise_output(hw: Hardware, pop: str, used: int, limit: int) -> None:
-    raise FitError(f"layer {pop}: one neuron alone sends to {used} destination cores/routing entries, the core "
-                   f"allows {limit} (core.max_fan_out_axons / core.routing_table_entries; short by {used - limit}); "
-                   f"to fit: a chip with larger fan-out, fewer target cores (larger target cores), or tree multicast")
+def _raise_output(pop: str, used: int, limit: int, budget: str) -> None:
+    what = "output axons (one per destination core)" if "fan_out" in budget else "routing entries"
+    raise FitError(f"layer {pop}: a single neuron's core needs {used} {what}, {budget} is {limit} (short by "
+                   f"{used - limit}) and no smaller layer split helps; to fit: fewer, larger target cores (a chip "
+                   f"with more neurons per core), tree multicast, or a chip with {budget} >= {used}")

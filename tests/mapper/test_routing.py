@@ -52,3 +52,20 @@ def test_fan_out_budget_splits_the_source_layer():
         assert u.fan_out_axons <= 8 and u.routing_entries <= hw.core.routing_table_entries
     a_pieces = [k.neurons for cc in c.cores for k in cc if k.population == "a"]
     assert max(a_pieces) <= 4 and sum(a_pieces) == 10
+
+
+def test_fan_out_that_no_split_fixes_is_a_fit_error():
+    import pytest
+
+    from neurosim.errors import FitError
+
+    rng = np.random.default_rng(2)
+    w1 = rng.integers(1, 5, size=(4, 2)).astype(np.int32)
+    w2 = rng.integers(1, 5, size=(2, 24)).astype(np.int32)
+    net = integer_net([("input", 4), ("a", 2), ("b", 24)],
+                      [Projection.from_dense("input", "a", w1, kind="dense"),
+                       Projection.from_dense("a", "b", w2, kind="dense")])
+    hw = chip(max_neurons=8, synapse_formats=("sparse",), max_fan_out_axons=2, share_cores_between_layers=False)
+    hw = replace(hw, mesh=big_mesh(hw, 4, 4))
+    with pytest.raises(FitError, match=r"layer a: .* needs 3 output axons .*max_fan_out_axons is 2 \(short by 1\)"):
+        compile_network(net, hw, "sparse")
