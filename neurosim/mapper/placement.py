@@ -10,7 +10,8 @@ cores and the host input port (`noc.input_router`, fixed).
   to the free slot that is cheapest for it), then best-improvement local search over swaps of two
   cores and moves into free slots, started from both the greedy and the serpentine placement, the
   cheaper kept. Moves are only accepted when they lower the cost, so the result is never worse
-  than the baseline. Work is capped (iterations and seconds) so compile time stays bounded.
+  than the baseline. On chips much larger than the network only the serpentine slots and the slots
+  nearest the input port are candidates; work is capped (iterations and seconds).
 """
 
 from __future__ import annotations
@@ -52,16 +53,29 @@ def traffic_cost(router_xy: np.ndarray, traffic: np.ndarray, src_xy: np.ndarray)
     return float((traffic[s, d] * hops).sum())
 
 
-class _Problem:
-    """Symmetric core-to-core weights W, input-port weights f, slot distances D, port distances."""
+def candidate_slots(n_cores: int, hw: Hardware) -> np.ndarray:
+    """Slots the traffic-aware placer considers: all of them on small chips; on large ones the
+    serpentine slots plus the 4·n_cores slots nearest the input port (keeps the problem O(n²))."""
+    m = hw.mesh
+    if m.n_cores <= max(4 * n_cores, 256):
+        return np.arange(m.n_cores)
+    xy = slot_xy(hw)
+    d = np.abs(xy - np.array(hw.noc.input_router)[None, :]).sum(axis=1)
+    near = np.argsort(d, kind="stable")[:4 * n_cores]
+    return np.union1d(serpentine_slots(n_cores, hw), near)
 
-    def __init__(self, traffic: np.ndarray, hw: Hardware):
+
+class _Problem:
+    """Symmetric core-to-core weights W, input-port weights f, distances D between candidate slots,
+    their distances to the port."""
+
+    def __init__(self, traffic: np.ndarray, hw: Hardware, slots: np.ndarray):
         n = traffic.shape[1]
         core_t = traffic[:n]
         self.W = core_t + core_t.T
         np.fill_diagonal(self.W, 0.0)
         self.f = traffic[n]
-        xy = slot_xy(hw)
+        xy = slot_xy(hw)[slots]
         self.D = (np.abs(xy[:, None, 0] - xy[None, :, 0]) + np.abs(xy[:, None, 1] - xy[None, :, 1])).astype(float)
         port = np.array(hw.noc.input_router, np.int64)
         self.dport = np.abs(xy - port[None, :]).sum(axis=1).astype(float)
@@ -138,17 +152,19 @@ def traffic_aware(traffic: np.ndarray, hw: Hardware, max_iter: int = 2000, max_s
     last row = input port). Returns an int64 slot per core."""
     n = traffic.shape[1]
     base = serpentine_slots(n, hw)
-    if n <= 1 and hw.mesh.n_cores <= 1:
+    if hw.mesh.n_cores <= 1:
         return base
-    pb = _Problem(traffic, hw)
+    cand = candidate_slots(n, hw)
+    pb = _Problem(traffic, hw, cand)
     deadline = time.perf_counter() + max_seconds
-    starts = [base]
+    local_base = np.searchsorted(cand, base)
+    starts = [local_base]
     if n * n * pb.n_slots <= 4e9:
         starts.insert(0, _greedy(pb))
-    best, best_cost = base, pb.cost(base)
+    best, best_cost = local_base, pb.cost(local_base)
     for s in starts:
         p = _local_search(pb, s, max_iter, deadline)
         c = pb.cost(p)
         if c < best_cost - 1e-9:
             best, best_cost = p, c
-    return best
+    return cand[best]

@@ -60,7 +60,7 @@ def budgets_hold(c):
         assert u.routing_entries <= core.routing_table_entries
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(s1=st.floats(0.0, 0.97), s2=st.floats(0.0, 0.97), fmt=st.sampled_from(["sparse", "bitmap", "auto"]),
        share=st.booleans(), mem=st.sampled_from([4096, 8192, 16384]))
 def test_cores_never_increase_with_sparsity(s1, s2, fmt, share, mem):

@@ -105,3 +105,19 @@ def test_profiled_cost_equals_simulated_hops():
     counts = simulate(c, x).mean_counts()
     assert c.placement_cost_hops == pytest.approx(counts["hops_x"] + counts["hops_y"])
     assert c.placement_cost_hops < c.baseline_cost_hops
+
+
+def test_large_mesh_uses_slots_near_the_port():
+    """20x20 mesh, port in the middle: only the serpentine slots and those nearest the port are
+    candidates; the placement moves the network next to the port."""
+    from neurosim.mapper.placement import candidate_slots
+
+    rng = np.random.default_rng(4)
+    net = random_net(rng, [40, 30, 30, 20], 0.5)
+    hw = small_chip(20, 20, 1, port=(10, 10), max_neurons=16)
+    rates = rng.random(net.n_neurons)
+    c = compile_network(net, hw, "sparse", rates=rates)
+    cand = candidate_slots(c.n_cores, hw)
+    assert cand.size < 400 and np.isin(c.core_slot, cand).all()
+    assert c.placement_cost_hops < 0.5 * c.baseline_cost_hops
+    assert abs(c.placement_cost_hops - independent_cost(c, rates)) < 1e-6 * c.placement_cost_hops
