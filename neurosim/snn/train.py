@@ -12,6 +12,8 @@ them at any time. `fine_tune` continues training an existing model under fixed m
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -58,6 +60,20 @@ def shift_images(x: np.ndarray, max_shift: int, rng: np.random.Generator) -> np.
     return out
 
 
+def blas_threads():
+    """Context limiting BLAS to $NEUROSIM_TRAIN_THREADS threads (default 1) while training.
+
+    The matrices of these small networks are too small for a second BLAS thread to pay, and on a
+    shared machine OpenBLAS threads spin-waiting for a busy core made training 2-5x slower; the
+    cores are better used by independent runs (seeds, levels). Needs threadpoolctl (installed with
+    the `data` extra); without it BLAS keeps its default."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=int(os.environ.get("NEUROSIM_TRAIN_THREADS", "1")), user_api="blas")
+
+
 def softmax_ce(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     """Mean cross-entropy and its gradient w.r.t. the logits."""
     z = logits - logits.max(1, keepdims=True)
@@ -80,7 +96,8 @@ def predict(model: SNN, encoder: Encoder, x: np.ndarray, chunk: int = 500) -> np
 
 
 def accuracy(model: SNN, encoder: Encoder, split: Split) -> float:
-    return float((predict(model, encoder, split.x) == split.y).mean())
+    with blas_threads():
+        return float((predict(model, encoder, split.x) == split.y).mean())
 
 
 @dataclass
@@ -125,6 +142,10 @@ class Trainer:
 
     def fit(self) -> list[dict]:
         """Run all epochs; returns one dict per epoch (loss, train/test accuracy, seconds)."""
+        with blas_threads():
+            return self._fit()
+
+    def _fit(self) -> list[dict]:
         rng = np.random.default_rng(self.seed + 1)
         tr = self.dataset.train
         B = self.spec.batch_size
