@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from neurosim.config import Workload, load_hardware, load_workload
@@ -45,9 +45,17 @@ class TrainedModel:
 
 
 def _as_workload(workload) -> Workload:
+    """A Workload; an npz dataset path that is relative is taken relative to the workload file
+    when it is not found from the current directory."""
     if isinstance(workload, Workload):
         return workload
-    return load_workload(workload)[0]
+    wl, path, _ = load_workload(workload)
+    m = wl.network.model
+    if m is not None and m.dataset == "npz" and m.path and not Path(m.path).is_absolute() \
+            and not Path(m.path).exists() and (path.parent / m.path).exists():
+        m = replace(m, path=str(path.parent / m.path))
+        wl = replace(wl, network=replace(wl.network, model=m))
+    return wl
 
 
 def _chip_bits(wl: Workload) -> tuple[str, int, int]:

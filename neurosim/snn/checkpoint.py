@@ -22,9 +22,12 @@ def cache_dir() -> Path:
 
 
 def config_key(spec, timesteps: int, seed: int) -> str:
-    """sha256 of everything that determines the trained weights."""
+    """sha256 of everything that determines the trained weights (for an npz dataset, its bytes too)."""
+    data = None
+    if getattr(spec, "dataset", None) == "npz" and spec.path and Path(spec.path).is_file():
+        data = hashlib.sha256(Path(spec.path).read_bytes()).hexdigest()
     blob = json.dumps({"model": dataclasses.asdict(spec), "timesteps": timesteps, "seed": seed,
-                       "format": FORMAT_VERSION}, sort_keys=True, default=str)
+                       "data": data, "format": FORMAT_VERSION}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 

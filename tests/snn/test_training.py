@@ -143,3 +143,40 @@ hardware: [loihi]
     assert not c.metrics["cached"]
     net = a.to_network()
     assert [p.name for p in net.populations] == ["input", "lif1", "readout"]
+
+
+def test_cache_key_follows_npz_content(tmp_path):
+    from neurosim.snn.checkpoint import config_key
+
+    f = tmp_path / "d.npz"
+    np.savez(f, x=np.zeros((4, 2)), y=np.arange(4))
+    spec = model_spec([{"type": "linear", "out": 2}, {"type": "readout"}], dataset="npz", path=str(f))
+    k1 = config_key(spec, 4, 0)
+    assert config_key(spec, 4, 0) == k1 and config_key(spec, 4, 1) != k1 and config_key(spec, 3, 0) != k1
+    np.savez(f, x=np.ones((4, 2)), y=np.arange(4))
+    assert config_key(spec, 4, 0) != k1
+
+
+def test_train_workload_on_npz_relative_to_workload(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEUROSIM_CACHE", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path.parent)
+    d = tmp_path / "data"
+    d.mkdir()
+    s = _blobs(120, 0)
+    np.savez(d / "blobs.npz", x=(s.x[:, 0] * 255).astype(np.uint8), y=s.y)
+    wl = tmp_path / "w.yaml"
+    wl.write_text("""name: blobs
+timesteps: 3
+network:
+  model:
+    dataset: npz
+    path: data/blobs.npz
+    layers: [{type: flatten}, {type: linear, out: 8}, {type: lif}, {type: linear, out: 2}, {type: readout}]
+    epochs: 3
+    batch_size: 16
+    lr: 0.01
+hardware: [loihi]
+""")
+    tm = train_workload(wl, progress=False)
+    assert tm.dataset.in_shape == (1, 4, 4) and tm.metrics["n_test"] == 24
+    assert tm.metrics["test_accuracy"] >= 0.9
