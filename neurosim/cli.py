@@ -60,6 +60,35 @@ def cmd_run(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dse(a: argparse.Namespace) -> int:
+    import shutil
+
+    from neurosim.config import load_workload
+    from neurosim.report import all_plots, write_index, write_results
+    from neurosim.report.plots import pareto
+    from neurosim.sweep.grid import parse_vary, run_grid, variants
+
+    wl, wl_path, wl_sha = load_workload(a.workload)
+    chips = variants(a.hw or wl.hardware[0], parse_vary(a.vary or []))
+    out = Path(a.out)
+    fresh = not out.exists()
+    try:
+        prov, records = run_grid(wl, wl_path, wl_sha, chips, a.format, out / "points", a.workers)
+        if not any(r.get("fits") for r in records):
+            raise UserError(records[0]["fit_error"])
+    except BaseException:
+        if fresh and out.exists():
+            shutil.rmtree(out)
+        raise
+    write_results(out, prov, records)
+    plots = pareto(records, out, f"{wl.name}: design space of {a.hw or wl.hardware[0]}")
+    plots += all_plots(records, out, wl.name)
+    index = write_index(out, f"neurosim design-space exploration: {wl.name}", prov, records, plots)
+    print(format_table(records))
+    print(f"\n{len(chips)} chip variants x {len(wl.pruning.levels)} levels; wrote {index}")
+    return 0
+
+
 def cmd_plot(a: argparse.Namespace) -> int:
     from neurosim.report import all_plots, read_results, write_index
 
@@ -156,6 +185,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("presets", help="list the shipped chip and workload presets")
     s.set_defaults(func=cmd_presets)
+
+    d = sub.add_parser("dse", help="design-space exploration: every level on a grid of chip variants")
+    d.add_argument("workload")
+    d.add_argument("--hw", help="base chip YAML file or preset (default: the workload's first chip)")
+    d.add_argument("--vary", action="append", metavar="KEY.PATH=V1,V2",
+                   help="chip key to vary, e.g. core.synapse_memory_bits=262144,524288; repeat for a grid")
+    d.add_argument("--out", default="dse", help="output folder (default: dse)")
+    d.add_argument("--format", default="auto")
+    d.add_argument("--workers", type=int, default=1, help="processes running sweep points in parallel")
+    d.set_defaults(func=cmd_dse)
 
     pl = sub.add_parser("plot", help="re-plot and compare earlier runs' results.json files")
     pl.add_argument("results", nargs="+", help="results.json files")

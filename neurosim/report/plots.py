@@ -168,6 +168,49 @@ def core_load_heatmap(records: list[dict], out_dir: Path, title: str = "") -> li
     return _save(fig, out_dir, "core_load_heatmap")
 
 
+def pareto_front(points: list[tuple[float, float]]) -> list[int]:
+    """Indices of the points not dominated in (x, y), both minimised."""
+    return [i for i, (x, y) in enumerate(points)
+            if not any(x2 <= x and y2 <= y and (x2 < x or y2 < y) for x2, y2 in points)]
+
+
+def pareto(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
+    """Energy vs latency per inference of every chip variant, one colour per sparsity level, with each
+    level's Pareto front (no other variant is both cheaper and faster) joined and labelled."""
+    fits = [r for r in records if r.get("fits", True) and r.get("energy_per_inference_j") is not None]
+    if not fits:
+        return []
+    fig, ax = plt.subplots(figsize=(7.2, 4.8))
+    cmap = plt.get_cmap("viridis")
+    levels = sorted({r["sparsity"] for r in fits})
+    for i, s in enumerate(levels):
+        rs = [r for r in fits if r["sparsity"] == s]
+        pts = [(r["latency_per_inference_s"] * 1e6, r["energy_per_inference_j"] * 1e6) for r in rs]
+        color = cmap(i / max(1, len(levels) - 1))
+        ax.scatter(*zip(*pts, strict=True), color=color, alpha=0.5, s=18)
+        front = sorted(pareto_front(pts), key=lambda k: pts[k][0])
+        ax.plot([pts[k][0] for k in front], [pts[k][1] for k in front], "-o", color=color, ms=5,
+                label=f"{100 * s:.0f}% sparse: Pareto front")
+        labelled = set()
+        for k in front:
+            if pts[k] in labelled:  # identical points: one label
+                continue
+            labelled.add(pts[k])
+            values = [kv.split("=")[-1] for kv in rs[k]["hardware"].split("[")[-1].rstrip("]").split(",")]
+            ax.annotate("/".join(values), pts[k], fontsize=6, xytext=(3, 3), textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("latency per inference (µs)")
+    ax.set_ylabel("energy per inference (µJ)")
+    keys = [kv.split("=")[0] for kv in fits[0]["hardware"].split("[")[-1].rstrip("]").split(",")] \
+        if "[" in fits[0]["hardware"] else []
+    ax.set_title((title or "Design space: energy vs latency") + ("\nfront labels: " + " / ".join(keys) if keys else ""),
+                 fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7)
+    return _save(fig, out_dir, "pareto_energy_latency")
+
+
 def all_plots(records: list[dict], out_dir: Path, name: str = "") -> list[Path]:
     """Every plot that the records have data for; returns the written files."""
     prefix = f"{name}: " if name else ""

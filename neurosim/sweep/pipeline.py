@@ -161,10 +161,14 @@ def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fm
             records.append(rec)
             if on_record:
                 on_record(rec)
-    prov = provenance(wl.seed, {str(wl_path): wl_sha, **{str(c.path): c.sha256 for c in chips}},
+    return run_provenance(wl, wl_path, wl_sha, chips, fmt, time.perf_counter() - t0), records
+
+
+def run_provenance(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fmt: str, seconds: float) -> dict:
+    """Provenance of a run: config hashes of the workload and every chip, seed, ERTs with sources."""
+    return provenance(wl.seed, {str(wl_path): wl_sha, **{str(c.path): c.sha256 for c in chips}},
                       {c.hw.name: ert_table(c.hw) for c in chips}, workload=wl.name, synapse_format=fmt,
-                      wall_seconds=round(time.perf_counter() - t0, 2))
-    return prov, records
+                      wall_seconds=round(seconds, 2))
 
 
 def _load_point(points_dir: Path | None, key: str) -> dict | None:

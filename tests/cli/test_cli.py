@@ -78,3 +78,17 @@ def test_console_script_prints_no_traceback(tmp_path):
     p = subprocess.run([sys.executable, "-m", "neurosim.cli", "validate", str(bad)], capture_output=True, text=True)
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert "network.synthetic.input_rate: got 2; expected a number in [0.0, 1.0]" in p.stderr
+
+
+def test_dse_grid_end_to_end(tiny, tmp_path, capsys):
+    out = tmp_path / "dse"
+    assert main(["dse", str(tiny), "--hw", "generic_mesh", "--vary", "timing.synaptic_lanes=1,8",
+                 "--out", str(out)]) == 0
+    recs = json.loads((out / "results.json").read_text())["records"]
+    assert len(recs) == 6
+    by = {(r["sparsity"], r["hardware"]): r for r in recs}
+    for s in (0.0, 0.5, 0.9):
+        one, eight = by[(s, "generic_mesh[synaptic_lanes=1]")], by[(s, "generic_mesh[synaptic_lanes=8]")]
+        assert one["synaptic_ops_per_inference"] == eight["synaptic_ops_per_inference"]
+        assert eight["latency_per_inference_s"] <= one["latency_per_inference_s"]
+    assert (out / "pareto_energy_latency.png").exists() and (out / "report.md").exists()

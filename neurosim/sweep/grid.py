@@ -1,0 +1,94 @@
+"""Design-space exploration: a grid of chip variants made by overriding keys of a base chip file.
+
+`--vary core.synapse_memory_bits=262144,524288 --vary noc.link_width_bits=16,32` gives the 4
+combinations. Every variant is validated by the same parser as a chip file (errors name the key
+path), named after its overrides, and hashed for provenance and resumable points.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import yaml
+
+from neurosim.config import Hardware, Workload, load_hardware, parse_mapping, read_yaml
+from neurosim.errors import ConfigError
+from neurosim.sweep.pipeline import Chip, run_provenance, run_workload
+
+
+def parse_vary(items: list[str]) -> dict[str, list]:
+    """['a.b=1,2', ...] → {'a.b': [1, 2]}; values are read as YAML scalars (numbers, booleans, words)."""
+    out: dict[str, list] = {}
+    for item in items:
+        key, sep, values = item.partition("=")
+        if not sep or not key.strip() or not values.strip():
+            raise ConfigError(f"--vary {item!r}: expected KEY.PATH=V1,V2,... (e.g. core.synapse_memory_bits=262144,"
+                              f"524288)")
+        out[key.strip()] = [yaml.safe_load(v) for v in values.split(",")]
+    return out
+
+
+def _set(d: dict, path: str, value, where: str) -> None:
+    keys = path.split(".")
+    node = d
+    for i, k in enumerate(keys[:-1]):
+        if not isinstance(node.get(k), dict):
+            raise ConfigError(f"{where}: {'.'.join(keys[:i + 1])}: no such section to vary; check the key path")
+        node = node[k]
+    if keys[-1] not in node:
+        raise ConfigError(f"{where}: {path}: no such key in the base chip file; check the key path")
+    if isinstance(node[keys[-1]], dict) and "value" in node[keys[-1]]:  # a {value, source} figure
+        node[keys[-1]] = {**node[keys[-1]], "value": value,
+                          "source": f"design-space variant of: {node[keys[-1]]['source']}"}
+    else:
+        node[keys[-1]] = value
+
+
+def variants(base: str, vary: dict[str, list]) -> list[Chip]:
+    """Every combination of the varied values applied to chip `base` (preset name or file)."""
+    _, path, _ = load_hardware(base)
+    data, _ = read_yaml(path)
+    chips = []
+    keys = list(vary)
+    for combo in itertools.product(*(vary[k] for k in keys)):
+        d = copy.deepcopy(data)
+        label = ",".join(f"{k.split('.')[-1]}={v}" for k, v in zip(keys, combo, strict=True))
+        where = f"{path} with {label}"
+        for k, v in zip(keys, combo, strict=True):
+            _set(d, k, v, where)
+        d["name"] = f"{data['name']}[{label}]" if keys else data["name"]
+        hw: Hardware = parse_mapping(Hardware, d, where)
+        digest = hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()
+        chips.append(Chip(hw, Path(f"{path}#{label}") if keys else path, digest))
+    return chips
+
+
+def _run_group(args) -> list[dict]:
+    wl, wl_path, wl_sha, chips, fmt, points_dir = args
+    return run_workload(wl, wl_path, wl_sha, chips, fmt=fmt, points_dir=points_dir)[1]
+
+
+def run_grid(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fmt: str, points_dir: Path,
+             workers: int = 1) -> tuple[dict, list[dict]]:
+    """Every level on every chip variant. With workers > 1 the variants are split over processes
+    (sweep points in parallel; samples inside a point already run on every core). Finished points
+    land in `points_dir` as they complete, so an interrupted grid resumes."""
+    if workers <= 1 or len(chips) <= 1:
+        return run_workload(wl, wl_path, wl_sha, chips, fmt=fmt, points_dir=points_dir)
+    t0 = time.perf_counter()
+    groups = [chips[i::workers] for i in range(workers)]
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as ex:
+        results = list(ex.map(_run_group, [(wl, wl_path, wl_sha, g, fmt, points_dir) for g in groups if g]))
+    by_chip = {}
+    for recs in results:
+        for r in recs:
+            by_chip[(r["sparsity"], r["hardware"])] = r
+    records = [by_chip[(s, c.hw.name)] for s in wl.pruning.levels for c in chips]
+    return run_provenance(wl, wl_path, wl_sha, chips, fmt, time.perf_counter() - t0), records

@@ -1,0 +1,37 @@
+"""Design-space grids: variants from key-path overrides, validated like chip files; Pareto fronts."""
+
+import pytest
+
+from neurosim.errors import ConfigError
+from neurosim.report.plots import pareto_front
+from neurosim.sweep.grid import parse_vary, variants
+
+
+def test_parse_vary_reads_yaml_scalars():
+    assert parse_vary(["core.max_neurons=128,256", "noc.multicast=unicast,tree", "energy.power_gating=true"]) == {
+        "core.max_neurons": [128, 256], "noc.multicast": ["unicast", "tree"], "energy.power_gating": [True]}
+    with pytest.raises(ConfigError, match="expected KEY.PATH=V1,V2"):
+        parse_vary(["core.max_neurons"])
+
+
+def test_variants_are_the_grid_with_sources_kept():
+    chips = variants("generic_mesh", parse_vary(["core.max_neurons=128,512", "energy.synaptic_op_pj=0.1,0.2"]))
+    assert len(chips) == 4 and len({c.sha256 for c in chips}) == 4
+    names = [c.hw.name for c in chips]
+    assert names[0] == "generic_mesh[max_neurons=128,synaptic_op_pj=0.1]"
+    assert [(c.hw.core.max_neurons, c.hw.energy.synaptic_op_pj.value) for c in chips] == [
+        (128, 0.1), (128, 0.2), (512, 0.1), (512, 0.2)]
+    assert chips[1].hw.energy.synaptic_op_pj.source.startswith("design-space variant of: assumed")
+
+
+def test_bad_variant_names_key_and_value():
+    with pytest.raises(ConfigError, match=r"core\.max_neuron: no such key"):
+        variants("generic_mesh", {"core.max_neuron": [1]})
+    with pytest.raises(ConfigError, match=r"core\.max_neurons: got 0; expected an integer >= 1"):
+        variants("generic_mesh", {"core.max_neurons": [0]})
+
+
+def test_pareto_front_by_hand():
+    pts = [(1, 5), (2, 2), (3, 1), (3, 3), (2, 2), (4, 4)]
+    # (3,3) and (4,4) are dominated by (2,2); the two equal (2,2) points do not dominate each other
+    assert pareto_front(pts) == [0, 1, 2, 4]
