@@ -138,7 +138,10 @@ def plot(rows: Sequence[dict], path_stem: Path, title: str) -> list[Path]:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for label in sorted({r["method"] for r in rows}):
+    for r in rows:   # the dense reference is a horizontal line, so the pruned levels keep the x range
+        if r["method"] == "dense":
+            ax.axhline(r["accuracy_pct"], color="gray", ls="--", lw=1, label=f"dense ({r['accuracy_pct']:.2f} %)")
+    for label in sorted({r["method"] for r in rows} - {"dense"}):
         rs = sorted((r for r in rows if r["method"] == label), key=lambda r: r["sparsity_pct"])
         ax.errorbar([r["sparsity_pct"] for r in rs], [r["accuracy_pct"] for r in rs],
                     yerr=[r["accuracy_sd"] for r in rs], marker="o", capsize=3, label=label)
