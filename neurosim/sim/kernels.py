@@ -21,47 +21,6 @@ import numpy as np
 from neurosim.sim.plan import N_SRC_STATS
 
 
-@nb.njit(cache=True, inline="always")
-def _route(p, pk_route, rt_ptr, el_channel, el_parent, ch_lat, ser, free, load, tarr):
-    """Route packet p (ready at cycle 0 of the step) through its channel tree. Each channel is granted
-    first-come in processing order: start = max(head arrival, channel free); the channel is then busy
-    `ser` cycles and the head reaches the next router `ch_lat` cycles after the start.
-    tarr[e] = head arrival at the far end of element e."""
-    r = pk_route[p]
-    e0 = rt_ptr[r]
-    ne = np.int64(rt_ptr[r + np.uint64(1)] - e0)
-    for e in range(ne):
-        par = el_parent[e0 + np.uint64(e)]
-        a = 0.0 if par < 0 else tarr[par]
-        ch = el_channel[e0 + np.uint64(e)]
-        f = free[ch]
-        st = f if f > a else a
-        free[ch] = st + ser
-        tarr[e] = st + ch_lat[ch]
-        load[ch] += 1
-
-
-@nb.njit(cache=True, inline="always")
-def _serve(c, arrival, service, core_free, work):
-    """FIFO service at core c of a delivery fully received at `arrival`."""
-    cf = core_free[c]
-    st = cf if cf > arrival else arrival
-    core_free[c] = st + service
-    work[c] += service
-
-
-@nb.njit(cache=True, inline="always")
-def _next_item(node, n_cores, i, i_end, cur, in_idx, src_pk_ptr):
-    """First index >= i of the node's item list whose source sends at least one packet."""
-    U1 = np.uint64(1)
-    while i < i_end:
-        src = np.uint64(cur[i]) if node < n_cores else np.uint64(in_idx[i])
-        if src_pk_ptr[src + U1] > src_pk_ptr[src]:
-            return i
-        i += 1
-    return i_end
-
-
 @nb.njit(cache=True, boundscheck=False)
 def _update_segment(acc, v, bias, fired, slot_base, g0, g1, thr, cmp, delta, sub, state_min, state_max):
     """Integer LIF update of neurons [g0, g1) (one population piece on one core), branch-free on
@@ -91,8 +50,8 @@ def _update_segment(acc, v, bias, fired, slot_base, g0, g1, thr, cmp, delta, sub
 
 @nb.njit(cache=True, boundscheck=False)
 def run_one(s, steps, T, in_ptr, in_idx, in_val,
-            n_cores, ser, ch_lat, rt_ptr, el_channel, el_parent, max_route,
-            src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service, grp_row_ptr,
+            n_cores, unicast, ser, ch_lat, rt_ptr, el_channel, el_parent, max_route,
+            src_row_ptr, src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service, grp_row_ptr,
             row_delay, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_post, syn_w,
             src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
             seg_record, bias, state_min, state_max, n_slots,
@@ -115,10 +74,9 @@ def run_one(s, steps, T, in_ptr, in_idx, in_val,
     cur_ptr = np.zeros(n_cores + 1, np.int64)
     nxt_ptr = np.zeros(n_cores + 1, np.int64)
     act = np.zeros(n_nodes, np.int64)
-    c_i = np.zeros(n_nodes, np.int64)
-    c_end = np.zeros(n_nodes, np.int64)
-    c_p = np.zeros(n_nodes, np.uint64)
-    c_pend = np.zeros(n_nodes, np.uint64)
+    node_ptr = np.zeros(n_nodes + 1, np.int64)
+    pk_list = np.zeros(min(np.int64(pk_route.shape[0]), np.int64(1 << 16)) + 1, np.uint64)
+    rt_used = np.zeros(rt_ptr.shape[0] - 1, np.int64)
     sb_spk = np.zeros(n_slots, np.int64)   # accumulator base of each delay, for spikes of t-1
     sb_in = np.zeros(n_slots, np.int64)    # ... and for input events of t
     max_seg = np.int64(1)
@@ -141,70 +99,114 @@ def run_one(s, steps, T, in_ptr, in_idx, in_val,
             deliv[cur[i]] += 1
         for i in range(a0, a1):
             deliv[in_idx[i]] += 1
-        # (a) sources with packets, in node order (cores, then the host port)
-        n_act = 0
+        # synaptic work: every delivered spike / input event adds its rows into the delay slots they
+        # name (dense rows: contiguous vectorised loop over the target span; others: CSR scatter).
+        # Written inline: numba helper functions cost 3x here.
+        for i in range(cur_ptr[n_cores] + (a1 - a0)):
+            if i < cur_ptr[n_cores]:
+                src = np.uint64(cur[i])
+                sb = sb_spk
+                pay = np.int64(1)
+            else:
+                ii = a0 + i - cur_ptr[n_cores]
+                src = np.uint64(in_idx[ii])
+                sb = sb_in
+                pay = np.int64(in_val[ii])
+            for rr in range(src_row_ptr[src], src_row_ptr[src + U1]):
+                base = np.uint64(sb[row_delay[rr]])
+                dl = row_dense_len[rr]
+                if dl > 0:
+                    b = base + row_dense_lo[rr]
+                    k0 = row_dense_ptr[rr]
+                    if pay == 1:
+                        for q in range(np.uint64(dl)):
+                            acc[b + q] += dense_w[k0 + q]
+                    else:
+                        for q in range(np.uint64(dl)):
+                            acc[b + q] += dense_w[k0 + q] * pay
+                else:
+                    if pay == 1:
+                        for k in range(row_syn_ptr[rr], row_syn_ptr[rr + U1]):
+                            acc[base + syn_post[k]] += syn_w[k]
+                    else:
+                        for k in range(row_syn_ptr[rr], row_syn_ptr[rr + U1]):
+                            acc[base + syn_post[k]] += syn_w[k] * pay
+        # (a) the packets of each source node in injection order (cores, then the host port)
+        n_pk = np.int64(0)
         for node in range(n_nodes):
+            node_ptr[node] = n_pk
             i0 = cur_ptr[node] if node < n_cores else a0
             i1 = cur_ptr[node + 1] if node < n_cores else a1
-            i0 = _next_item(node, n_cores, i0, i1, cur, in_idx, src_pk_ptr)
-            if i0 < i1:
-                src = np.uint64(cur[i0]) if node < n_cores else np.uint64(in_idx[i0])
-                c_i[node] = i0
-                c_end[node] = i1
-                c_p[node] = src_pk_ptr[src]
-                c_pend[node] = src_pk_ptr[src + U1]
+            for i in range(i0, i1):
+                src = np.uint64(cur[i]) if node < n_cores else np.uint64(in_idx[i])
+                p0 = src_pk_ptr[src]
+                p1 = src_pk_ptr[src + U1]
+                need = n_pk + np.int64(p1 - p0)
+                if need > pk_list.shape[0]:
+                    grown = np.empty(max(need, 2 * pk_list.shape[0]), np.uint64)
+                    grown[:n_pk] = pk_list[:n_pk]
+                    pk_list = grown
+                for p in range(p0, p1):
+                    pk_list[n_pk] = p
+                    n_pk += 1
+        node_ptr[n_nodes] = n_pk
+        n_act = 0
+        for node in range(n_nodes):
+            if node_ptr[node + 1] > node_ptr[node]:
                 act[n_act] = node
                 n_act += 1
-        # round robin: the k-th packet of every source before any source's (k+1)-th
+        # round robin: the k-th packet of every source before any source's (k+1)-th; (b) deliveries
+        k = np.int64(0)
         while n_act > 0:
             w_act = 0
             for ai in range(n_act):
                 node = act[ai]
-                i = c_i[node]
-                p = c_p[node]
-                is_core = node < n_cores
-                payload = np.int64(1) if is_core else np.int64(in_val[i])
-                sb = sb_spk if is_core else sb_in
-                _route(p, pk_route, rt_ptr, el_channel, el_parent, ch_lat, ser, free, load, tarr)
-                # (b) deliveries of this packet
-                for g in range(pk_grp[p], pk_grp[p + U1]):
-                    _serve(grp_core[g], tarr[grp_el[g]] + ser, grp_service[g], core_free, work)
-                    for rr in range(grp_row_ptr[g], grp_row_ptr[g + U1]):
-                        base = sb[row_delay[rr]]
-                        dl = np.int64(row_dense_len[rr])
-                        if dl > 0:
-                            b = base + np.int64(row_dense_lo[rr])
-                            k0 = np.int64(row_dense_ptr[rr])
-                            a_ = acc[b:b + dl]
-                            w_ = dense_w[k0:k0 + dl]
-                            if payload == 1:
-                                for q in range(dl):
-                                    a_[q] += w_[q]
-                            else:
-                                for q in range(dl):
-                                    a_[q] += w_[q] * payload
-                        else:
-                            k1 = row_syn_ptr[rr + U1]
-                            if payload == 1:
-                                for k in range(row_syn_ptr[rr], k1):
-                                    acc[base + syn_post[k]] += syn_w[k]
-                            else:
-                                for k in range(row_syn_ptr[rr], k1):
-                                    acc[base + syn_post[k]] += syn_w[k] * payload
-                # advance this source's cursor
-                p += U1
-                if p == c_pend[node]:
-                    i = _next_item(node, n_cores, i + 1, c_end[node], cur, in_idx, src_pk_ptr)
-                    if i == c_end[node]:
-                        continue
-                    src = np.uint64(cur[i]) if is_core else np.uint64(in_idx[i])
-                    p = src_pk_ptr[src]
-                    c_pend[node] = src_pk_ptr[src + U1]
-                    c_i[node] = i
-                c_p[node] = p
-                act[w_act] = node
-                w_act += 1
+                q = node_ptr[node] + k
+                p = pk_list[q]
+                # route: each channel granted first-come in this order; start = max(head arrival, free);
+                # busy `ser` cycles; the head reaches the far end ch_lat cycles after the start.
+                # Deliveries are received `ser` after the head enters the ejection channel; FIFO service.
+                r = pk_route[p]
+                rt_used[r] += 1
+                e0 = rt_ptr[r]
+                e1 = rt_ptr[r + U1]
+                if unicast:  # a chain: packet p is group p, its ejection the last element
+                    ta = 0.0
+                    for e in range(e0, e1):
+                        ch = el_channel[e]
+                        f = free[ch]
+                        st = f if f > ta else ta
+                        free[ch] = st + ser
+                        ta = st + ch_lat[ch]
+                    c = grp_core[p]
+                    arr = ta + ser
+                    cf = core_free[c]
+                    st = cf if cf > arr else arr
+                    sv = grp_service[p]
+                    core_free[c] = st + sv
+                    work[c] += sv
+                else:
+                    for e in range(np.int64(e1 - e0)):
+                        par = el_parent[e0 + np.uint64(e)]
+                        ta = 0.0 if par < 0 else tarr[par]
+                        ch = el_channel[e0 + np.uint64(e)]
+                        f = free[ch]
+                        st = f if f > ta else ta
+                        free[ch] = st + ser
+                        tarr[e] = st + ch_lat[ch]
+                    for g in range(pk_grp[p], pk_grp[p + U1]):
+                        c = grp_core[g]
+                        arr = tarr[grp_el[g]] + ser
+                        cf = core_free[c]
+                        st = cf if cf > arr else arr
+                        sv = grp_service[g]
+                        core_free[c] = st + sv
+                        work[c] += sv
+                if q + 1 < node_ptr[node + 1]:
+                    act[w_act] = node
+                    w_act += 1
             n_act = w_act
+            k += 1
         # (c) neuron updates and spikes, segment by segment (segments are ordered by core)
         slot_base = (t % n_slots) * n
         ns = np.int64(0)
@@ -256,12 +258,17 @@ def run_one(s, steps, T, in_ptr, in_idx, in_val,
         if d != 0:
             for k in range(N_SRC_STATS):
                 counters[k] += d * src_stats[src, k]
+    for r in range(rt_used.shape[0]):
+        u = rt_used[r]
+        if u != 0:
+            for e in range(rt_ptr[r], rt_ptr[r + 1]):
+                load[el_channel[e]] += u
 
 
 @nb.njit(cache=True, parallel=True)
 def run_samples(steps, T, in_ptr, in_idx, in_val,
-                n_cores, ser, ch_lat, rt_ptr, el_channel, el_parent, max_route,
-                src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service, grp_row_ptr,
+                n_cores, unicast, ser, ch_lat, rt_ptr, el_channel, el_parent, max_route,
+                src_row_ptr, src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service, grp_row_ptr,
                 row_delay, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_post, syn_w,
                 src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
                 seg_record, bias, state_min, state_max, n_slots,
@@ -271,8 +278,8 @@ def run_samples(steps, T, in_ptr, in_idx, in_val,
     """Every sample in parallel (prange); outputs are indexed by sample (raster (S, 0, 0) = not kept)."""
     for s in nb.prange(counters.shape[0]):
         run_one(s, steps, T, in_ptr, in_idx, in_val,
-                n_cores, ser, ch_lat, rt_ptr, el_channel, el_parent, max_route,
-                src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service, grp_row_ptr,
+                n_cores, unicast, ser, ch_lat, rt_ptr, el_channel, el_parent, max_route,
+                src_row_ptr, src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service, grp_row_ptr,
                 row_delay, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_post, syn_w,
                 src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
                 seg_record, bias, state_min, state_max, n_slots,

@@ -55,6 +55,7 @@ class SimPlan:
     n: int
     n_cores: int
     n_nodes: int
+    unicast: bool               # packets are unicast chains (packet p = group p)
     n_mesh_links: int
     n_channels: int
     serial_cycles: float
@@ -66,7 +67,8 @@ class SimPlan:
     el_channel: np.ndarray      # uint32
     el_parent: np.ndarray       # int32, relative element index, -1 = the packet's start
     max_route: int
-    # packets per source neuron and the groups (deliveries) each covers
+    # rows, packets per source neuron and the groups (deliveries) each covers
+    src_row_ptr: np.ndarray     # uint64 [n + 1] rows of each source neuron (the chip's table)
     src_pk_ptr: np.ndarray      # uint64 [n + 1]
     pk_route: np.ndarray        # uint32 [n_packets]
     pk_grp: np.ndarray          # uint64 [n_packets + 1] groups of packet p: pk_grp[p] .. pk_grp[p + 1]
@@ -267,11 +269,12 @@ def build_plan(chip: CompiledChip, dense_min_density: float = DENSE_MIN_DENSITY)
     n_slots = int(max(chip.row_delay.max(initial=0), 1)) + 1
 
     return SimPlan(
-        n=n, n_cores=nc, n_nodes=n_nodes, n_mesh_links=n_mesh, n_channels=n_ch,
+        n=n, n_cores=nc, n_nodes=n_nodes, unicast=hw.noc.multicast == "unicast", n_mesh_links=n_mesh, n_channels=n_ch,
         serial_cycles=float(-(-hw.noc.packet_bits // hw.noc.link_width_bits)),
         ch_latency=ch_lat, ch_is_x=ch_is_x, rt_ptr=rt_ptr, el_channel=el_channel, el_parent=el_parent,
         max_route=int(rt_len.max(initial=1)),
-        src_pk_ptr=src_pk_ptr.astype(np.uint64), pk_route=np.asarray(pk_route, np.uint32), pk_grp=pk_grp,
+        src_row_ptr=chip.src_row_ptr.astype(np.uint64), src_pk_ptr=src_pk_ptr.astype(np.uint64),
+        pk_route=np.asarray(pk_route, np.uint32), pk_grp=pk_grp,
         grp_core=grp_core.astype(np.uint32), grp_el=grp_el, grp_service=np.asarray(grp_service, np.float64),
         grp_row_ptr=grp_row_ptr, row_delay=chip.row_delay.astype(np.uint32),
         row_dense_lo=lo.astype(np.uint32), row_dense_len=dlen.astype(np.uint32),
