@@ -35,21 +35,27 @@ def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.nda
     model = CostModel(net, hw, formats, geo)
     delays = net.delays("hardware")
     caps: dict[str, int] = {}
-    for _ in range(64):
-        cores = partition(model, caps)
-        _check_core_count(net, hw, cores, fmt, geo)
+    cores = partition(model, caps)
+    for rnd in range(64):
         tables = build_tables(net, hw, cores, formats, delays, geo)
         over = _over_output_budgets(hw, cores, tables["usage"])
         if not over:
             break
-        for pop, (used, limit, neurons, budget) in over.items():
-            if neurons <= 1:
-                _raise_output(pop, used, limit, budget)
-            cap = max(1, min(neurons - 1, neurons * limit // used))
-            caps[pop] = min(caps.get(pop, cap), cap)
+        # output budgets depend on where the targets land: re-cut checking them against the last cut,
+        # and after a few rounds also cap the offending layers' pieces
+        if rnd >= 4:
+            for pop, (used, limit, neurons, budget) in over.items():
+                if neurons <= 1:
+                    _raise_output(pop, used, limit, budget)
+                cap = max(1, min(neurons - 1, neurons * limit // used))
+                caps[pop] = min(caps.get(pop, cap), cap)
+        model.use_estimate(cores)
+        cores = partition(model, caps)
     else:
         pop, (used, limit, _, budget) = next(iter(over.items()))
         _raise_output(pop, used, limit, budget)
+    model.use_estimate(None)
+    _check_core_count(net, hw, cores, fmt, geo)
     chip = CompiledChip(hardware=hw, network=net, cores=cores, router_xy=np.zeros((len(cores), 2), np.int64),
                         formats=_format_names(formats, net), **tables)
     traffic_src = "uniform"

@@ -27,7 +27,7 @@ from neurosim.errors import FitError
 from neurosim.ir.network import Network, Projection
 from neurosim.mapper.formats import FORMATS, kernel_block_bits, row_layout, words
 from neurosim.mapper.geometry import conv_edges, shares_kernel, within
-from neurosim.mapper.kernels import csr_by_target, mark_range, rows_words
+from neurosim.mapper.kernels import csr_by_target, mark_range, out_cost, rows_words
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,8 @@ class CostModel:
         self.incoming = {p.name: [_ProjCost(net, pr, formats[pr.name], hw, geo)
                                   for pr in net.projections if pr.post == p.name] for p in self.pops}
         self.scratch = _Scratch(net.n_neurons)
+        self.est: np.ndarray | None = None  # core of every sequence position, when output budgets are checked
+        self._out = None
 
     @property
     def size(self) -> int:
@@ -170,10 +172,80 @@ class CostModel:
             fan_in += cf
         return bits, fan_in, chunks
 
-    def fits(self, a: int, b: int) -> bool:
+    def fits(self, a: int, b: int, cur: int = 0) -> bool:
         bits, fan_in, _ = self.cost(a, b)
         c = self.hw.core
-        return bits <= c.synapse_memory_bits and fan_in <= c.max_fan_in_axons
+        if bits > c.synapse_memory_bits or fan_in > c.max_fan_in_axons:
+            return False
+        if self.est is None:
+            return True
+        fan_out, entries = self.out_cost(a, b, cur)
+        return fan_out <= c.max_fan_out_axons and entries <= c.routing_table_entries
+
+    # --- output side (fan-out axons, routing entries) -------------------------------------------
+    def use_estimate(self, cores: list[list[Chunk]] | None) -> None:
+        """Check output budgets from now on, placing targets not yet cut on the cores of `cores` (a
+        previous cut); None stops checking them."""
+        if cores is None:
+            self.est = None
+            return
+        if self._out is None:
+            self._build_outgoing()
+        n = self.size
+        est = np.empty(n, np.int64)
+        for ci, chunks in enumerate(cores):
+            for c in chunks:
+                k = self.index[c.population]
+                est[self.seq_off[k] + c.start:self.seq_off[k] + c.stop] = n + ci  # offset: previous cut
+        self.est = est
+
+    def _build_outgoing(self) -> None:
+        net = self.net
+        offsets = net.offsets
+        self.index = {p.name: k for k, p in enumerate(self.pops)}
+        seq_of = np.full(net.n_neurons, -1, np.int64)
+        for k, p in enumerate(self.pops):
+            g0 = int(offsets[net.index(p.name)])
+            seq_of[g0:g0 + p.size] = np.arange(self.seq_off[k], self.seq_off[k + 1])
+        src, tgt = [], []
+        self.full_out: dict[str, list[tuple[int, int]]] = {p.name: [] for p in net.populations}
+        for p in self.pops:
+            for pc in self.incoming[p.name]:
+                pr, k = pc.pr, self.index[p.name]
+                if pc.full:
+                    self.full_out[pr.pre].append((int(self.seq_off[k]), int(self.seq_off[k + 1])))
+                    continue
+                pre, post = (self.geo.edges[pr.name][:2] if pc.fmt == "dense" else (pr.pre_idx, pr.post_idx))
+                src.append(np.asarray(pre, np.int64) + pc.pre_lo)
+                tgt.append(seq_of[int(offsets[net.index(pr.post)]) + np.asarray(post, np.int64)])
+        src_all = np.concatenate(src) if src else np.zeros(0, np.int64)
+        tgt_all = np.concatenate(tgt) if tgt else np.zeros(0, np.int64)
+        ptr, vals = csr_by_target(src_all, tgt_all, net.n_neurons, 0)
+        n = self.size
+        self._out = (ptr, vals, np.zeros(2 * n + 1, np.int64), np.zeros(2 * n + 1, np.int64))
+        self.tick = 0
+
+    def out_cost(self, a: int, b: int, cur: int) -> tuple[int, int]:
+        """(output axons, routing entries) of a core holding [a, b) with id `cur` in the cut being made."""
+        ptr, vals, st_src, st_piece = self._out
+        offsets = self.net.offsets
+        fan = entries = 0
+        for k, lo, hi in self.pieces(a, b):
+            name = self.pops[k].name
+            extra = []
+            for plo, phi in self.full_out[name]:
+                arr = self.est[plo:phi].copy()
+                olo, ohi = max(plo, a), min(phi, b)
+                if ohi > olo:
+                    arr[olo - plo:ohi - plo] = cur
+                extra.append(np.unique(arr))
+            ex = np.unique(np.concatenate(extra)) if extra else np.zeros(0, np.int64)
+            g0 = int(offsets[self.net.index(name)])
+            f, e, self.tick = out_cost(np.int64(g0 + lo), np.int64(g0 + hi), ptr, vals, np.int64(a), np.int64(b),
+                                       np.int64(cur), self.est, ex, st_src, st_piece, np.int64(self.tick))
+            fan += int(f)
+            entries += int(e)
+        return fan, entries
 
 
 def choose_formats(net: Network, hw: Hardware, fmt: str, geo: Geometry) -> dict[str, str]:
@@ -227,20 +299,23 @@ def partition(model: CostModel, caps: dict[str, int] | None = None) -> list[list
             if cap is not None and hi - lo > cap:
                 limit = int(model.seq_off[kk]) + lo + cap
                 break
-        if model.fits(a, limit):
+        cur = len(cores)
+        if model.fits(a, limit, cur):
             b = limit
         else:
-            if not model.fits(a, a + 1):
+            if not model.fits(a, a + 1, cur):
                 _raise_single_neuron(model, a)
             lo, hi = a + 1, limit  # fits(a, lo), not fits(a, hi)
             while hi - lo > 1:
                 mid = (lo + hi) // 2
-                if model.fits(a, mid):
+                if model.fits(a, mid, cur):
                     lo = mid
                 else:
                     hi = mid
             b = lo
         cores.append(model.cost(a, b)[2])
+        if model.est is not None:
+            model.est[a:b] = cur  # targets behind the cut now sit on their real core
         a = b
     return cores
 
@@ -249,6 +324,14 @@ def _raise_single_neuron(model: CostModel, a: int) -> None:
     hw, core = model.hw, model.hw.core
     bits, fan_in, chunks = model.cost(a, a + 1)
     layer, idx = chunks[0].population, chunks[0].start
+    if model.est is not None and bits <= core.synapse_memory_bits and fan_in <= core.max_fan_in_axons:
+        fan_out, entries = model.out_cost(a, a + 1, 0)
+        used, limit, key = ((fan_out, core.max_fan_out_axons, "core.max_fan_out_axons")
+                            if fan_out > core.max_fan_out_axons
+                            else (entries, core.routing_table_entries, "core.routing_table_entries"))
+        raise FitError(f"layer {layer}: neuron {idx} alone sends to {used} destination cores, {key} is {limit} "
+                       f"(short by {used - limit}) and no smaller layer split helps; to fit: fewer, larger target "
+                       f"cores (a chip with more neurons per core), or a chip with {key} >= {used}")
     if fan_in > core.max_fan_in_axons:
         raise FitError(f"layer {layer}: neuron {idx} alone needs {fan_in} input axons, core.max_fan_in_axons is "
                        f"{core.max_fan_in_axons} (short by {fan_in - core.max_fan_in_axons}); no layer split can "
