@@ -150,13 +150,13 @@ def run_ff784(args, ref) -> None:
 
 # --- big network ---------------------------------------------------------------------------------------
 def big_chip(cols: int, rows: int) -> Hardware:
-    """A generic large mesh: Loihi-sized cores (1024 neurons, 1 Mbit synapse memory), sparse format."""
+    """A generic large mesh: 1024-neuron cores with 16 Mbit synapse memory (sparse format), Loihi timing."""
     q = lambda v: {"value": v, "source": "assumed: benchmark"}  # noqa: E731
     return parse_mapping(Hardware, {
         "name": f"big{cols}x{rows}", "mesh": {"cols": cols, "rows": rows, "cores_per_router": 4},
         "clock": {"frequency_hz": q(1e9)},
-        "core": {"max_neurons": 1024, "synapse_memory_bits": 1 << 21, "synapse_word_bits": 64, "weight_bits": 8,
-                 "state_bits": 24, "max_fan_in_axons": 1 << 16, "max_fan_out_axons": 1 << 16,
+        "core": {"max_neurons": 1024, "synapse_memory_bits": 1 << 24, "synapse_word_bits": 64, "weight_bits": 8,
+                 "state_bits": 24, "max_fan_in_axons": 1 << 18, "max_fan_out_axons": 1 << 16,
                  "routing_table_entries": 1 << 16, "routing_entry_bits": 40, "synapse_formats": ["sparse"],
                  "row_header_bits": 64, "neuron_state_bits": 64},
         "timing": {"synaptic_op_cycles": q(3.5), "synaptic_lanes": 1, "word_read_cycles": q(0.0),
@@ -174,7 +174,7 @@ def big_network(layers: int, width: int, fan_in: int, seed: int = 7) -> Network:
     """Integer feed-forward network: `layers` LIF layers of `width` neurons, each neuron with `fan_in`
     random inputs from the previous layer (weights 1..8, thresholds set for sparse activity)."""
     rng = np.random.default_rng(seed)
-    neuron = Neuron(decay=0.9, threshold=float(3 * fan_in // 4), reset="zero")
+    neuron = Neuron(decay=0.9, threshold=float(2 * fan_in), reset="zero")
     pops = [Population("input", width)] + [Population(f"l{i}", width, neuron=neuron) for i in range(1, layers + 1)]
     projs = []
     for i in range(layers):

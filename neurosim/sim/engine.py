@@ -103,7 +103,7 @@ def kernel_tables(plan: SimPlan, hw, smax: int) -> tuple:
     return (plan.n_cores, plan.unicast, plan.serial_cycles, plan.ch_latency, plan.rt_ptr, plan.el_channel,
             plan.el_parent, plan.max_route, plan.src_row_ptr, plan.src_pk_ptr, plan.pk_route, plan.pk_grp,
             plan.grp_core, plan.grp_el,
-            plan.grp_service, plan.grp_row_ptr, plan.row_delay, plan.row_dense_lo, plan.row_dense_len,
+            plan.grp_service, plan.row_delay, plan.any_dense, plan.row_dense_lo, plan.row_dense_len,
             plan.row_dense_ptr, plan.dense_w, plan.row_syn_ptr, plan.syn_post, plan.syn_w, plan.src_stats,
             plan.seg_g0, plan.seg_g1, plan.seg_core, plan.seg_start, plan.seg_thr, plan.seg_cmp,
             plan.seg_delta, plan.seg_subtract, plan.seg_record, plan.bias, -smax - 1, smax, plan.n_slots,

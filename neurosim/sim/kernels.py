@@ -51,8 +51,8 @@ def _update_segment(acc, v, bias, fired, slot_base, g0, g1, thr, cmp, delta, sub
 @nb.njit(cache=True, boundscheck=False)
 def run_one(s, steps, T, in_ptr, in_idx, in_val,
             n_cores, unicast, ser, ch_lat, rt_ptr, el_channel, el_parent, max_route,
-            src_row_ptr, src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service, grp_row_ptr,
-            row_delay, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_post, syn_w,
+            src_row_ptr, src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service,
+            row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_post, syn_w,
             src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
             seg_record, bias, state_min, state_max, n_slots,
             c_upd_active, c_upd_idle, c_spike, c_barrier,
@@ -114,7 +114,7 @@ def run_one(s, steps, T, in_ptr, in_idx, in_val,
                 pay = np.int64(in_val[ii])
             for rr in range(src_row_ptr[src], src_row_ptr[src + U1]):
                 base = np.uint64(sb[row_delay[rr]])
-                dl = row_dense_len[rr]
+                dl = row_dense_len[rr] if any_dense else np.uint32(0)
                 if dl > 0:
                     b = base + row_dense_lo[rr]
                     k0 = row_dense_ptr[rr]
@@ -268,8 +268,8 @@ def run_one(s, steps, T, in_ptr, in_idx, in_val,
 @nb.njit(cache=True, parallel=True)
 def run_samples(steps, T, in_ptr, in_idx, in_val,
                 n_cores, unicast, ser, ch_lat, rt_ptr, el_channel, el_parent, max_route,
-                src_row_ptr, src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service, grp_row_ptr,
-                row_delay, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_post, syn_w,
+                src_row_ptr, src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service,
+                row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_post, syn_w,
                 src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
                 seg_record, bias, state_min, state_max, n_slots,
                 c_upd_active, c_upd_idle, c_spike, c_barrier,
@@ -279,8 +279,8 @@ def run_samples(steps, T, in_ptr, in_idx, in_val,
     for s in nb.prange(counters.shape[0]):
         run_one(s, steps, T, in_ptr, in_idx, in_val,
                 n_cores, unicast, ser, ch_lat, rt_ptr, el_channel, el_parent, max_route,
-                src_row_ptr, src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service, grp_row_ptr,
-                row_delay, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_post, syn_w,
+                src_row_ptr, src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service,
+                row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_post, syn_w,
                 src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
                 seg_record, bias, state_min, state_max, n_slots,
                 c_upd_active, c_upd_idle, c_spike, c_barrier,

@@ -75,9 +75,9 @@ class SimPlan:
     grp_core: np.ndarray        # uint32 [n_groups]
     grp_el: np.ndarray          # uint32 relative element of the ejection channel in the packet's route
     grp_service: np.ndarray     # float64 service cycles at the destination core
-    grp_row_ptr: np.ndarray     # uint64 [n_groups + 1]
     # rows: dense (contiguous targets) or CSR
     row_delay: np.ndarray       # uint32
+    any_dense: bool             # some row is dense (else the row_dense_* arrays are empty)
     row_dense_lo: np.ndarray    # uint32 first target of a dense row
     row_dense_len: np.ndarray   # uint32 0 for CSR rows
     row_dense_ptr: np.ndarray   # uint64 into dense_w
@@ -142,7 +142,6 @@ def build_plan(chip: CompiledChip, dense_min_density: float = DENSE_MIN_DENSITY)
     new[1:] = key[1:] != key[:-1]
     g_start = np.nonzero(new)[0]
     n_grp = g_start.size
-    grp_row_ptr = np.append(g_start, n_rows).astype(np.uint64)
     grp_src = row_src[g_start]
     grp_core = chip.row_core[g_start].astype(np.int64)
     row_serv = _row_service(chip, row_nnz)
@@ -161,7 +160,8 @@ def build_plan(chip: CompiledChip, dense_min_density: float = DENSE_MIN_DENSITY)
         el.append((ej0 + core, len(el) - 1))
         return el
 
-    if hw.noc.multicast == "unicast":
+    tree = hw.noc.multicast == "tree"
+    if not tree:
         pair = node_of_src[grp_src].astype(np.int64) * nc + grp_core
         upair, pk_route = np.unique(pair, return_inverse=True)
         for pr in upair:
@@ -229,6 +229,8 @@ def build_plan(chip: CompiledChip, dense_min_density: float = DENSE_MIN_DENSITY)
     dptr = np.zeros(n_rows + 1, np.int64)
     np.cumsum(dlen, out=dptr[1:])
     dense_w = np.zeros(int(dptr[-1]), wdt)
+    any_dense = bool(dense.any())
+    del hi, span
     if dense.any():
         syn_row = np.repeat(np.arange(n_rows), row_nnz)
         sel = dense[syn_row]
@@ -273,13 +275,16 @@ def build_plan(chip: CompiledChip, dense_min_density: float = DENSE_MIN_DENSITY)
         serial_cycles=float(-(-hw.noc.packet_bits // hw.noc.link_width_bits)),
         ch_latency=ch_lat, ch_is_x=ch_is_x, rt_ptr=rt_ptr, el_channel=el_channel, el_parent=el_parent,
         max_route=int(rt_len.max(initial=1)),
-        src_row_ptr=chip.src_row_ptr.astype(np.uint64), src_pk_ptr=src_pk_ptr.astype(np.uint64),
-        pk_route=np.asarray(pk_route, np.uint32), pk_grp=pk_grp,
-        grp_core=grp_core.astype(np.uint32), grp_el=grp_el, grp_service=np.asarray(grp_service, np.float64),
-        grp_row_ptr=grp_row_ptr, row_delay=chip.row_delay.astype(np.uint32),
-        row_dense_lo=lo.astype(np.uint32), row_dense_len=dlen.astype(np.uint32),
-        row_dense_ptr=dptr.astype(np.uint64), dense_w=dense_w,
-        row_syn_ptr=chip.row_syn_ptr.astype(np.uint64), syn_post=chip.syn_post.astype(np.uint32),
+        src_row_ptr=chip.src_row_ptr.astype(np.uint64, copy=False), src_pk_ptr=src_pk_ptr.astype(np.uint64),
+        pk_route=np.asarray(pk_route, np.uint32), pk_grp=pk_grp if tree else np.zeros(1, np.uint64),
+        grp_core=grp_core.astype(np.uint32), grp_el=grp_el if tree else np.zeros(1, np.uint32),
+        grp_service=np.asarray(grp_service, np.float64),
+        row_delay=chip.row_delay.astype(np.uint32, copy=False), any_dense=any_dense,
+        row_dense_lo=lo.astype(np.uint32) if any_dense else np.zeros(1, np.uint32),
+        row_dense_len=dlen.astype(np.uint32) if any_dense else np.zeros(1, np.uint32),
+        row_dense_ptr=dptr.astype(np.uint64) if any_dense else np.zeros(1, np.uint64), dense_w=dense_w,
+        row_syn_ptr=chip.row_syn_ptr.astype(np.uint64, copy=False),
+        syn_post=chip.syn_post.astype(np.uint32, copy=False),
         syn_w=chip.syn_weight.astype(wdt), src_stats=stats, node_of_src=node_of_src,
         seg_g0=seg[:, 0].astype(np.uint64), seg_g1=seg[:, 1].astype(np.uint64), seg_core=seg[:, 2].astype(np.uint32),
         seg_start=seg[:, 3].copy(), seg_thr=seg[:, 4].copy(), seg_cmp=seg[:, 5].copy(), seg_delta=seg[:, 6].copy(),

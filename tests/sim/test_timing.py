@@ -136,7 +136,7 @@ def manhattan_expectation(comp, inputs, raster, steps, tree: bool):
        cpr=st.integers(1, 2), tree=st.booleans(), port=st.sampled_from([(0, 0), (3, 2), (1, 4)]))
 def test_hops_are_manhattan_and_packets_are_conserved(seed, n_hidden, max_neurons, cpr, tree, port):
     net = random_network(seed, n_hidden, True, True, False, True, 0.6)
-    hw = chip(max_neurons=max_neurons, cols=5, rows=5, cores_per_router=cpr,
+    hw = chip(max_neurons=max_neurons, cols=6, rows=6, cores_per_router=cpr,
               multicast="tree" if tree else "unicast", input_router=port)
     comp = compile_network(net, hw)
     inputs = random_inputs(seed, 2, 5, net.populations[0].size, graded=False)
