@@ -76,7 +76,10 @@ def train_workload(workload: Workload | str | Path, *, seed: int | None = None, 
     T = wl.timesteps
     ds = load_dataset(spec)
     enc = make_encoder(spec, T, seed)
-    model = build(spec, ds.in_shape, T, seed)
+    try:
+        model = build(spec, ds.in_shape, T, seed)
+    except ConfigError as e:
+        raise ConfigError(f"workload {wl.name}: {e}") from None
     key = checkpoint.config_key(spec, T, seed)
     path = checkpoint.cache_dir() / f"{wl.name}-{key[:20]}.npz"
     cached = checkpoint.load(path) if use_cache else None
