@@ -112,13 +112,18 @@ def prune_workload(workload: Workload | str | Path, level: float, method: str | 
             scores = [rng.random(n) for n in sizes]
         else:
             scores = None
-        # every variant regenerates the same budget g, so all end with the same channel count
-        sel = select_channels(bn_gammas(model, groups), level, pr.growth_rate if rule else 0.0, scores)
+        # every variant regenerates the same budget g, so all end with the same channel count (unless a layer
+        # had to be rescued from losing all its channels, see ChannelSelection.n_rescued)
+        gammas = bn_gammas(model, groups)
+        sel = select_channels(gammas, level, pr.growth_rate if rule else 0.0, scores)
         model = remove_channels(model, sel.masks)
         if Nf > 0:
             fine_tune(model, spec, ds, enc, {}, epochs=Nf, lr=spec.lr, seed=seed, progress=progress)
         rec.update(channel_sparsity=sel.channel_sparsity, channels_kept=sel.n_kept, channels_total=sel.n_total,
-                   channels_regrown=sel.n_regrown, growth_rate=pr.growth_rate if rule else 0.0, bn_l1=pr.bn_l1)
+                   channels_regrown=sel.n_regrown, channels_rescued=sel.n_rescued,
+                   channels_per_layer=[int(m.sum()) for m in sel.masks],
+                   gammas_zero_per_layer=[int((g == 0).sum()) for g in gammas],
+                   growth_rate=pr.growth_rate if rule else 0.0, bn_l1=pr.bn_l1)
         if rule == "criticality":
             rec["criticality"] = pr.criticality
     rec.update(pruning_epochs=Np + Nf, pruning_seconds=round(time.perf_counter() - t0, 3))
