@@ -35,26 +35,30 @@ def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.nda
     model = CostModel(net, hw, formats, geo)
     delays = net.delays("hardware")
     caps: dict[str, int] = {}
-    cores = partition(model, caps)
+    cores = partition(model)
+    if model.output_bound and hw.core.share_cores_between_layers:
+        # where output budgets bind, a layer's tail sharing a core with the next layer's head adds a
+        # destination core for every source of the layer before; keep layers apart if that is smaller
+        apart = partition(model, share=False)
+        if len(apart) < len(cores):
+            cores = apart
     for rnd in range(64):
         tables = build_tables(net, hw, cores, formats, delays, geo)
         over = _over_output_budgets(hw, cores, tables["usage"])
         if not over:
             break
-        # output budgets depend on where the targets land: re-cut checking them against the last cut,
-        # and after a few rounds also cap the offending layers' pieces
+        # only recurrent targets (earlier in the sequence) can land elsewhere than the cut assumed:
+        # re-cut against the last cut, and after a few rounds also cap the offending layers' pieces
         if rnd >= 4:
             for pop, (used, limit, neurons, budget) in over.items():
                 if neurons <= 1:
                     _raise_output(pop, used, limit, budget)
                 cap = max(1, min(neurons - 1, neurons * limit // used))
                 caps[pop] = min(caps.get(pop, cap), cap)
-        model.use_estimate(cores)
-        cores = partition(model, caps)
+        cores = partition(model, caps, previous=cores)
     else:
         pop, (used, limit, _, budget) = next(iter(over.items()))
         _raise_output(pop, used, limit, budget)
-    model.use_estimate(None)
     _check_core_count(net, hw, cores, fmt, geo)
     chip = CompiledChip(hardware=hw, network=net, cores=cores, router_xy=np.zeros((len(cores), 2), np.int64),
                         formats=_format_names(formats, net), **tables)

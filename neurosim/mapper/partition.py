@@ -133,7 +133,7 @@ class CostModel:
         self.incoming = {p.name: [_ProjCost(net, pr, formats[pr.name], hw, geo)
                                   for pr in net.projections if pr.post == p.name] for p in self.pops}
         self.scratch = _Scratch(net.n_neurons)
-        self.est: np.ndarray | None = None  # core of every sequence position, when output budgets are checked
+        self.est = np.zeros(0, np.int64)  # core id of every sequence position during a cut
         self._out = None
 
     @property
@@ -172,32 +172,32 @@ class CostModel:
             fan_in += cf
         return bits, fan_in, chunks
 
-    def fits(self, a: int, b: int, cur: int = 0) -> bool:
+    def fits(self, a: int, b: int, cur: int) -> bool:
+        """Every budget holds for a core holding [a, b) with id `cur` in the cut being made."""
         bits, fan_in, _ = self.cost(a, b)
         c = self.hw.core
         if bits > c.synapse_memory_bits or fan_in > c.max_fan_in_axons:
             return False
-        if self.est is None:
-            return True
         fan_out, entries = self.out_cost(a, b, cur)
-        return fan_out <= c.max_fan_out_axons and entries <= c.routing_table_entries
+        ok = fan_out <= c.max_fan_out_axons and entries <= c.routing_table_entries
+        self.output_bound |= not ok
+        return ok
 
     # --- output side (fan-out axons, routing entries) -------------------------------------------
-    def use_estimate(self, cores: list[list[Chunk]] | None) -> None:
-        """Check output budgets from now on, placing targets not yet cut on the cores of `cores` (a
-        previous cut); None stops checking them."""
-        if cores is None:
-            self.est = None
-            return
+    def start_cut(self, previous: list[list[Chunk]] | None) -> None:
+        """Before a cut: every sequence position's core is unknown; targets not yet cut are assumed
+        on their core in `previous` (or, without it, in blocks of max_neurons), ids offset so that
+        they never collide with the new cut's ids. Only recurrent targets are ever looked up so."""
         if self._out is None:
             self._build_outgoing()
         n = self.size
-        est = np.empty(n, np.int64)
-        for ci, chunks in enumerate(cores):
+        est = n + np.arange(n, dtype=np.int64) // self.hw.core.max_neurons
+        for ci, chunks in enumerate(previous or []):
             for c in chunks:
                 k = self.index[c.population]
-                est[self.seq_off[k] + c.start:self.seq_off[k] + c.stop] = n + ci  # offset: previous cut
+                est[self.seq_off[k] + c.start:self.seq_off[k] + c.stop] = n + ci
         self.est = est
+        self.output_bound = False  # set when an output budget stops a core from growing
 
     def _build_outgoing(self) -> None:
         net = self.net
@@ -280,52 +280,54 @@ def _reference_bits(net: Network, pr: Projection, fmt: str, hw: Hardware, geo: G
     return t
 
 
-def partition(model: CostModel, caps: dict[str, int] | None = None) -> list[list[Chunk]]:
-    """Greedy longest-fitting consecutive ranges (see module docstring). `caps` limits the neurons
-    of one population per core (used to satisfy output-side budgets)."""
-    hw = model.hw
-    core = hw.core
+def partition(model: CostModel, caps: dict[str, int] | None = None, previous: list[list[Chunk]] | None = None,
+              share: bool | None = None) -> list[list[Chunk]]:
+    """Greedy longest-fitting consecutive ranges, cut from the end of the sequence (see module
+    docstring). `caps` limits the neurons of one population per core; `previous` (an earlier cut)
+    says where targets earlier in the sequence (recurrent projections) land; `share=False` keeps
+    layers apart even where the chip allows sharing."""
+    core = model.hw.core
     caps = caps or {}
-    n = model.size
+    share = core.share_cores_between_layers if share is None else share
+    model.start_cut(previous)
     cores: list[list[Chunk]] = []
-    a = 0
-    while a < n:
-        limit = min(a + core.max_neurons, n)
-        k = model.pop_at(a)
-        if not core.share_cores_between_layers:
-            limit = min(limit, int(model.seq_off[k + 1]))
-        for kk, lo, hi in model.pieces(a, limit):
+    b = model.size
+    while b > 0:
+        limit = max(b - core.max_neurons, 0)
+        k = model.pop_at(b - 1)
+        if not share:
+            limit = max(limit, int(model.seq_off[k]))
+        for kk, lo, hi in reversed(model.pieces(limit, b)):
             cap = caps.get(model.pops[kk].name)
             if cap is not None and hi - lo > cap:
-                limit = int(model.seq_off[kk]) + lo + cap
+                limit = int(model.seq_off[kk]) + hi - cap
                 break
         cur = len(cores)
-        if model.fits(a, limit, cur):
-            b = limit
+        if model.fits(limit, b, cur):
+            a = limit
         else:
-            if not model.fits(a, a + 1, cur):
-                _raise_single_neuron(model, a)
-            lo, hi = a + 1, limit  # fits(a, lo), not fits(a, hi)
+            if not model.fits(b - 1, b, cur):
+                _raise_single_neuron(model, b - 1, cur)
+            lo, hi = limit, b - 1  # not fits(lo, b), fits(hi, b)
             while hi - lo > 1:
                 mid = (lo + hi) // 2
-                if model.fits(a, mid, cur):
-                    lo = mid
-                else:
+                if model.fits(mid, b, cur):
                     hi = mid
-            b = lo
+                else:
+                    lo = mid
+            a = hi
         cores.append(model.cost(a, b)[2])
-        if model.est is not None:
-            model.est[a:b] = cur  # targets behind the cut now sit on their real core
-        a = b
-    return cores
+        model.est[a:b] = cur  # targets cut so far sit on their real core
+        b = a
+    return cores[::-1]
 
 
-def _raise_single_neuron(model: CostModel, a: int) -> None:
+def _raise_single_neuron(model: CostModel, a: int, cur: int) -> None:
     hw, core = model.hw, model.hw.core
     bits, fan_in, chunks = model.cost(a, a + 1)
     layer, idx = chunks[0].population, chunks[0].start
-    if model.est is not None and bits <= core.synapse_memory_bits and fan_in <= core.max_fan_in_axons:
-        fan_out, entries = model.out_cost(a, a + 1, 0)
+    if bits <= core.synapse_memory_bits and fan_in <= core.max_fan_in_axons:
+        fan_out, entries = model.out_cost(a, a + 1, cur)
         used, limit, key = ((fan_out, core.max_fan_out_axons, "core.max_fan_out_axons")
                             if fan_out > core.max_fan_out_axons
                             else (entries, core.routing_table_entries, "core.routing_table_entries"))

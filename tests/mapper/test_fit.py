@@ -41,7 +41,7 @@ def test_map_prints_every_budget_per_core_and_totals(wl, tmp_path, capsys):
     assert "4 of 128 cores used" in out      # 210 neurons in cores of 64
     for title in ("neurons", "synapse bits", "fan-in axons", "fan-out axons", "routing entries"):
         assert title in out
-    assert "lif1[0:64]" in out and "lif1[192:200],lif2[0:10]" in out
+    assert "lif1[0:18]" in out and "lif1[146:200],lif2[0:10]" in out   # cut from the end
     assert "64/64 (100%)" in out
     assert "totals" in out and "serpentine baseline" in out and "profiled" in out
 
@@ -63,14 +63,14 @@ def test_too_few_cores(wl, tmp_path, capsys):
 
 
 def test_single_neuron_over_synapse_memory(wl, tmp_path, capsys):
-    # one lif1 neuron has 30 input rows; dense rows of 64+8 bits -> 2 words each = 3840 bits > 2048
+    # one lif2 neuron has 200 input rows; dense rows of 64+8 bits -> 2 words each = 25600 bits > 2048
     hw = write_chip(tmp_path, synapse_memory_bits=2048)
     assert main(["map", str(wl), "--hw", str(hw), "--format", "dense"]) == 2
-    line = check_one_line(capsys, "layer lif1", "synapse memory", "3840 bits", "short by 1792", "format")
+    line = check_one_line(capsys, "layer lif2", "synapse memory", "25600 bits", "short by 23552", "format")
     assert "core.synapse_memory_bits" in line
 
 
 def test_single_neuron_over_fan_in(wl, tmp_path, capsys):
     hw = write_chip(tmp_path, max_fan_in_axons=20)
     assert main(["map", str(wl), "--hw", str(hw), "--format", "dense"]) == 2
-    check_one_line(capsys, "layer lif1", "30 input axons", "max_fan_in_axons is 20", "short by 10", "prune")
+    check_one_line(capsys, "layer lif2", "200 input axons", "max_fan_in_axons is 20", "short by 180", "prune")

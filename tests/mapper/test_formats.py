@@ -68,19 +68,21 @@ def test_auto_picks_smallest():
     assert c.formats == {"input->a": "bitmap"} and total == 448
 
 
-# Small chip: the layer splits into core 0 = targets 0..7 and core 1 = targets 8..9; w = 4, index = 3.
-#   sparse (7 bits/synapse): (s0,c0) 8 syn 56 -> 4 words; (s0,c1) 2 syn 14 -> 1; (s1,c1) 7 -> 1; (s3,c0) 35 -> 3
-#           core 0 = 7 words = 112, core 1 = 2 words = 32                                    -> 144
-#   dense:  core 0: 4 rows x 8*4=32 bits -> 2 words; core 1: 4 rows x 2*4=8 -> 1 word      -> 128 + 64 = 192
-#   bitmap: (s0,c0) 8+32=40 -> 3; (s0,c1) 2+8=10 -> 1; (s1,c1) 2+4=6 -> 1; (s3,c0) 8+20=28 -> 2  -> 112
-SMALL_FF = {"sparse": (112, 32), "dense": (128, 64), "bitmap": (80, 32)}
+# Small chip: cores are cut from the end, so core 0 = targets 0..1 and core 1 = targets 2..9 (8 = max);
+# w = 4, index = 3, 16-bit words, no header. Synapses per (source, core): s0: 2 | 8, s1: 0 | 1, s3: 2 | 3.
+#   sparse (7 bits/synapse): core 0: s0 14 -> 1 word, s3 14 -> 1            = 2 words = 32
+#                            core 1: s0 56 -> 4, s1 7 -> 1, s3 21 -> 2       = 7 words = 112   -> 144
+#   dense:  core 0: 4 rows x 2*4 = 8 bits -> 1 word = 64; core 1: 4 rows x 8*4 = 32 -> 2 words = 128  -> 192
+#   bitmap: core 0: s0 2+8 = 10 -> 1, s3 2+8 = 10 -> 1                      = 2 words = 32
+#           core 1: s0 8+32 = 40 -> 3, s1 8+4 = 12 -> 1, s3 8+12 = 20 -> 2  = 6 words = 96    -> 128
+SMALL_FF = {"sparse": (32, 112), "dense": (64, 128), "bitmap": (32, 96)}
 
 
 @pytest.mark.parametrize("fmt", ["sparse", "dense", "bitmap"])
 def test_small_chip_split_rows(fmt):
     c, total = bits(ff_net(), small_chip(), fmt)
     assert c.n_cores == 2
-    assert [(k.start, k.stop) for k in c.cores[0]] == [(0, 8)]
+    assert [(k.start, k.stop) for k in c.cores[0]] == [(0, 2)]
     assert tuple(u.synapse_bits for u in c.usage) == SMALL_FF[fmt]
     assert total == sum(SMALL_FF[fmt])
 

@@ -25,12 +25,12 @@ def test_axons_and_routing_entries_by_hand():
     hw = chip(max_neurons=8, synapse_formats=("sparse",))
     hw = replace(hw, mesh=big_mesh(hw, 4, 4))
     c = compile_network(net_4_10_3(), hw, "sparse")
-    # core 0 = a[0:8]; core 1 = a[8:10] + b[0:3] (pieces of two layers share a core)
+    # cut from the end: core 1 = a[5:10] + b[0:3] (pieces of two layers share a core), core 0 = a[0:5]
     assert [[(k.population, k.start, k.stop) for k in cc] for cc in c.cores] == \
-        [[("a", 0, 8)], [("a", 8, 10), ("b", 0, 3)]]
+        [[("a", 0, 5)], [("a", 5, 10), ("b", 0, 3)]]
     u0, u1 = c.usage
     assert (u0.fan_in_axons, u1.fan_in_axons) == (4, 4 + 10)       # inputs; inputs + all of a
-    assert (u0.fan_out_axons, u1.fan_out_axons) == (8, 2)          # every a neuron -> core 1
+    assert (u0.fan_out_axons, u1.fan_out_axons) == (5, 5)          # every a neuron -> core 1
     assert (u0.routing_entries, u1.routing_entries) == (1, 1)      # (a, core 1) on each
     assert c.totals()["routing_bits"] == 2 * hw.core.routing_entry_bits
     assert c.totals()["neuron_bits"] == 13 * hw.core.neuron_state_bits
@@ -67,6 +67,6 @@ def test_fan_out_that_no_split_fixes_is_a_fit_error():
                        Projection.from_dense("a", "b", w2, kind="dense")])
     hw = chip(max_neurons=8, synapse_formats=("sparse",), max_fan_out_axons=2, share_cores_between_layers=False)
     hw = replace(hw, mesh=big_mesh(hw, 4, 4))
-    msg = r"layer a: neuron 0 alone sends to 3 destination cores, core.max_fan_out_axons is 2 \(short by 1\)"
+    msg = r"layer a: neuron 1 alone sends to 3 destination cores, core.max_fan_out_axons is 2 \(short by 1\)"
     with pytest.raises(FitError, match=msg):
         compile_network(net, hw, "sparse")
