@@ -322,8 +322,24 @@ def partition(model: CostModel, caps: dict[str, int] | None = None, previous: li
     return cores[::-1]
 
 
+def _first_overfull(model: CostModel, a: int) -> int:
+    """The neuron to report: the most-connected neuron of the earliest layer (network order) that is
+    over an input-side budget on its own, else `a`."""
+    core = model.hw.core
+    for k in range(model.pop_at(a)):
+        indeg = np.zeros(model.pops[k].size, np.int64)
+        for pc in model.incoming[model.pops[k].name]:
+            indeg += np.bincount(pc.pr.post_idx, minlength=indeg.size)
+        i = int(model.seq_off[k]) + int(np.argmax(indeg))
+        bits, fan_in, _ = model.cost(i, i + 1)
+        if bits > core.synapse_memory_bits or fan_in > core.max_fan_in_axons:
+            return i
+    return a
+
+
 def _raise_single_neuron(model: CostModel, a: int, cur: int) -> None:
     hw, core = model.hw, model.hw.core
+    a = _first_overfull(model, a)
     bits, fan_in, chunks = model.cost(a, a + 1)
     layer, idx = chunks[0].population, chunks[0].start
     if bits <= core.synapse_memory_bits and fan_in <= core.max_fan_in_axons:

@@ -63,14 +63,15 @@ def test_too_few_cores(wl, tmp_path, capsys):
 
 
 def test_single_neuron_over_synapse_memory(wl, tmp_path, capsys):
-    # one lif2 neuron has 200 input rows; dense rows of 64+8 bits -> 2 words each = 25600 bits > 2048
+    # one lif1 neuron has 30 input rows; dense rows of 64+8 bits -> 2 words each = 3840 bits > 2048 (lif2
+    # is over too, but the error names the earliest layer)
     hw = write_chip(tmp_path, synapse_memory_bits=2048)
     assert main(["map", str(wl), "--hw", str(hw), "--format", "dense"]) == 2
-    line = check_one_line(capsys, "layer lif2", "synapse memory", "25600 bits", "short by 23552", "format")
+    line = check_one_line(capsys, "layer lif1", "synapse memory", "3840 bits", "short by 1792", "format")
     assert "core.synapse_memory_bits" in line
 
 
 def test_single_neuron_over_fan_in(wl, tmp_path, capsys):
     hw = write_chip(tmp_path, max_fan_in_axons=20)
     assert main(["map", str(wl), "--hw", str(hw), "--format", "dense"]) == 2
-    check_one_line(capsys, "layer lif2", "200 input axons", "max_fan_in_axons is 20", "short by 180", "prune")
+    check_one_line(capsys, "layer lif1", "30 input axons", "max_fan_in_axons is 20", "short by 10", "prune")
