@@ -1,19 +1,21 @@
 """Partitioning: cut the chip-resident neurons, taken in population order as one sequence, into
 consecutive ranges that each fit one core.
 
-Each core takes the longest range from where the previous one stopped whose exact cost fits every
-input-side budget: neurons, synapse memory (format by format, bit-exact, see `formats`) and
-distinct input axons. A range may span the end of one population and the start of the next when
-`core.share_cores_between_layers` is true (small pieces of different layers share a core);
-otherwise ranges stop at population boundaries. The cost of a range only grows when the range
-grows, and only shrinks when synapses are pruned (dense rows keep their unpruned length), so
-this greedy cut uses the fewest cores of any cut into consecutive ranges, and a sparser network
-(same chip, same formats) never needs more cores: the i-th core of the sparser network always
-ends at or after the i-th core of the denser one.
+The cut runs from the end of the sequence: each core takes the longest range ending where the
+previous core began whose exact cost fits every budget: neurons, synapse memory (format by
+format, bit-exact, see `formats`), distinct input axons, and, because every feed-forward target
+of the range is already placed, its exact output axons (distinct destination cores per source)
+and routing entries (distinct destination cores per source layer piece). A range may span the end
+of one population and the start of the next when `core.share_cores_between_layers` is true;
+otherwise ranges stop at population boundaries.
 
-Output-side budgets (fan-out axons, routing entries) depend on where the targets land; they are
-checked on the finished tables and, where exceeded, the offending population is re-cut with a
-smaller per-core cap (`caps`), see `compile_network`.
+Input-side costs only grow when a range grows and only shrink when synapses are pruned (dense rows
+keep their unpruned length), so the greedy cut uses the fewest cores of any cut into consecutive
+ranges and a sparser network never needs more cores: the i-th core from the end of the sparser
+network always starts at or before that of the denser one. Output-side costs also depend on how
+the targets were cut; `compile_network` keeps layers apart when that needs fewer cores under a
+binding output budget, which the monotone-cores property test covers too. Targets earlier in the
+sequence (recurrent projections) are looked up in the previous cut and checked afterwards.
 """
 
 from __future__ import annotations
