@@ -66,7 +66,7 @@ def csr_by_target(post: np.ndarray, pre: np.ndarray, n_post: np.int64, pre_off: 
 def out_cost(s0: np.int64, s1: np.int64, ptr: np.ndarray, tgt: np.ndarray, a: np.int64, b: np.int64,
              cur: np.int64, est: np.ndarray, extra: np.ndarray, stamp_src: np.ndarray, stamp_piece: np.ndarray,
              tick: np.int64) -> tuple[np.int64, np.int64, np.int64]:
-    """Output side of sources s0..s1-1 (one population piece on the core being cut, which holds
+    """Output side of sources s0..s1-1 (local ids of one population piece on the core being cut, which holds
     sequence positions [a, b) and gets id `cur`): Σ over sources of distinct destination cores
     (output axons) and the piece's distinct destination cores (routing entries). A target at
     sequence position q lands on `cur` if a <= q < b, else on est[q]; `extra` lists the cores of

@@ -202,14 +202,17 @@ class CostModel:
         self.output_bound = False  # set when an output budget stops a core from growing
 
     def _build_outgoing(self) -> None:
+        """Per source population: its structural out-edges as CSR by local source id, targets as
+        sequence positions (int32). Projections are sorted by (pre, post), so a population with one
+        outgoing projection needs no sort; several are merged by a counting sort."""
         net = self.net
         offsets = net.offsets
         self.index = {p.name: k for k, p in enumerate(self.pops)}
-        seq_of = np.full(net.n_neurons, -1, np.int64)
+        seq_of = np.full(net.n_neurons, -1, np.int32)
         for k, p in enumerate(self.pops):
             g0 = int(offsets[net.index(p.name)])
-            seq_of[g0:g0 + p.size] = np.arange(self.seq_off[k], self.seq_off[k + 1])
-        src, tgt = [], []
+            seq_of[g0:g0 + p.size] = np.arange(self.seq_off[k], self.seq_off[k + 1], dtype=np.int32)
+        edges: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
         self.full_out: dict[str, list[tuple[int, int]]] = {p.name: [] for p in net.populations}
         for p in self.pops:
             for pc in self.incoming[p.name]:
@@ -218,19 +221,27 @@ class CostModel:
                     self.full_out[pr.pre].append((int(self.seq_off[k]), int(self.seq_off[k + 1])))
                     continue
                 pre, post = (self.geo.edges[pr.name][:2] if pc.fmt == "dense" else (pr.pre_idx, pr.post_idx))
-                src.append(np.asarray(pre, np.int64) + pc.pre_lo)
-                tgt.append(seq_of[int(offsets[net.index(pr.post)]) + np.asarray(post, np.int64)])
-        src_all = np.concatenate(src) if src else np.zeros(0, np.int64)
-        tgt_all = np.concatenate(tgt) if tgt else np.zeros(0, np.int64)
-        ptr, vals = csr_by_target(src_all, tgt_all, net.n_neurons, 0)
+                post_off = int(offsets[net.index(pr.post)])
+                edges.setdefault(pr.pre, []).append((pre, seq_of[post + post_off]))
+        self.out_edges = {}
+        for name, lst in edges.items():
+            n_pre = net.pop(name).size
+            if len(lst) == 1:
+                pre, tgt = lst[0]
+                ptr = np.zeros(n_pre + 1, np.uint64)
+                np.cumsum(np.bincount(pre, minlength=n_pre), out=ptr[1:])
+            else:
+                ptr, tgt = csr_by_target(np.concatenate([x[0] for x in lst]).astype(np.int64),
+                                         np.concatenate([x[1] for x in lst]), n_pre, 0)
+            self.out_edges[name] = (ptr, tgt)
         n = self.size
-        self._out = (ptr, vals, np.zeros(2 * n + 1, np.int64), np.zeros(2 * n + 1, np.int64))
+        self._out = (np.zeros(2 * n + 1, np.int64), np.zeros(2 * n + 1, np.int64))
+        self._no_edges = (None, np.zeros(0, np.int32))
         self.tick = 0
 
     def out_cost(self, a: int, b: int, cur: int) -> tuple[int, int]:
         """(output axons, routing entries) of a core holding [a, b) with id `cur` in the cut being made."""
-        ptr, vals, st_src, st_piece = self._out
-        offsets = self.net.offsets
+        st_src, st_piece = self._out
         fan = entries = 0
         for k, lo, hi in self.pieces(a, b):
             name = self.pops[k].name
@@ -242,8 +253,10 @@ class CostModel:
                     arr[olo - plo:ohi - plo] = cur
                 extra.append(np.unique(arr))
             ex = np.unique(np.concatenate(extra)) if extra else np.zeros(0, np.int64)
-            g0 = int(offsets[self.net.index(name)])
-            f, e, self.tick = out_cost(np.int64(g0 + lo), np.int64(g0 + hi), ptr, vals, np.int64(a), np.int64(b),
+            ptr, tgt = self.out_edges.get(name, (None, None))
+            if ptr is None:
+                ptr, tgt = np.zeros(hi + 1, np.uint64), self._no_edges[1]
+            f, e, self.tick = out_cost(np.int64(lo), np.int64(hi), ptr, tgt, np.int64(a), np.int64(b),
                                        np.int64(cur), self.est, ex, st_src, st_piece, np.int64(self.tick))
             fan += int(f)
             entries += int(e)
