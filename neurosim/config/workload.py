@@ -110,14 +110,15 @@ class Pruning:
     removed; for the structured (slimming*) methods a level is the fraction of BN channels removed."""
 
     method: Literal["magnitude", "gmp", "criticality", "random_regrowth", "gradient_regrowth", "oneshot",
-                    "slimming", "slimming_criticality", "slimming_random"] = spec(
+                    "slimming", "slimming_criticality", "slimming_random", "slimming_layer"] = spec(
         "magnitude: per-layer magnitude pruning of the trained network, no retraining; "
         "gmp: gradual magnitude pruning during training (cubic schedule, r = 0) then fixed-mask fine-tuning; "
         "criticality: gmp plus regrowth of the most critical channels' pruned weights (the seed method); "
         "random_regrowth / gradient_regrowth: gmp plus random / largest-|dL/dW| regrowth; "
         "oneshot: dense training, one global magnitude prune, fine-tuning; "
         "slimming: BN-scale L1 training, channel pruning, fine-tuning; slimming_criticality / slimming_random: "
-        "slimming plus regeneration of the most critical / random pruned channels", default="magnitude")
+        "slimming plus regeneration of the most critical / random pruned channels; slimming_layer: the same "
+        "channel count shared among layers by size, largest |gamma| per layer", default="magnitude")
     levels: tuple[float, ...] = spec("target sparsities in [0, 1)", default=[0.0, 0.5, 0.9], min_len=1)
     criticality: Literal["grad", "prim"] = spec(
         "criticality form: grad (ATan surrogate derivative, bell-shaped at threshold) or prim (Dspike soft step)",

@@ -98,3 +98,35 @@ def select_channels(gammas: Sequence[np.ndarray], percent: float, growth_rate: f
         start += m.size
     return ChannelSelection(masks=masks, n_total=total, n_prune=n_p, growth=g, threshold=thr,
                             n_magnitude=n_magnitude, n_regrown=int(regrown.sum()), n_rescued=rescued, rho=rho)
+
+
+def select_channels_per_layer(gammas: Sequence[np.ndarray], percent: float) -> ChannelSelection:
+    """Baseline without cross-layer ranking: the same channel count as `select_channels` (total − n_p − 1),
+    shared among layers in proportion to their size (largest remainders), the largest |γ| kept in each layer.
+
+    Global |γ| ranking can starve a layer whose BN scales are small as a whole (e.g. the first conv layer);
+    this baseline cannot, so it separates "which layer" from "which channel" effects of regeneration.
+    """
+    if not 0.0 <= percent < 1.0:
+        raise ValueError(f"channel prune fraction must be in [0, 1), got {percent}")
+    mags = [np.abs(np.asarray(g, dtype=np.float64)).ravel() for g in gammas]
+    sizes = np.array([m.size for m in mags])
+    total = int(sizes.sum())
+    n_p = int(total * percent)
+    keep_total = max(total - n_p - 1, len(mags))
+    share = keep_total * sizes / total
+    k = np.maximum(np.floor(share).astype(int), 1)
+    while k.sum() > keep_total and k.max() > 1:   # every layer keeps one channel; take it from the largest
+        k[np.argmax(k)] -= 1
+    for i in np.argsort(-(share - np.floor(share)), kind="stable"):
+        if k.sum() >= keep_total:
+            break
+        if k[i] < sizes[i]:
+            k[i] += 1
+    masks = []
+    for m, ki in zip(mags, k, strict=True):
+        layer = np.zeros(m.size, dtype=bool)
+        layer[np.argsort(-m, kind="stable")[:ki]] = True
+        masks.append(layer)
+    return ChannelSelection(masks=masks, n_total=total, n_prune=n_p, growth=0, threshold=float("nan"),
+                            n_magnitude=int(k.sum()), n_regrown=0, n_rescued=0, rho=None)

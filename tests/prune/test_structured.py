@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from neurosim.prune.structured import bn_l1_subgradient, select_channels
+from neurosim.prune.structured import bn_l1_subgradient, select_channels, select_channels_per_layer
 
 G = [np.array([0.9, -0.05, 0.4, 0.01]), np.array([0.3, -0.7, 0.02, 0.6, 0.08, 0.5])]
 # sorted |gamma|: 0.01 0.02 0.05 0.08 0.3 0.4 0.5 0.6 0.7 0.9
@@ -72,3 +72,23 @@ def test_selection_invariants(sizes, seed, p, rate):
     kept = np.concatenate(sel.masks)
     if kept.any() and (~kept).any():
         assert flat_g[kept].max() > flat_g[~kept].min() or sel.n_magnitude == 0
+
+
+def test_per_layer_selection_hand_computed():
+    # total 10, p = 0.5 -> keep 10 - 5 - 1 = 4, shared 4 * 4/10 = 1.6 and 4 * 6/10 = 2.4 -> 1 + 2, remainder to
+    # layer 0 (0.6 > 0.4) -> 2 + 2
+    sel = select_channels_per_layer(G, 0.5)
+    assert [m.tolist() for m in sel.masks] == [[True, False, True, False], [False, True, False, True, False, False]]
+    assert sel.n_kept == select_channels(G, 0.5).n_kept == 4
+    small = [np.ones(1), np.ones(1), np.ones(1), np.arange(8.0)]   # keep max(11 - 9 - 1, 4) = 4: one per layer
+    assert [int(m.sum()) for m in select_channels_per_layer(small, 0.9).masks] == [1, 1, 1, 1]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(1, 8), min_size=1, max_size=4), st.integers(0, 2**32 - 1), st.floats(0.0, 0.95))
+def test_per_layer_selection_matches_the_global_count(sizes, seed, p):
+    rng = np.random.default_rng(seed)
+    gammas = [rng.normal(size=n) for n in sizes]
+    sel = select_channels_per_layer(gammas, p)
+    assert all(m.any() for m in sel.masks)
+    assert sel.n_kept == max(sum(sizes) - int(sum(sizes) * p) - 1, len(sizes))
