@@ -160,9 +160,13 @@ def plot(rows: Sequence[dict], path_stem: Path, title: str) -> list[Path]:
     return out
 
 
-def write_outputs(records: Sequence[dict], out_dir: Path, title: str, reference: str = "gmp") -> str:
-    """table.md / table.csv / paired.csv / accuracy_vs_sparsity.{png,svg}; returns the Markdown text."""
+def write_outputs(records: Sequence[dict], out_dir: Path, title: str, reference: str | None = None) -> str:
+    """table.md / table.csv / paired.csv / accuracy_vs_sparsity.{png,svg}; returns the Markdown text.
+    Paired differences are against ``reference`` (default: gmp, or slimming for the structured methods)."""
     rows = summarize(records)
+    if reference is None:
+        present = {r["label"] for r in records}
+        reference = next((m for m in ("gmp", "slimming") if m in present), "gmp")
     labels = sorted({r["label"] for r in records} - {reference, "dense"})
     pairs = [p for lb in labels for p in paired(records, lb, reference)] if any(
         r["label"] == reference for r in records) else []
