@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from neurosim.mapper.compiled import CompiledChip
@@ -139,7 +140,11 @@ def simulate(chip: CompiledChip, inputs: np.ndarray, record_raster: bool = False
     v = np.zeros((S, n), np.int64)
     args = (steps, T, in_ptr, in_idx, in_val) + kernel_tables(plan, hw, smax)
     outs = (acc, v, counters, step_cycles, core_busy, ch_load, seg_spikes, seg_active, raster, recorded)
-    K.run_samples(*args, *outs)
+    if S == 1 or numba.get_num_threads() == 1:  # serial: a parallel launch costs more than it gives here
+        for i in range(S):
+            K.run_one(i, *args, *(o[i] for o in outs))
+    else:
+        K.run_samples(*args, *outs)
     counts = {a: counters[:, i].copy() for a, i in _STATIC.items()}
     seg_size = (plan.seg_g1 - plan.seg_g0).astype(np.int64)
     updates = (seg_size * np.maximum(steps - plan.seg_start, 0)).sum()

@@ -77,79 +77,82 @@ def run_one(s, steps, T, in_ptr, in_idx, in_val,
     node_ptr = np.zeros(n_nodes + 1, np.int64)
     pk_list = np.zeros(min(np.int64(pk_route.shape[0]), np.int64(1 << 16)) + 1, np.uint64)
     rt_used = np.zeros(rt_ptr.shape[0] - 1, np.int64)
-    sb_spk = np.zeros(n_slots, np.int64)   # accumulator base of each delay, for spikes of t-1
-    sb_in = np.zeros(n_slots, np.int64)    # ... and for input events of t
+    # accumulator base of each delay: sb[d] for spikes of t-1, sb[n_slots + d] for input events of t
+    # (one array indexed by an offset: assigning arrays to a variable in the loop costs refcounting)
+    sb = np.zeros(2 * n_slots, np.int64)
     max_seg = np.int64(1)
     for sg in range(n_seg):
         max_seg = max(max_seg, np.int64(seg_g1[sg] - seg_g0[sg]))
-    fired = np.zeros(max_seg, np.bool_)
+    fired = np.zeros((max_seg + 7) // 8 * 8, np.bool_)
+    f8 = fired.view(np.uint64)            # spikes are compacted 8 flags at a time
     for t in range(steps):
         free[:] = 0.0
         core_free[:] = 0.0
         work[:] = 0.0
         for d in range(n_slots):
-            sb_spk[d] = ((t - 1 + d) % n_slots) * n
-            sb_in[d] = ((t + d) % n_slots) * n
+            sb[d] = ((t - 1 + d) % n_slots) * n
+            sb[n_slots + d] = ((t + d) % n_slots) * n
         a0 = np.int64(0)
         a1 = np.int64(0)
         if t < T:
             a0 = np.int64(in_ptr[s * T + t])
             a1 = np.int64(in_ptr[s * T + t + 1])
-        for i in range(cur_ptr[n_cores]):
-            deliv[cur[i]] += 1
-        for i in range(a0, a1):
-            deliv[in_idx[i]] += 1
-        # synaptic work: every delivered spike / input event adds its rows into the delay slots they
-        # name (dense rows: contiguous vectorised loop over the target span; others: CSR scatter).
-        # Written inline: numba helper functions cost 3x here.
-        for i in range(cur_ptr[n_cores] + (a1 - a0)):
-            if i < cur_ptr[n_cores]:
+        # One pass over the sources in node order (each core's spikes of t-1, then the host's input
+        # events of t): count the delivery, add the rows' weights into the delay slots they name
+        # (dense rows: contiguous vectorised loop over the target span; others: CSR scatter), and list
+        # the source's packets for the timing pass. Written inline: numba helpers cost 3x here.
+        n_spk = cur_ptr[n_cores]
+        n_pk = np.int64(0)
+        node = 0
+        node_ptr[0] = 0
+        for i in range(n_spk + (a1 - a0)):
+            if i < n_spk:
+                while i >= cur_ptr[node + 1]:
+                    node += 1
+                    node_ptr[node] = n_pk
                 src = np.uint64(cur[i])
-                sb = sb_spk
+                off = np.uint64(0)
                 pay = np.int64(1)
             else:
-                ii = a0 + i - cur_ptr[n_cores]
+                if node < n_cores:
+                    while node < n_cores:
+                        node += 1
+                        node_ptr[node] = n_pk
+                ii = a0 + i - n_spk
                 src = np.uint64(in_idx[ii])
-                sb = sb_in
+                off = np.uint64(n_slots)
                 pay = np.int64(in_val[ii])
+            deliv[src] += 1
             for rr in range(src_row_ptr[src], src_row_ptr[src + U1]):
-                base = np.uint64(sb[row_delay[rr]])
-                dl = row_dense_len[rr] if any_dense else np.uint32(0)
-                if dl > 0:
+                base = np.uint64(sb[off + row_delay[rr]])
+                if any_dense and row_dense_len[rr] > 0:
+                    dl = np.uint64(row_dense_len[rr])
                     b = base + row_dense_lo[rr]
                     k0 = row_dense_ptr[rr]
                     if pay == 1:
-                        for q in range(np.uint64(dl)):
+                        for q in range(dl):
                             acc[b + q] += dense_w[k0 + q]
                     else:
-                        for q in range(np.uint64(dl)):
+                        for q in range(dl):
                             acc[b + q] += dense_w[k0 + q] * pay
+                elif pay == 1:
+                    for k in range(row_syn_ptr[rr], row_syn_ptr[rr + U1]):
+                        acc[base + syn_post[k]] += syn_w[k]
                 else:
-                    if pay == 1:
-                        for k in range(row_syn_ptr[rr], row_syn_ptr[rr + U1]):
-                            acc[base + syn_post[k]] += syn_w[k]
-                    else:
-                        for k in range(row_syn_ptr[rr], row_syn_ptr[rr + U1]):
-                            acc[base + syn_post[k]] += syn_w[k] * pay
-        # (a) the packets of each source node in injection order (cores, then the host port)
-        n_pk = np.int64(0)
-        for node in range(n_nodes):
+                    for k in range(row_syn_ptr[rr], row_syn_ptr[rr + U1]):
+                        acc[base + syn_post[k]] += syn_w[k] * pay
+            p0 = src_pk_ptr[src]
+            p1 = src_pk_ptr[src + U1]
+            if n_pk + np.int64(p1 - p0) > pk_list.shape[0]:
+                grown = np.empty(max(n_pk + np.int64(p1 - p0), 2 * pk_list.shape[0]), np.uint64)
+                grown[:n_pk] = pk_list[:n_pk]
+                pk_list = grown
+            for p in range(p0, p1):
+                pk_list[n_pk] = p
+                n_pk += 1
+        while node < n_nodes:
+            node += 1
             node_ptr[node] = n_pk
-            i0 = cur_ptr[node] if node < n_cores else a0
-            i1 = cur_ptr[node + 1] if node < n_cores else a1
-            for i in range(i0, i1):
-                src = np.uint64(cur[i]) if node < n_cores else np.uint64(in_idx[i])
-                p0 = src_pk_ptr[src]
-                p1 = src_pk_ptr[src + U1]
-                need = n_pk + np.int64(p1 - p0)
-                if need > pk_list.shape[0]:
-                    grown = np.empty(max(need, 2 * pk_list.shape[0]), np.uint64)
-                    grown[:n_pk] = pk_list[:n_pk]
-                    pk_list = grown
-                for p in range(p0, p1):
-                    pk_list[n_pk] = p
-                    n_pk += 1
-        node_ptr[n_nodes] = n_pk
         n_act = 0
         for node in range(n_nodes):
             if node_ptr[node + 1] > node_ptr[node]:
@@ -225,9 +228,15 @@ def run_one(s, steps, T, in_ptr, in_idx, in_val,
             active = _update_segment(acc, v, bias, fired, slot_base, g0, g1, seg_thr[sg], seg_cmp[sg],
                                      seg_delta[sg], seg_subtract[sg], state_min, state_max)
             ns0 = ns
-            for j in range(g0, g1):
-                nxt[ns] = j
-                ns += fired[j - g0]
+            m = g1 - g0
+            for j in range(m, (m + 7) // 8 * 8):
+                fired[j] = False
+            for w in range((m + 7) // 8):
+                x8 = f8[w]
+                if x8 != 0:
+                    for bit in range(8):
+                        nxt[ns] = g0 + w * 8 + bit
+                        ns += np.int64((x8 >> np.uint64(8 * bit)) & np.uint64(1))
             rec = seg_record[sg]
             if rec >= 0:
                 for j in range(g0, g1):
