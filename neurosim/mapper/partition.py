@@ -11,11 +11,12 @@ otherwise ranges stop at population boundaries.
 
 Input-side costs only grow when a range grows and only shrink when synapses are pruned (dense rows
 keep their unpruned length), so the greedy cut uses the fewest cores of any cut into consecutive
-ranges and a sparser network never needs more cores: the i-th core from the end of the sparser
-network always starts at or before that of the denser one. Output-side costs also depend on how
-the targets were cut; `compile_network` keeps layers apart when that needs fewer cores under a
-binding output budget, which the monotone-cores property test covers too. Targets earlier in the
-sequence (recurrent projections) are looked up in the previous cut and checked afterwards.
+ranges and a sparser network (same chip, same formats) never needs more cores: the i-th core from
+the end of the sparser network always starts at or before that of the denser one. Output-side
+costs also depend on how the targets were cut, so where fan-out or routing entries bind this is
+not guaranteed (a target set can straddle a shifted boundary); `compile_network` then also tries
+the cut with layers kept apart, which removes the large cascades (docs/mapping.md). Targets earlier
+in the sequence (recurrent projections) are looked up in the previous cut and checked afterwards.
 """
 
 from __future__ import annotations
