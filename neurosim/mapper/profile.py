@@ -11,8 +11,8 @@ from neurosim.ir.network import Network
 
 
 def profile_rates(net: Network, inputs: np.ndarray | dict[str, np.ndarray]) -> np.ndarray:
-    """Mean spikes (input events for input populations) per global neuron per inference, over the
-    samples of `inputs` ((B, T, n_in) or a dict name -> array)."""
+    """Mean delivered spikes (input events for input populations) per global neuron per inference,
+    over the samples of `inputs` ((B, T, n_in) or a dict name -> array)."""
     if not isinstance(inputs, dict):
         (inp,) = net.inputs
         inputs = {inp.name: np.asarray(inputs)}
@@ -23,6 +23,6 @@ def profile_rates(net: Network, inputs: np.ndarray | dict[str, np.ndarray]) -> n
         if p.is_input:
             x = np.asarray(inputs[p.name])
             rates[offsets[i]:offsets[i + 1]] = (x != 0).sum(axis=1).mean(axis=0)
-        elif p.name in res.spikes:
-            rates[offsets[i]:offsets[i + 1]] = res.spikes[p.name].sum(axis=1).mean(axis=0)
+        elif p.name in res.spikes:  # a spike of the last step is never delivered (no step follows)
+            rates[offsets[i]:offsets[i + 1]] = res.spikes[p.name][:, :res.steps - 1].sum(axis=1).mean(axis=0)
     return rates
