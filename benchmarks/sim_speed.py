@@ -34,6 +34,7 @@ from neurosim.ir import Network, Neuron, Population, Projection, quantize
 from neurosim.mapper import compile_network
 from neurosim.sim import simulate
 from neurosim.sim.engine import plan_for
+from neurosim.sim.plan import DENSE_MIN_DENSITY, build_plan
 
 SIZES = (784, 1024, 1024, 10)
 T = 100
@@ -110,6 +111,41 @@ def median_time(fn, repeats: int, min_seconds: float) -> float:
     return float(np.median(times))
 
 
+def reference_runner(ref, inp, Ws):
+    """(run, synaptic events) of the reference kernel on this workload, set up as reference.measure does."""
+    counts = inp.sum(axis=1)
+    inp_ptr = np.zeros(ref.T + 1, np.uint32)
+    np.cumsum(counts, out=inp_ptr[1:])
+    inp_idx = np.nonzero(inp)[1].astype(np.uint32)
+    indptr, idx, w, offs = ref.global_csr(Ws)
+    n_in, n_tot = np.uint64(offs[1]), np.uint64(offs[-1])
+    v = np.zeros(int(n_tot), np.float32)
+    cnt = np.zeros(int(n_tot), np.int64)
+    sp = np.zeros(int(n_tot) + 1, np.uint32)
+
+    def run():
+        ref.sim_csr(ref.T, n_in, n_tot, inp_ptr, inp_idx, indptr, idx, w, ref.BETA, ref.THETA, v, cnt, sp)
+    run()
+    return run, int((cnt * np.diff(indptr.astype(np.int64))).sum())
+
+
+def paired_times(fns, repeats: int, min_seconds: float) -> list[tuple[float, float]]:
+    """Median (wall, cpu) seconds of each function, run interleaved so that load from other processes
+    on the machine hits all of them alike."""
+    for f in fns:
+        f()
+    wall = [[] for _ in fns]
+    cpu = [[] for _ in fns]
+    t0 = time.perf_counter()
+    while len(wall[0]) < repeats or (time.perf_counter() - t0 < min_seconds * len(fns) and len(wall[0]) < 200):
+        for i, f in enumerate(fns):
+            w0, c0 = time.perf_counter(), time.process_time()
+            f()
+            wall[i].append(time.perf_counter() - w0)
+            cpu[i].append(time.process_time() - c0)
+    return [(float(np.median(w)), float(np.median(c))) for w, c in zip(wall, cpu, strict=True)]
+
+
 def run_ff784(args, ref) -> None:
     hw, _, _ = load_hardware(args.hw)
     threads = numba.get_num_threads()
@@ -117,23 +153,30 @@ def run_ff784(args, ref) -> None:
         inp, Ws = (ref.make_workload(s) if ref else make_workload(s))
         t0 = time.perf_counter()
         chip = compile_network(quantize(network_of(Ws), hw.core.weight_bits, hw.core.state_bits), hw, args.format)
-        plan_for(chip)
+        chip._sim_plan = build_plan(chip, args.dense_min_density)  # what plan_for(chip) caches
         compile_s = time.perf_counter() - t0
         one = inp[None].astype(np.int32)
         numba.set_num_threads(1)
         res = simulate(chip, one)
-        sec = median_time(lambda c=chip, x=one: simulate(c, x), args.repeats, args.min_seconds)
         ev = int(res.counts["synaptic_ops"][0])
+        fns = [lambda c=chip, x=one: simulate(c, x)]
+        if ref:
+            ref_run, ref_ev = reference_runner(ref, inp, Ws)
+            fns.append(ref_run)
+        times = paired_times(fns, args.repeats, args.min_seconds)
+        sec, cpu = times[0]
         rec = {"workload": "ff784", "sparsity": s, "hardware": hw.name, "cores": chip.n_cores,
+               "dense_min_density": args.dense_min_density,
                "formats": sorted(set(chip.formats.values())), "timesteps": T, "steps": res.steps,
                "spikes": int(res.counts["spikes"][0]), "synaptic_events": ev, "seconds": sec,
-               "events_per_second": ev / sec, "compile_seconds": compile_s,
-               "packets": int(res.counts["packets"][0]), "latency_s": float(res.latency_s()[0])}
+               "events_per_second": ev / sec, "cpu_seconds": cpu, "compile_seconds": compile_s,
+               "packets": int(res.counts["packets"][0]), "hops": int(res.counts["hops_x"][0] + res.counts["hops_y"][0]),
+               "latency_s": float(res.latency_s()[0])}
         if ref:
-            r = ref.measure(s, args.min_seconds)
-            rec["reference_events_per_second"] = r["events_per_second"]
-            rec["reference_seconds"] = r["seconds_median"]
-            rec["ratio_to_reference"] = rec["events_per_second"] / r["events_per_second"]
+            rsec, rcpu = times[1]
+            rec.update(reference_synaptic_events=ref_ev, reference_seconds=rsec,
+                       reference_events_per_second=ref_ev / rsec, ratio_to_reference=(ev / sec) / (ref_ev / rsec),
+                       ratio_to_reference_cpu=(ev / cpu) / (ref_ev / rcpu))
         numba.set_num_threads(threads)
         if args.samples > 1:
             rng = np.random.default_rng(99)
@@ -144,7 +187,7 @@ def run_ff784(args, ref) -> None:
             rec["parallel"] = {"threads": threads, "samples": args.samples, "seconds": secm,
                                "synaptic_events": evm, "events_per_second": evm / secm}
             if ref:
-                rec["parallel"]["ratio_to_reference"] = evm / secm / r["events_per_second"]
+                rec["parallel"]["ratio_to_reference"] = evm / secm / (ref_ev / rsec)
         print(json.dumps(rec), flush=True)
 
 
@@ -225,6 +268,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--min-seconds", type=float, default=1.5)
     ap.add_argument("--samples", type=int, default=8, help="samples of the parallel run (1 = skip it)")
+    ap.add_argument("--dense-min-density", type=float, default=DENSE_MIN_DENSITY,
+                    help="rows at least this dense are added as dense vectors (> 1: CSR only)")
     ap.add_argument("--big", action="store_true", help="run the >= 1 M neuron / >= 100 M synapse network")
     ap.add_argument("--big-layers", type=int, default=4)
     ap.add_argument("--big-width", type=int, default=262144)
