@@ -35,13 +35,14 @@ def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.nda
     model = CostModel(net, hw, formats, geo)
     delays = net.delays("hardware")
     caps: dict[str, int] = {}
+    share = hw.core.share_cores_between_layers
     cores = partition(model)
-    if model.output_bound and hw.core.share_cores_between_layers:
+    if model.output_bound and share:
         # where output budgets bind, a layer's tail sharing a core with the next layer's head adds a
         # destination core for every source of the layer before; keep layers apart if that is smaller
         apart = partition(model, share=False)
         if len(apart) < len(cores):
-            cores = apart
+            cores, share = apart, False
     for rnd in range(64):
         tables = build_tables(net, hw, cores, formats, delays, geo)
         over = _over_output_budgets(hw, cores, tables["usage"])
@@ -55,7 +56,7 @@ def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.nda
                     _raise_output(pop, used, limit, budget)
                 cap = max(1, min(neurons - 1, neurons * limit // used))
                 caps[pop] = min(caps.get(pop, cap), cap)
-        cores = partition(model, caps, previous=cores)
+        cores = partition(model, caps, previous=cores, share=share)
     else:
         pop, (used, limit, _, budget) = next(iter(over.items()))
         _raise_output(pop, used, limit, budget)

@@ -237,7 +237,7 @@ class CostModel:
             self.out_edges[name] = (ptr, tgt)
         n = self.size
         self._out = (np.zeros(2 * n + 1, np.int64), np.zeros(2 * n + 1, np.int64))
-        self._no_edges = (None, np.zeros(0, np.int32))
+        self._no_tgt = np.zeros(0, np.int32)
         self.tick = 0
 
     def out_cost(self, a: int, b: int, cur: int) -> tuple[int, int]:
@@ -256,7 +256,7 @@ class CostModel:
             ex = np.unique(np.concatenate(extra)) if extra else np.zeros(0, np.int64)
             ptr, tgt = self.out_edges.get(name, (None, None))
             if ptr is None:
-                ptr, tgt = np.zeros(hi + 1, np.uint64), self._no_edges[1]
+                ptr, tgt = np.zeros(hi + 1, np.uint64), self._no_tgt  # a layer nothing reads
             f, e, self.tick = out_cost(np.int64(lo), np.int64(hi), ptr, tgt, np.int64(a), np.int64(b),
                                        np.int64(cur), self.est, ex, st_src, st_piece, np.int64(self.tick))
             fan += int(f)
