@@ -19,6 +19,7 @@ from neurosim.sim.plan import (
     SRC_SYN_OPS,
     SRC_WORDS,
     SimPlan,
+    acc_dtype_for,
     build_plan,
 )
 
@@ -136,7 +137,7 @@ def simulate(chip: CompiledChip, inputs: np.ndarray, record_raster: bool = False
     seg_active = np.zeros((S, n_seg), np.int64)
     raster = np.zeros((S, steps, n) if record_raster else (S, 0, 0), np.bool_)
     recorded = np.zeros((S, steps, plan.n_record), np.int64)
-    acc = np.zeros((S, plan.n_slots * n), plan.acc_dtype)
+    acc = np.zeros((S, plan.n_slots * n), acc_dtype_for(plan, float(np.abs(in_val).max(initial=1))))
     v = np.zeros((S, n), np.int64)
     args = (steps, T, in_ptr, in_idx, in_val) + kernel_tables(plan, hw, smax)
     outs = (acc, v, counters, step_cycles, core_busy, ch_load, seg_spikes, seg_active, raster, recorded)

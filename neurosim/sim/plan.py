@@ -100,12 +100,20 @@ class SimPlan:
     seg_pop: np.ndarray         # population index
     bias: np.ndarray            # int64 [n]
     n_record: int
-    acc_dtype: type
+    max_abs_in: float           # largest Σ|weight| of the synapses into one neuron
+    max_abs_bias: float
     n_slots: int
     # kept for reporting
     router_xy: np.ndarray
     cols: int
     rows: int
+
+
+def acc_dtype_for(plan: SimPlan, max_payload: float) -> type:
+    """int32 accumulators unless one step's input to a neuron could overflow them (payloads up to
+    `max_payload`: 1 for spikes, the largest graded input value)."""
+    bound = plan.max_abs_in * max(max_payload, 1.0) + plan.max_abs_bias
+    return np.int32 if bound < 2 ** 31 - 1 else np.int64
 
 
 def _row_service(chip: CompiledChip, nnz: np.ndarray) -> np.ndarray:
@@ -263,11 +271,8 @@ def build_plan(chip: CompiledChip, dense_min_density: float = DENSE_MIN_DENSITY)
         if p.bias is not None:
             bias[offsets[i]:offsets[i + 1]] = p.bias
 
-    # accumulator width: int32 unless one step's input to a neuron could exceed it
-    in_levels = max([1] + list(net.meta.get("input_levels", {}).values()))
+    # accumulator width (chosen per run by `acc_dtype_for`): the largest Σ|w| into one neuron
     absum = np.bincount(chip.syn_post, weights=np.abs(chip.syn_weight).astype(np.float64), minlength=n)
-    bound = float(absum.max(initial=0)) * max(in_levels, 255) + float(np.abs(bias).max(initial=0))
-    acc_dtype = np.int32 if bound < 2 ** 31 - 1 else np.int64
     n_slots = int(max(chip.row_delay.max(initial=0), 1)) + 1
 
     return SimPlan(
@@ -289,7 +294,9 @@ def build_plan(chip: CompiledChip, dense_min_density: float = DENSE_MIN_DENSITY)
         seg_g0=seg[:, 0].astype(np.uint64), seg_g1=seg[:, 1].astype(np.uint64), seg_core=seg[:, 2].astype(np.uint32),
         seg_start=seg[:, 3].copy(), seg_thr=seg[:, 4].copy(), seg_cmp=seg[:, 5].copy(), seg_delta=seg[:, 6].copy(),
         seg_subtract=seg[:, 7].astype(np.bool_), seg_record=seg[:, 8].copy(), seg_pop=seg[:, 9].copy(), bias=bias,
-        n_record=n_record, acc_dtype=acc_dtype, n_slots=n_slots, router_xy=chip.router_xy, cols=cols, rows=rows_)
+        n_record=n_record, max_abs_in=float(absum.max(initial=0)),
+        max_abs_bias=float(np.abs(bias).max(initial=0)), n_slots=n_slots, router_xy=chip.router_xy, cols=cols,
+        rows=rows_)
 
 
 def _tree(node: int, dests: tuple, node_xy: np.ndarray, cols: int, inj0: int, ej0: int) -> list[tuple[int, int]]:

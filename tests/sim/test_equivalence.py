@@ -92,3 +92,15 @@ def test_split_network_uses_several_cores():
     comp = compile_network(net, chip(max_neurons=2, cols=6, rows=6))
     assert comp.n_cores >= 4
     assert len({tuple(xy) for xy in comp.router_xy}) >= 4
+
+
+def test_large_graded_inputs_use_wide_accumulators():
+    """One step's input beyond the int32 range (4 x 127 x 10^7) must not wrap: the readout saturates
+    to the 32-bit state exactly as the deploy model does."""
+    from neurosim.ir import Neuron, Population, Projection
+
+    net = Network([Population("in", 4), Population("out", 2, neuron=Neuron(decay=1.0, spiking=False))],
+                  [Projection("in", "out", np.array([0, 1, 2, 3, 0]), np.array([0, 0, 0, 0, 1]),
+                              np.array([127, 127, 127, 127, -127], np.int32))], integer=True, state_bits=32)
+    inputs = np.full((1, 2, 4), 10_000_000, np.int64)
+    check_equivalent(net, chip(max_neurons=4, state_bits=32), inputs)
