@@ -50,7 +50,7 @@ def _update_segment(acc, v, bias, fired, slot_base, g0, g1, thr, cmp, delta, sub
 
 @nb.njit(cache=True, boundscheck=False)
 def run_one(s, steps, T, in_ptr, in_idx, in_val,
-            n_cores, unicast, ser, ch_lat, rt_ptr, el_channel, el_parent, max_route,
+            n_cores, unicast, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
             src_row_ptr, src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service,
             row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_post, syn_w,
             src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
@@ -59,7 +59,7 @@ def run_one(s, steps, T, in_ptr, in_idx, in_val,
             acc, v, counters, step_cycles, core_busy, load, seg_spikes, seg_active, raster, recorded):
     """Simulate sample s (see the module docstring); writes row s of the output arrays."""
     n = v.shape[0]
-    n_ch = ch_lat.shape[0]
+    n_ch = load.shape[0]
     n_seg = seg_g0.shape[0]
     n_nodes = n_cores + 1
     U1 = np.uint64(1)
@@ -167,10 +167,9 @@ def run_one(s, steps, T, in_ptr, in_idx, in_val,
                 q = node_ptr[node] + k
                 p = pk_list[q]
                 # route: each channel granted first-come in this order; start = max(head arrival, free);
-                # busy `ser` cycles; the head reaches the far end ch_lat cycles after the start.
+                # busy `ser` cycles; the head reaches the far end el_lat (the channel's latency) after the start.
                 # Deliveries are received `ser` after the head enters the ejection channel; FIFO service.
                 r = pk_route[p]
-                rt_used[r] += 1
                 e0 = rt_ptr[r]
                 e1 = rt_ptr[r + U1]
                 if unicast:  # a chain: packet p is group p, its ejection the last element
@@ -180,7 +179,7 @@ def run_one(s, steps, T, in_ptr, in_idx, in_val,
                         f = free[ch]
                         st = f if f > ta else ta
                         free[ch] = st + ser
-                        ta = st + ch_lat[ch]
+                        ta = st + el_lat[e]
                     c = grp_core[p]
                     arr = ta + ser
                     cf = core_free[c]
@@ -196,7 +195,7 @@ def run_one(s, steps, T, in_ptr, in_idx, in_val,
                         f = free[ch]
                         st = f if f > ta else ta
                         free[ch] = st + ser
-                        tarr[e] = st + ch_lat[ch]
+                        tarr[e] = st + el_lat[e0 + np.uint64(e)]
                     for g in range(pk_grp[p], pk_grp[p + U1]):
                         c = grp_core[g]
                         arr = tarr[grp_el[g]] + ser
@@ -267,6 +266,12 @@ def run_one(s, steps, T, in_ptr, in_idx, in_val,
         if d != 0:
             for k in range(N_SRC_STATS):
                 counters[k] += d * src_stats[src, k]
+    # channel loads: every delivered source sent each of its packets once along its route
+    for src in range(n):
+        d = deliv[src]
+        if d != 0:
+            for p in range(src_pk_ptr[src], src_pk_ptr[src + U1]):
+                rt_used[pk_route[p]] += d
     for r in range(rt_used.shape[0]):
         u = rt_used[r]
         if u != 0:
@@ -276,7 +281,7 @@ def run_one(s, steps, T, in_ptr, in_idx, in_val,
 
 @nb.njit(cache=True, parallel=True)
 def run_samples(steps, T, in_ptr, in_idx, in_val,
-                n_cores, unicast, ser, ch_lat, rt_ptr, el_channel, el_parent, max_route,
+                n_cores, unicast, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
                 src_row_ptr, src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service,
                 row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_post, syn_w,
                 src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
@@ -287,7 +292,7 @@ def run_samples(steps, T, in_ptr, in_idx, in_val,
     """Every sample in parallel (prange); outputs are indexed by sample (raster (S, 0, 0) = not kept)."""
     for s in nb.prange(counters.shape[0]):
         run_one(s, steps, T, in_ptr, in_idx, in_val,
-                n_cores, unicast, ser, ch_lat, rt_ptr, el_channel, el_parent, max_route,
+                n_cores, unicast, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
                 src_row_ptr, src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service,
                 row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_post, syn_w,
                 src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,

@@ -66,6 +66,7 @@ class SimPlan:
     rt_ptr: np.ndarray          # uint64 [n_routes + 1]
     el_channel: np.ndarray      # uint32
     el_parent: np.ndarray       # int32, relative element index, -1 = the packet's start
+    el_latency: np.ndarray      # float64 head latency of each element's channel
     max_route: int
     # rows, packets per source neuron and the groups (deliveries) each covers
     src_row_ptr: np.ndarray     # uint64 [n + 1] rows of each source neuron (the chip's table)
@@ -279,6 +280,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float = DENSE_MIN_DENSITY)
         n=n, n_cores=nc, n_nodes=n_nodes, unicast=hw.noc.multicast == "unicast", n_mesh_links=n_mesh, n_channels=n_ch,
         serial_cycles=float(-(-hw.noc.packet_bits // hw.noc.link_width_bits)),
         ch_latency=ch_lat, ch_is_x=ch_is_x, rt_ptr=rt_ptr, el_channel=el_channel, el_parent=el_parent,
+        el_latency=ch_lat[el_channel],
         max_route=int(rt_len.max(initial=1)),
         src_row_ptr=chip.src_row_ptr.astype(np.uint64, copy=False), src_pk_ptr=src_pk_ptr.astype(np.uint64),
         pk_route=np.asarray(pk_route, np.uint32), pk_grp=pk_grp if tree else np.zeros(1, np.uint64),
