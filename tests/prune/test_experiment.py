@@ -51,3 +51,17 @@ def test_write_outputs(tmp_path):
     assert "criticality-grad − gmp" in text
     for name in ("table.md", "table.csv", "paired.csv", "accuracy_vs_sparsity.png", "accuracy_vs_sparsity.svg"):
         assert (tmp_path / name).stat().st_size > 0
+
+
+def test_run_experiment_writes_as_it_goes_and_resumes(mlp_workload, tmp_path):
+    from neurosim.prune.experiment import run_experiment
+
+    logs = []
+    recs = run_experiment(mlp_workload, ["gmp", "criticality:prim:exact"], [0.0, 0.8], [0], tmp_path, logs.append)
+    assert sorted(r["label"] for r in recs) == ["criticality-prim-exact", "dense", "gmp"]
+    assert len((tmp_path / "records.jsonl").read_text().splitlines()) == 3 and len(logs) == 3
+    again = run_experiment(mlp_workload, ["gmp", "criticality:prim:exact"], [0.0, 0.8], [0], tmp_path, logs.append)
+    assert len(again) == 3 and len(logs) == 3            # nothing re-run
+    crit = next(r for r in recs if r["label"] == "criticality-prim-exact")
+    assert crit["criticality"] == "prim" and crit["criticality_ties"] == "exact"
+    assert "criticality-prim-exact − gmp" in write_outputs(recs, tmp_path, "t")
