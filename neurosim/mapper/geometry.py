@@ -8,31 +8,6 @@ import numpy as np
 from neurosim.ir.network import Projection
 
 
-def conv_edges(pr: Projection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(pre, post, kernel tap index) of every edge of the conv geometry, zero taps included,
-    sorted by (pre, post). Vectorised over output positions; loops only over the kernel taps."""
-    g = pr.conv
-    ci_n, h, w = g.in_shape
-    co_n, ho, wo = g.out_shape
-    kh, kw = g.kernel
-    (sy, sx), (py, px) = g.stride, g.padding
-    co, oy, ox = (a.ravel() for a in np.meshgrid(np.arange(co_n), np.arange(ho), np.arange(wo), indexing="ij"))
-    post_all = (co * ho + oy) * wo + ox
-    pres, posts, taps = [], [], []
-    for ci in range(ci_n):
-        for ky in range(kh):
-            iy = oy * sy - py + ky
-            for kx in range(kw):
-                ix = ox * sx - px + kx
-                ok = (iy >= 0) & (iy < h) & (ix >= 0) & (ix < w)
-                pres.append((ci * h + iy[ok]) * w + ix[ok])
-                posts.append(post_all[ok])
-                taps.append(((co[ok] * ci_n + ci) * kh + ky) * kw + kx)
-    pre, post, tap = (np.concatenate(x).astype(np.int64) for x in (pres, posts, taps))
-    order = np.lexsort((post, pre))
-    return pre[order], post[order], tap[order]
-
-
 def shares_kernel(pr: Projection, edges: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> bool:
     """True when the projection's synapses are exactly its kernel applied over the geometry (zero
     taps absent), so the kernel can be stored once (conv_shared). Unstructured pruning of single

@@ -27,9 +27,10 @@ import numpy as np
 
 from neurosim.config.hardware import Hardware
 from neurosim.errors import FitError
+from neurosim.ir.conv import conv_edges
 from neurosim.ir.network import Network, Projection
 from neurosim.mapper.formats import FORMATS, kernel_block_bits, row_layout, words
-from neurosim.mapper.geometry import conv_edges, shares_kernel, within
+from neurosim.mapper.geometry import shares_kernel, within
 from neurosim.mapper.kernels import csr_by_target, mark_range, out_cost, rows_words
 
 

@@ -2,23 +2,41 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
+from neurosim.ir.conv import synapse_taps
 from neurosim.ir.network import Network
 
 
+def _smallest(values: np.ndarray, fraction: float) -> np.ndarray:
+    """Mask of the floor(fraction·n) entries of smallest |value| (ties by position: deterministic, and
+    a larger fraction drops a superset)."""
+    drop = np.zeros(values.size, bool)
+    drop[np.argsort(np.abs(values), kind="stable")[:int(np.floor(fraction * values.size))]] = True
+    return drop
+
+
 def prune_magnitude(net: Network, sparsity: float) -> Network:
-    """Remove the `sparsity` fraction of synapses with the smallest |w| in every projection (ties
-    broken by position, so the result is deterministic and a sparser level prunes a superset)."""
+    """Remove the `sparsity` fraction of weights with the smallest |w| in every projection.
+
+    A conv projection that still shares its kernel is pruned by kernel tap: a pruned weight is
+    gone at every position, so the layer stays a convolution (and `conv_shared` still applies)."""
     if not 0.0 <= sparsity < 1.0:
         raise ValueError(f"sparsity must be in [0, 1), got {sparsity}")
     projs = []
     for pr in net.projections:
-        n_drop = int(np.floor(sparsity * pr.nnz))
-        order = np.argsort(np.abs(pr.weight), kind="stable")
-        keep = np.ones(pr.nnz, bool)
-        keep[order[:n_drop]] = False
-        projs.append(pr.with_weights(pr.weight, keep=keep))
+        if pr.kernel is not None and pr.conv is not None:
+            kernel = np.asarray(pr.kernel)
+            live = np.flatnonzero(kernel.ravel())
+            dropped = np.zeros(kernel.size, bool)
+            dropped[live[_smallest(kernel.ravel()[live], sparsity)]] = True
+            keep = ~dropped[synapse_taps(pr)]
+            projs.append(replace(pr.with_weights(pr.weight, keep=keep),
+                                 kernel=np.where(dropped.reshape(kernel.shape), 0, kernel)))
+            continue
+        projs.append(pr.with_weights(pr.weight, keep=~_smallest(pr.weight, sparsity)))
     out = net.replace_projections(projs)
     out.meta["pruning"] = {"method": "magnitude", "sparsity": sparsity}
     return out

@@ -130,7 +130,7 @@ def test_conv_formats_loihi_like():
 def test_pruning_shrinks_sparse_and_bitmap_not_dense():
     hw = loihi_like()
     for net in (ff_net(), conv_net()):
-        pruned = prune_magnitude(net, 0.5)
+        pruned = prune_magnitude(net, 0.9)  # word rounding hides small changes in tiny nets
         assert bits(pruned, hw, "dense")[1] == bits(net, hw, "dense")[1]
         for fmt in ("sparse", "bitmap"):
             assert bits(pruned, hw, fmt)[1] < bits(net, hw, fmt)[1]
