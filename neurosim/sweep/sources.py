@@ -4,12 +4,18 @@ neurosim.prune), or a NIR file."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+import os
+import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+import neurosim
 from neurosim.config import Workload
 from neurosim.ir import Network, Neuron
 from neurosim.ir.synthetic import bernoulli_inputs, calibrated_feedforward
@@ -56,7 +62,9 @@ class Source:
 
 
 class TrainedSource(Source):
-    """A network trained on a dataset; accuracy from the deploy model on the whole test set."""
+    """A network trained on a dataset; accuracy from the deploy model on the whole test set.
+    Levels pruned by a training-time method are cached (pickled `Level`) next to the training
+    checkpoints, keyed by everything they depend on, so a second run does not retrain."""
 
     def __init__(self, wl: Workload, progress: bool = True):
         from neurosim.snn import deploy_inputs, train_workload
@@ -77,13 +85,26 @@ class TrainedSource(Source):
         method = self.wl.pruning.method
         if method == "magnitude":
             return super().level(sparsity)
+        cached = _load_level(self._level_path(sparsity))
+        if cached is not None:
+            return cached
         from neurosim.prune.workflow import prune_workload
 
         pruned, rec = prune_workload(self.wl, sparsity, method, progress=True)
         net = pruned.to_network()
         info = {k: v for k, v in rec.items() if k not in ("level", "method")}
         info.setdefault("connection_sparsity", connection_sparsity(net, self.dense))
-        return Level(sparsity, method, net, info)
+        level = Level(sparsity, method, net, info)
+        _save_level(self._level_path(sparsity), level)
+        return level
+
+    def _level_path(self, sparsity: float) -> Path:
+        """Cache file of a pruned level: keyed by the model and pruning sections, T, seed, level."""
+        from neurosim.snn.checkpoint import cache_dir, config_key
+
+        blob = json.dumps([config_key(self.wl.network.model, self.wl.timesteps, self.wl.seed),
+                           dataclasses.asdict(self.wl.pruning), sparsity, neurosim.__version__], default=str)
+        return cache_dir().parent / "levels" / f"{self.wl.name}-{hashlib.sha256(blob.encode()).hexdigest()[:20]}.pkl"
 
     def float_accuracy(self, net: Network) -> float | None:
         from neurosim.snn import predict_deploy
@@ -96,6 +117,24 @@ class TrainedSource(Source):
 
         test = self.trained.dataset.test
         return float((predict_deploy(qnet, test.x, timing="hardware") == test.y).mean())
+
+
+def _load_level(path: Path) -> Level | None:
+    """A cached pruned level, or None (missing or unreadable: it is recomputed)."""
+    try:
+        with open(path, "rb") as f:
+            level = pickle.load(f)
+        return level if isinstance(level, Level) else None
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+
+
+def _save_level(path: Path, level: Level) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with open(tmp, "wb") as f:
+        pickle.dump(level, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
 
 
 def make_source(wl: Workload, wl_path: Path, progress: bool = True) -> Source:
