@@ -1,0 +1,39 @@
+"""Trained workloads through the sweep: accuracy from the deploy model, pruned levels cached."""
+
+import pytest
+import yaml
+
+from neurosim.config import load_workload, parse_mapping
+from neurosim.config.workload import Workload
+from neurosim.sweep import sources
+
+
+@pytest.fixture
+def digits(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEUROSIM_CACHE", str(tmp_path / "cache"))
+    d = yaml.safe_load(load_workload("digits_mlp")[1].read_text())
+    d["network"]["model"]["epochs"] = 2
+    d["network"]["model"]["layers"][1]["out"] = 32
+    d["pruning"] = {"method": "gmp", "levels": [0.0, 0.8], "prune_epochs": 1, "finetune_epochs": 1,
+                    "interval": 5}
+    d["simulation"] = {"samples": 2}
+    return parse_mapping(Workload, d, "digits_small.yaml")
+
+
+def test_trained_levels_are_cached_and_accuracy_is_the_deploy_models(digits, monkeypatch):
+    src = sources.make_source(digits, None, progress=False)
+    lvl = src.level(0.8)
+    assert lvl.method == "gmp" and 0.75 < lvl.info["connection_sparsity"] < 0.85
+    assert lvl.info["pruning_epochs"] == 2
+    import neurosim.prune.workflow as wf
+
+    monkeypatch.setattr(wf, "prune_workload", lambda *a, **k: pytest.fail("a cached level was pruned again"))
+    again = sources.make_source(digits, None, progress=False).level(0.8)
+    assert again.network.n_synapses == lvl.network.n_synapses and again.info == lvl.info
+    from neurosim.ir import quantize
+    from neurosim.snn import predict_deploy
+
+    q = quantize(lvl.network, 8, 24)
+    test = src.trained.dataset.test
+    assert src.accuracy(q) == pytest.approx((predict_deploy(q, test.x) == test.y).mean())
+    assert src.inputs_for(q).shape == (2, 4, 64)
