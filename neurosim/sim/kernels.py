@@ -75,6 +75,9 @@ def run_one(s, steps, T, in_ptr, in_idx, in_val,
     nxt_ptr = np.zeros(n_cores + 1, np.int64)
     act = np.zeros(n_nodes, np.int64)
     node_ptr = np.zeros(n_nodes + 1, np.int64)
+    max_pk = np.int64(0)                  # most packets one source sends
+    for src in range(n):
+        max_pk = max(max_pk, np.int64(src_pk_ptr[src + 1] - src_pk_ptr[src]))
     pk_list = np.zeros(min(np.int64(pk_route.shape[0]), np.int64(1 << 16)) + 1, np.uint64)
     rt_used = np.zeros(rt_ptr.shape[0] - 1, np.int64)
     # accumulator base of each delay: sb[d] for spikes of t-1, sb[n_slots + d] for input events of t
@@ -102,6 +105,9 @@ def run_one(s, steps, T, in_ptr, in_idx, in_val,
         # (dense rows: contiguous vectorised loop over the target span; others: CSR scatter), and list
         # the source's packets for the timing pass. Written inline: numba helpers cost 3x here.
         n_spk = cur_ptr[n_cores]
+        need = (n_spk + a1 - a0) * max_pk
+        if need > pk_list.shape[0]:  # grown outside the hot loop (reassigning arrays there costs refcounting)
+            pk_list = np.empty(max(need, 2 * pk_list.shape[0]), np.uint64)
         n_pk = np.int64(0)
         node = 0
         node_ptr[0] = 0
@@ -143,10 +149,6 @@ def run_one(s, steps, T, in_ptr, in_idx, in_val,
                         acc[base + syn_post[k]] += syn_w[k] * pay
             p0 = src_pk_ptr[src]
             p1 = src_pk_ptr[src + U1]
-            if n_pk + np.int64(p1 - p0) > pk_list.shape[0]:
-                grown = np.empty(max(n_pk + np.int64(p1 - p0), 2 * pk_list.shape[0]), np.uint64)
-                grown[:n_pk] = pk_list[:n_pk]
-                pk_list = grown
             for p in range(p0, p1):
                 pk_list[n_pk] = p
                 n_pk += 1
