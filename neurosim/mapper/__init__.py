@@ -9,30 +9,37 @@ from neurosim.config.hardware import Hardware
 from neurosim.errors import FitError
 from neurosim.ir.network import Network
 from neurosim.mapper.compiled import CompiledChip, CoreUsage, build_tables
+from neurosim.mapper.order import DEFAULT_ORDER, ORDERS, population_orders
 from neurosim.mapper.partition import Chunk, CostModel, Geometry, choose_formats, partition
 from neurosim.mapper.placement import serpentine_slots, slot_xy, traffic_aware, traffic_cost
 from neurosim.mapper.profile import profile_rates
 
-__all__ = ["Chunk", "CompiledChip", "CoreUsage", "compile_network", "packet_traffic", "profile_rates"]
+__all__ = ["ORDERS", "Chunk", "CompiledChip", "CoreUsage", "compile_network", "packet_traffic", "profile_rates"]
 
 PLACERS = ("traffic", "serpentine")
 
 
 def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.ndarray | None = None,
-                    placement: str = "traffic", inputs: np.ndarray | dict | None = None) -> CompiledChip:
+                    placement: str = "traffic", inputs: np.ndarray | dict | None = None,
+                    order: str = DEFAULT_ORDER) -> CompiledChip:
     """Map integer network `net` onto chip `hw`.
 
     `fmt`: a synapse format or `auto` (smallest per projection). Placement weighs every (source,
     core) packet by `rates` (expected spikes per global neuron per inference); without rates, by a
     profiling run of `net` on sample `inputs` (see `profile_rates`); without either, each source
-    counts once. `placement`: `traffic` (traffic-aware) or `serpentine` (the baseline)."""
+    counts once. `placement`: `traffic` (traffic-aware) or `serpentine` (the baseline). `order`: how
+    conv-shaped populations are walked when cut into cores (`neurosim.mapper.order`; `channel` is the
+    network's channel-major order)."""
     if not net.integer:
         raise ValueError("compile_network needs the integer deploy network (ir.quantize)")
     if placement not in PLACERS:
         raise FitError(f"unknown placement {placement!r}; choose one of {', '.join(PLACERS)}")
+    if order not in ORDERS:
+        raise FitError(f"unknown neuron order {order!r}; choose one of {', '.join(ORDERS)}")
     geo = Geometry(net)
-    formats = choose_formats(net, hw, fmt, geo)
-    model = CostModel(net, hw, formats, geo)
+    orders = population_orders(net, order, hw.core.max_neurons)
+    formats = choose_formats(net, hw, fmt, geo, orders)
+    model = CostModel(net, hw, formats, geo, orders)
     delays = net.delays("hardware")
     caps: dict[str, int] = {}
     share = hw.core.share_cores_between_layers
@@ -60,7 +67,7 @@ def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.nda
     else:
         pop, (used, limit, _, budget) = next(iter(over.items()))
         _raise_output(pop, used, limit, budget)
-    _check_core_count(net, hw, cores, fmt, geo)
+    _check_core_count(net, hw, cores, fmt, geo, orders)
     chip = CompiledChip(hardware=hw, network=net, cores=cores, router_xy=np.zeros((len(cores), 2), np.int64),
                         formats=_format_names(formats, net), **tables)
     traffic_src = "uniform"
@@ -101,14 +108,15 @@ def _format_names(formats: dict[str, str], net: Network) -> dict[str, str]:
     return {pr.name: formats[pr.name] for pr in net.projections}
 
 
-def _check_core_count(net: Network, hw: Hardware, cores: list[list[Chunk]], fmt: str, geo: Geometry) -> None:
+def _check_core_count(net: Network, hw: Hardware, cores: list[list[Chunk]], fmt: str, geo: Geometry,
+                      orders: dict) -> None:
     have = hw.mesh.n_cores
     if len(cores) <= have:
         return
     need: dict[str, int] = {}
     for cc in cores:
-        for c in cc:
-            need[c.population] = need.get(c.population, 0) + 1
+        for name in dict.fromkeys(c.population for c in cc):
+            need[name] = need.get(name, 0) + 1
     first = cores[have][0].population  # the layer the chip runs out of cores in
     detail = ", ".join(f"{k}: {v}" for k, v in need.items())
     alt = []
@@ -116,11 +124,11 @@ def _check_core_count(net: Network, hw: Hardware, cores: list[list[Chunk]], fmt:
         if f == fmt:
             continue
         try:
-            fm = choose_formats(net, hw, f, geo)
+            fm = choose_formats(net, hw, f, geo, orders)
         except FitError:
             continue
         try:
-            n_alt = len(partition(CostModel(net, hw, fm, geo)))
+            n_alt = len(partition(CostModel(net, hw, fm, geo, orders)))
         except FitError:
             continue
         if n_alt <= have:
@@ -142,10 +150,13 @@ def _over_output_budgets(hw: Hardware, cores: list[list[Chunk]], usage: list[Cor
         for used, limit, key in ((u.fan_out_axons, core.max_fan_out_axons, "core.max_fan_out_axons"),
                                  (u.routing_entries, core.routing_table_entries, "core.routing_table_entries")):
             if used > limit:
-                big = max(cc, key=lambda c: c.neurons)
-                prev = out.get(big.population)
+                per_pop: dict[str, int] = {}  # a spatial piece is several chunks of one population
+                for c in cc:
+                    per_pop[c.population] = per_pop.get(c.population, 0) + c.neurons
+                big = max(per_pop, key=per_pop.get)
+                prev = out.get(big)
                 if prev is None or used / limit > prev[0] / prev[1]:
-                    out[big.population] = (used, limit, big.neurons, key)
+                    out[big] = (used, limit, per_pop[big], key)
     return out
 
 

@@ -82,17 +82,28 @@ def _runs(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, np.diff(np.append(starts, key.size))
 
 
+def _sorted_by(key: np.ndarray) -> np.ndarray | None:
+    """Stable order sorting `key`, or None when it is sorted already."""
+    if key.size < 2 or np.all(key[1:] >= key[:-1]):
+        return None
+    return np.argsort(key, kind="stable")
+
+
 def _projection_rows(net: Network, pr, fmt: str, hw: Hardware, neuron_core: np.ndarray, n_cores: int,
                      on_core: np.ndarray, geo: Geometry):
     """Rows of one projection: (source local id, core, structural length, nnz) sorted by (source, core),
-    with the surviving synapses (sorted the same way) laid out row after row."""
+    and the order (None = as stored) that lays the synapses out row after row, by (source, core, target)."""
     offsets = net.offsets
     post_off = int(offsets[net.index(pr.post)])
     n_pre = net.pop(pr.pre).size
     pre = pr.pre_idx.astype(np.int64)
     ecore = neuron_core[post_off + pr.post_idx.astype(np.int64)].astype(np.int64)
-    # synapses are sorted by (pre, post) and cores hold consecutive targets: (pre, core) is sorted too
+    # synapses are sorted by (pre, post); where cores hold consecutive targets (network order) (pre, core)
+    # is sorted too, otherwise (spatially ordered conv targets) a stable sort keeps targets ascending per row
     key = pre * n_cores + ecore
+    syn_order = _sorted_by(key)
+    if syn_order is not None:
+        key = key[syn_order]
     if fmt == "dense" and pr.name not in geo.edges and on_core.any():
         post_cores = np.flatnonzero(on_core)
         c0, n_pc = int(post_cores[0]), int(post_cores.size)  # consecutive core ids
@@ -103,6 +114,9 @@ def _projection_rows(net: Network, pr, fmt: str, hw: Hardware, neuron_core: np.n
     elif fmt == "dense":
         gpre, gpost, _ = geo.edges[pr.name]
         gkey = gpre * n_cores + neuron_core[post_off + gpost].astype(np.int64)
+        gsort = _sorted_by(gkey)
+        if gsort is not None:
+            gkey = gkey[gsort]
         gstart, length = _runs(gkey)
         rkey = gkey[gstart]
         row_src, row_core = rkey // n_cores, rkey % n_cores
@@ -117,7 +131,7 @@ def _projection_rows(net: Network, pr, fmt: str, hw: Hardware, neuron_core: np.n
         const = const + on_core[row_core]      # the mask spans the projection's in-core targets
     count = length if fmt == "dense" else nnz
     row_w = words(const + count * per, hw.core.synapse_word_bits).astype(np.int64)
-    return row_src, row_core, row_w, nnz.astype(np.int64)
+    return row_src, row_core, row_w, nnz.astype(np.int64), syn_order
 
 
 def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: dict[str, str],
@@ -143,17 +157,18 @@ def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: 
     for pr, d in zip(net.projections, delays, strict=True):
         fmt = formats[pr.name]
         on_core = targets[net.index(pr.post)]
-        src, core, row_w, nnz = _projection_rows(net, pr, fmt, hw, neuron_core, nc, on_core, geo)
+        src, core, row_w, nnz, syn_order = _projection_rows(net, pr, fmt, hw, neuron_core, nc, on_core, geo)
         if fmt == "conv_shared":
+            # one kernel block per core: the taps of every output channel the core holds a neuron of
             _, h, w = pr.conv.out_shape
             per_ch = np.count_nonzero(np.asarray(pr.kernel).reshape(pr.kernel.shape[0], -1), axis=1)
-            prefix = np.concatenate(([0], np.cumsum(per_ch)))
             for ci, chunks in enumerate(cores):
+                held = np.zeros(per_ch.size, bool)
                 for c in chunks:
                     if c.population == pr.post:
-                        bits = kernel_block_bits(int(prefix[(c.stop - 1) // (h * w) + 1] - prefix[c.start // (h * w)]),
-                                                 hw.core)
-                        _add_bits(usage[ci], fmt, bits)
+                        held[c.start // (h * w):(c.stop - 1) // (h * w) + 1] = True
+                if held.any():
+                    _add_bits(usage[ci], fmt, kernel_block_bits(int(per_ch[held].sum()), hw.core))
         else:
             mem = np.bincount(core, weights=row_w, minlength=nc).astype(np.int64) * wb
             for ci in np.flatnonzero(mem):
@@ -163,8 +178,10 @@ def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: 
         r_delay.append(np.full(src.size, d, np.int64))
         r_words.append(row_w)
         r_nnz.append(nnz)
-        s_post.append(pr.post_idx + np.uint32(offsets[net.index(pr.post)]))  # global ids fit uint32
-        s_w.append(pr.weight.astype(np.int32, copy=False))
+        post_idx, weight = (pr.post_idx, pr.weight) if syn_order is None else (pr.post_idx[syn_order],
+                                                                               pr.weight[syn_order])
+        s_post.append(post_idx + np.uint32(offsets[net.index(pr.post)]))  # global ids fit uint32
+        s_w.append(weight.astype(np.int32, copy=False))
 
     def cat(parts, dtype):
         return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)

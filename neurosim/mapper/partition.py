@@ -1,6 +1,11 @@
 """Partitioning: cut the chip-resident neurons, taken in population order as one sequence, into
 consecutive ranges that each fit one core.
 
+Inside a population the sequence follows the population's neuron order (`order`): the network
+order, or for conv-shaped populations a spatial order (all channels of a compact image patch next to
+each other). Positions below are positions in that sequence; the chunks handed out are runs of
+consecutive local neuron ids, so one core may hold several chunks of one population.
+
 The cut runs from the end of the sequence: each core takes the longest range ending where the
 previous core began whose exact cost fits every budget: neurons, synapse memory (format by
 format, bit-exact, see `formats`), distinct input axons, and, because every feed-forward target
@@ -32,12 +37,15 @@ from neurosim.ir.network import Network, Projection
 from neurosim.mapper.formats import FORMATS, kernel_block_bits, row_layout, words
 from neurosim.mapper.geometry import shares_kernel, within
 from neurosim.mapper.kernels import csr_by_target, mark_range, out_cost, rows_words
+from neurosim.mapper.order import runs
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """Neurons [start, stop) of one population on one core. `synapse_bits` are the bits its
-    incoming rows take; `fan_in` the input axons it adds to the core (beyond earlier pieces)."""
+    """Neurons [start, stop) (local ids) of one population on one core. `synapse_bits` are the bits
+    its incoming rows take; `fan_in` the input axons it adds to the core (beyond earlier pieces). A
+    core holding a spatial piece of a conv population holds several chunks of it (one per run of
+    consecutive ids); the first of them carries the piece's bits and axons, the others 0."""
 
     population: str
     start: int
@@ -72,10 +80,21 @@ def supported_formats(pr: Projection, hw: Hardware, geo: Geometry) -> list[str]:
     return fmts
 
 
-class _ProjCost:
-    """One projection in one format: the rows a piece of its target population stores, as CSR by target."""
+def _inverse(perm: np.ndarray | None, n: int) -> np.ndarray:
+    """Position of every local id under `perm` (identity for None)."""
+    if perm is None:
+        return np.arange(n, dtype=np.int64)
+    inv = np.empty(n, np.int64)
+    inv[perm] = np.arange(n, dtype=np.int64)
+    return inv
 
-    def __init__(self, net: Network, pr: Projection, fmt: str, hw: Hardware, geo: Geometry):
+
+class _ProjCost:
+    """One projection in one format: the rows a piece of its target population stores, as CSR by
+    target position (`order`: position -> local id of the target population, None = identity)."""
+
+    def __init__(self, net: Network, pr: Projection, fmt: str, hw: Hardware, geo: Geometry,
+                 order: np.ndarray | None = None):
         self.pr, self.fmt, self.core = pr, fmt, hw.core
         offsets = net.offsets
         self.n_pre = net.pop(pr.pre).size
@@ -87,16 +106,20 @@ class _ProjCost:
                 pre, post, _ = geo.edges[pr.name]
             else:
                 pre, post = pr.pre_idx, pr.post_idx
-            self.ptr, self.src = csr_by_target(np.asarray(post), np.asarray(pre), n_post, self.pre_lo)
+            post = np.asarray(post) if order is None else _inverse(order, n_post)[np.asarray(post)]
+            self.ptr, self.src = csr_by_target(post, np.asarray(pre), n_post, self.pre_lo)
         if fmt == "conv_shared":
             _, h, w = pr.conv.out_shape
-            self.hwc = h * w
-            per_ch = np.count_nonzero(np.asarray(pr.kernel).reshape(pr.kernel.shape[0], -1), axis=1)
-            self.kernel_prefix = np.concatenate(([0], np.cumsum(per_ch))).astype(np.int64)
+            local = np.arange(n_post, dtype=np.int64) if order is None else order
+            self.chan = local // (h * w)  # output channel of every target position
+            self.per_ch = np.count_nonzero(np.asarray(pr.kernel).reshape(pr.kernel.shape[0], -1), axis=1)
 
     def kernel_entries(self, a: int, b: int) -> int:
-        """Kernel taps of the output channels that targets [a, b) belong to."""
-        return int(self.kernel_prefix[(b - 1) // self.hwc + 1] - self.kernel_prefix[a // self.hwc])
+        """Kernel taps of the output channels that the targets at positions [a, b) belong to."""
+        ch = self.chan[a:b]
+        if ch.size and np.all(ch[1:] >= ch[:-1]):  # channel-major: a channel range
+            return int(self.per_ch[ch[0]:ch[-1] + 1].sum())
+        return int(self.per_ch[np.unique(ch)].sum())
 
     def cost(self, a: int, b: int, s: _Scratch) -> tuple[int, int]:
         """(stored bits, new input axons) of targets [a, b) of this projection on one core."""
@@ -130,11 +153,16 @@ class _Scratch:
 class CostModel:
     """Exact per-core cost of any consecutive range of the chip-resident neuron sequence."""
 
-    def __init__(self, net: Network, hw: Hardware, formats: dict[str, str], geo: Geometry):
+    def __init__(self, net: Network, hw: Hardware, formats: dict[str, str], geo: Geometry,
+                 orders: dict[str, np.ndarray | None] | None = None):
         self.net, self.hw, self.geo = net, hw, geo
         self.pops = [p for p in net.populations if not p.is_input]
         self.seq_off = np.concatenate(([0], np.cumsum([p.size for p in self.pops]))).astype(np.int64)
-        self.incoming = {p.name: [_ProjCost(net, pr, formats[pr.name], hw, geo)
+        orders = orders or {}
+        self.index = {p.name: k for k, p in enumerate(self.pops)}
+        self.order = {p.name: orders.get(p.name) for p in self.pops}      # position -> local id
+        self.pos = {p.name: _inverse(self.order[p.name], p.size) for p in self.pops}  # local id -> position
+        self.incoming = {p.name: [_ProjCost(net, pr, formats[pr.name], hw, geo, self.order[p.name])
                                   for pr in net.projections if pr.post == p.name] for p in self.pops}
         self.scratch = _Scratch(net.n_neurons)
         self.est = np.zeros(0, np.int64)  # core id of every sequence position during a cut
@@ -159,8 +187,26 @@ class CostModel:
             k += 1
         return out
 
+    def local_ids(self, k: int, lo: int, hi: int) -> np.ndarray:
+        """Local ids of the neurons at positions [lo, hi) of population k."""
+        perm = self.order[self.pops[k].name]
+        return np.arange(lo, hi, dtype=np.int64) if perm is None else perm[lo:hi]
+
+    def chunks(self, a: int, b: int) -> list[Chunk]:
+        """The chunks (runs of consecutive local ids) of one core holding sequence range [a, b)."""
+        out = []
+        for c in self.cost(a, b)[2]:
+            k = self.index[c.population]
+            if self.order[c.population] is None:
+                out.append(c)
+                continue
+            for i, (lo, hi) in enumerate(runs(self.local_ids(k, c.start, c.stop))):
+                out.append(Chunk(c.population, lo, hi, c.synapse_bits if i == 0 else 0, c.fan_in if i == 0 else 0))
+        return out
+
     def cost(self, a: int, b: int) -> tuple[int, int, list[Chunk]]:
-        """(synapse bits, input axons, chunks) of one core holding sequence range [a, b)."""
+        """(synapse bits, input axons, pieces) of one core holding sequence range [a, b); the pieces'
+        start/stop are positions in each population's order."""
         s = self.scratch
         s.stamp += 1
         bits = fan_in = 0
@@ -199,7 +245,7 @@ class CostModel:
         for ci, chunks in enumerate(previous or []):
             for c in chunks:
                 k = self.index[c.population]
-                est[self.seq_off[k] + c.start:self.seq_off[k] + c.stop] = n + ci
+                est[self.seq_off[k] + self.pos[c.population][c.start:c.stop]] = n + ci
         self.est = est
         self.output_bound = False  # set when an output budget stops a core from growing
 
@@ -209,11 +255,10 @@ class CostModel:
         outgoing projection needs no sort; several are merged by a counting sort."""
         net = self.net
         offsets = net.offsets
-        self.index = {p.name: k for k, p in enumerate(self.pops)}
         seq_of = np.full(net.n_neurons, -1, np.int32)
         for k, p in enumerate(self.pops):
             g0 = int(offsets[net.index(p.name)])
-            seq_of[g0:g0 + p.size] = np.arange(self.seq_off[k], self.seq_off[k + 1], dtype=np.int32)
+            seq_of[g0:g0 + p.size] = self.seq_off[k] + self.pos[p.name]
         edges: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
         self.full_out: dict[str, list[tuple[int, int]]] = {p.name: [] for p in net.populations}
         for p in self.pops:
@@ -265,9 +310,11 @@ class CostModel:
         return fan, entries
 
 
-def choose_formats(net: Network, hw: Hardware, fmt: str, geo: Geometry) -> dict[str, str]:
+def choose_formats(net: Network, hw: Hardware, fmt: str, geo: Geometry,
+                   orders: dict[str, np.ndarray | None] | None = None) -> dict[str, str]:
     """Format per projection: the one asked for, or with `auto` the one whose rows take the fewest
-    bits when the target population is cut into full cores (`core.max_neurons` each)."""
+    bits when the target population is cut into full cores (`core.max_neurons` each, in its order)."""
+    orders = orders or {}
     out = {}
     scratch = _Scratch(net.n_neurons) if fmt == "auto" else None
     for pr in net.projections:
@@ -282,13 +329,15 @@ def choose_formats(net: Network, hw: Hardware, fmt: str, geo: Geometry) -> dict[
                                f"offers {', '.join(options)} for it (core.synapse_formats); use --format auto")
             out[pr.name] = fmt
             continue
-        out[pr.name] = min(options, key=lambda f, pr=pr: _reference_bits(net, pr, f, hw, geo, scratch))
+        out[pr.name] = min(options, key=lambda f, pr=pr: _reference_bits(net, pr, f, hw, geo, scratch,
+                                                                         orders.get(pr.post)))
     return out
 
 
-def _reference_bits(net: Network, pr: Projection, fmt: str, hw: Hardware, geo: Geometry, s: _Scratch) -> int:
-    """Stored bits of a projection in `fmt` with its targets cut into full cores."""
-    pc = _ProjCost(net, pr, fmt, hw, geo)
+def _reference_bits(net: Network, pr: Projection, fmt: str, hw: Hardware, geo: Geometry, s: _Scratch,
+                    order: np.ndarray | None) -> int:
+    """Stored bits of a projection in `fmt` with its targets cut into full cores (in `order`)."""
+    pc = _ProjCost(net, pr, fmt, hw, geo, order)
     n_post, step = net.pop(pr.post).size, hw.core.max_neurons
     t = 0
     for a in range(0, n_post, step):
@@ -333,7 +382,7 @@ def partition(model: CostModel, caps: dict[str, int] | None = None, previous: li
                 else:
                     lo = mid
             a = hi
-        cores.append(model.cost(a, b)[2])
+        cores.append(model.chunks(a, b))
         model.est[a:b] = cur  # targets cut so far sit on their real core
         b = a
     return cores[::-1]
@@ -347,7 +396,7 @@ def _first_overfull(model: CostModel, a: int) -> int:
         indeg = np.zeros(model.pops[k].size, np.int64)
         for pc in model.incoming[model.pops[k].name]:
             indeg += np.bincount(pc.pr.post_idx, minlength=indeg.size)
-        i = int(model.seq_off[k]) + int(np.argmax(indeg))
+        i = int(model.seq_off[k]) + int(model.pos[model.pops[k].name][int(np.argmax(indeg))])
         bits, fan_in, _ = model.cost(i, i + 1)
         if bits > core.synapse_memory_bits or fan_in > core.max_fan_in_axons:
             return i
@@ -357,8 +406,9 @@ def _first_overfull(model: CostModel, a: int) -> int:
 def _raise_single_neuron(model: CostModel, a: int, cur: int) -> None:
     hw, core = model.hw, model.hw.core
     a = _first_overfull(model, a)
-    bits, fan_in, chunks = model.cost(a, a + 1)
-    layer, idx = chunks[0].population, chunks[0].start
+    bits, fan_in, pieces = model.cost(a, a + 1)
+    layer, pos = pieces[0].population, pieces[0].start
+    idx = model.chunks(a, a + 1)[0].start  # local id of the neuron
     if bits <= core.synapse_memory_bits and fan_in <= core.max_fan_in_axons:
         fan_out, entries = model.out_cost(a, a + 1, cur)
         used, limit, key = ((fan_out, core.max_fan_out_axons, "core.max_fan_out_axons")
@@ -380,7 +430,8 @@ def _raise_single_neuron(model: CostModel, a: int, cur: int) -> None:
             continue
         s = _Scratch(model.net.n_neurons)
         s.stamp += 1
-        b = sum(_ProjCost(model.net, pc.pr, f, hw, model.geo).cost(idx, idx + 1, s)[0] for pc in incoming)
+        b = sum(_ProjCost(model.net, pc.pr, f, hw, model.geo, model.order[layer]).cost(pos, pos + 1, s)[0]
+                for pc in incoming)
         alts.append(f"format {f} would need {b} bits")
     hint = ("; " + "; ".join(alts)) if alts else ""
     raise FitError(f"layer {layer}: neuron {idx} alone needs {bits} bits of synapse memory in format {used}, "

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from neurosim.mapper.compiled import CompiledChip
+from neurosim.mapper.order import conv_shape
 
 # (CoreUsage field, column title, Core field of the budget)
 BUDGETS = [("neurons", "neurons", "max_neurons"), ("synapse_bits", "synapse bits", "synapse_memory_bits"),
@@ -24,13 +27,34 @@ def budget_rows(chip: CompiledChip) -> list[dict]:
     return out
 
 
+def describe_layers(chip: CompiledChip, chunks: list) -> str:
+    """A core's neurons, one item per population: `pop[a:b]` for one run of ids; for a spatial piece of
+    a conv population (several runs) its box `pop[c0:16,y0:8,x0:8]`, prefixed `N of` when the
+    piece does not fill the box."""
+    by_pop: dict[str, list] = {}
+    for k in chunks:
+        by_pop.setdefault(k.population, []).append(k)
+    items = []
+    for pop, ks in by_pop.items():
+        shape = conv_shape(chip.network, pop) if len(ks) > 1 else None
+        if shape is None:
+            items.extend(f"{pop}[{k.start}:{k.stop}]" for k in ks)
+            continue
+        ids = np.concatenate([np.arange(k.start, k.stop) for k in ks])
+        cyx = np.unravel_index(ids, shape)
+        box = ",".join(f"{d}{int(v.min())}:{int(v.max()) + 1}" for d, v in zip("cyx", cyx, strict=True))
+        full = int(np.prod([int(v.max()) - int(v.min()) + 1 for v in cyx])) == ids.size
+        items.append(f"{pop}[{box}]" if full else f"{pop}[{ids.size} of {box}]")
+    return ",".join(items)
+
+
 def fit_report(chip: CompiledChip) -> str:
     """A text table of every used core's budgets (used/available and %), then totals."""
     hw, c = chip.hardware, chip.hardware.core
     head = ["core", "router", "layers"] + [b[1] for b in BUDGETS]
     rows = []
-    for r in budget_rows(chip):
-        layers = ",".join(f"{p}[{a}:{b}]" for p, a, b in r["layers"])
+    for r, chunks in zip(budget_rows(chip), chip.cores, strict=True):
+        layers = describe_layers(chip, chunks)
         rows.append([str(r["core"]), "({},{})".format(*r["router"]), layers] +
                     [f"{r[k][0]}/{r[k][1]} ({100 * r[k][0] / r[k][1]:.0f}%)" for k, _, _ in BUDGETS])
     widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(head)]
