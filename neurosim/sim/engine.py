@@ -103,7 +103,8 @@ def kernel_tables(plan: SimPlan, hw, smax: int) -> tuple:
     """The static arguments of the kernel (everything between the inputs and the outputs)."""
     tm, noc = hw.timing, hw.noc
     return (plan.n_cores, plan.unicast, plan.serial_cycles, plan.el_latency, plan.rt_ptr, plan.el_channel,
-            plan.el_parent, plan.max_route, plan.src_row_ptr, plan.src_pk_ptr, plan.pk_route, plan.pk_grp,
+            plan.el_parent, plan.max_route, plan.src_row_ptr, plan.src_flat, plan.src_delay, plan.src_syn_ptr,
+            plan.src_pk_ptr, plan.pk_route, plan.pk_grp,
             plan.grp_core, plan.grp_el,
             plan.grp_service, plan.row_delay, plan.any_dense, plan.row_dense_lo, plan.row_dense_len,
             plan.row_dense_ptr, plan.dense_w, plan.row_syn_ptr, plan.syn_post, plan.syn_w, plan.src_stats,

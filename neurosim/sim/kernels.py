@@ -51,7 +51,8 @@ def _update_segment(acc, v, bias, fired, slot_base, g0, g1, thr, cmp, delta, sub
 @nb.njit(cache=True, boundscheck=False)
 def run_one(s, steps, T, in_ptr, in_idx, in_val,
             n_cores, unicast, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
-            src_row_ptr, src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service,
+            src_row_ptr, src_flat, src_delay, src_syn_ptr,
+            src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service,
             row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_post, syn_w,
             src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
             seg_record, bias, state_min, state_max, n_slots,
@@ -129,7 +130,18 @@ def run_one(s, steps, T, in_ptr, in_idx, in_val,
                 off = np.uint64(n_slots)
                 pay = np.int64(in_val[ii])
             deliv[src] += 1
-            for rr in range(src_row_ptr[src], src_row_ptr[src + U1]):
+            if src_flat[src]:  # all rows CSR with one delay: one loop over the source's synapses
+                base = np.uint64(sb[off + src_delay[src]])
+                if pay == 1:
+                    for k in range(src_syn_ptr[src], src_syn_ptr[src + U1]):
+                        acc[base + syn_post[k]] += syn_w[k]
+                else:
+                    for k in range(src_syn_ptr[src], src_syn_ptr[src + U1]):
+                        acc[base + syn_post[k]] += syn_w[k] * pay
+                rr_end = src_row_ptr[src]
+            else:
+                rr_end = src_row_ptr[src + U1]
+            for rr in range(src_row_ptr[src], rr_end):
                 base = np.uint64(sb[off + row_delay[rr]])
                 if any_dense and row_dense_len[rr] > 0:
                     dl = np.uint64(row_dense_len[rr])
@@ -284,7 +296,8 @@ def run_one(s, steps, T, in_ptr, in_idx, in_val,
 @nb.njit(cache=True, parallel=True)
 def run_samples(steps, T, in_ptr, in_idx, in_val,
                 n_cores, unicast, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
-                src_row_ptr, src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service,
+                src_row_ptr, src_flat, src_delay, src_syn_ptr,
+                src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service,
                 row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_post, syn_w,
                 src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
                 seg_record, bias, state_min, state_max, n_slots,
@@ -295,7 +308,8 @@ def run_samples(steps, T, in_ptr, in_idx, in_val,
     for s in nb.prange(counters.shape[0]):
         run_one(s, steps, T, in_ptr, in_idx, in_val,
                 n_cores, unicast, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
-                src_row_ptr, src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service,
+                src_row_ptr, src_flat, src_delay, src_syn_ptr,
+                src_pk_ptr, pk_route, pk_grp, grp_core, grp_el, grp_service,
                 row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_post, syn_w,
                 src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
                 seg_record, bias, state_min, state_max, n_slots,

@@ -70,6 +70,9 @@ class SimPlan:
     max_route: int
     # rows, packets per source neuron and the groups (deliveries) each covers
     src_row_ptr: np.ndarray     # uint64 [n + 1] rows of each source neuron (the chip's table)
+    src_flat: np.ndarray        # bool [n] all rows of the source are CSR with one delay (one flat loop)
+    src_delay: np.ndarray       # uint32 [n] that delay
+    src_syn_ptr: np.ndarray     # uint64 [n + 1] synapses of each source (its rows are contiguous)
     src_pk_ptr: np.ndarray      # uint64 [n + 1]
     pk_route: np.ndarray        # uint32 [n_packets]
     pk_grp: np.ndarray          # uint64 [n_packets + 1] groups of packet p: pk_grp[p] .. pk_grp[p + 1]
@@ -246,6 +249,19 @@ def build_plan(chip: CompiledChip, dense_min_density: float = DENSE_MIN_DENSITY)
         r_of = syn_row[sel]
         dense_w[dptr[r_of] + chip.syn_post[sel].astype(np.int64) - lo[r_of]] = chip.syn_weight[sel]
 
+    # sources whose rows are all CSR with one delay are served by one loop over their synapses
+    n_src_rows = np.diff(row_ptr)
+    first = np.minimum(row_ptr[:-1], max(n_rows - 1, 0))
+    dmin = np.full(n, np.iinfo(np.int64).max)
+    dmax = np.full(n, -1)
+    if n_rows:
+        np.minimum.at(dmin, row_src, chip.row_delay.astype(np.int64))
+        np.maximum.at(dmax, row_src, chip.row_delay.astype(np.int64))
+    n_dense_src = np.bincount(row_src, weights=dense, minlength=n) if n_rows else np.zeros(n)
+    src_flat = (n_src_rows > 0) & (dmin == dmax) & (n_dense_src == 0)
+    src_delay = np.where(src_flat, chip.row_delay[first] if n_rows else 0, 0).astype(np.uint32)
+    src_syn_ptr = chip.row_syn_ptr.astype(np.int64)[row_ptr].astype(np.uint64)
+
     # neuron segments ordered by core
     offsets = net.offsets
     stages = net.stages()
@@ -282,7 +298,8 @@ def build_plan(chip: CompiledChip, dense_min_density: float = DENSE_MIN_DENSITY)
         ch_latency=ch_lat, ch_is_x=ch_is_x, rt_ptr=rt_ptr, el_channel=el_channel, el_parent=el_parent,
         el_latency=ch_lat[el_channel],
         max_route=int(rt_len.max(initial=1)),
-        src_row_ptr=chip.src_row_ptr.astype(np.uint64, copy=False), src_pk_ptr=src_pk_ptr.astype(np.uint64),
+        src_row_ptr=chip.src_row_ptr.astype(np.uint64, copy=False),
+        src_flat=src_flat, src_delay=src_delay, src_syn_ptr=src_syn_ptr, src_pk_ptr=src_pk_ptr.astype(np.uint64),
         pk_route=np.asarray(pk_route, np.uint32), pk_grp=pk_grp if tree else np.zeros(1, np.uint64),
         grp_core=grp_core.astype(np.uint32), grp_el=grp_el if tree else np.zeros(1, np.uint32),
         grp_service=np.asarray(grp_service, np.float64),
