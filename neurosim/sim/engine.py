@@ -83,11 +83,15 @@ class SimResult:
 def encode_events(inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(S, T, n_in) integer input → CSR over (sample, step) of (input index, value) for nonzero values."""
     S, T, n_in = inputs.shape
-    flat = inputs.reshape(S * T, n_in)
-    r, c = np.nonzero(flat)
+    flat = np.ascontiguousarray(inputs).reshape(S * T, n_in)
+    if flat.dtype == np.bool_:
+        flat = flat.view(np.uint8)
+    nnz = int(K.count_nonzero_rows(flat))
     ptr = np.zeros(S * T + 1, np.uint64)
-    np.cumsum(np.bincount(r, minlength=S * T), out=ptr[1:])
-    return ptr, c.astype(np.uint32), flat[r, c].astype(np.int32)
+    idx = np.zeros(nnz, np.uint32)
+    val = np.zeros(nnz, np.int32)
+    K.encode_rows(flat, ptr, idx, val)
+    return ptr, idx, val
 
 
 def plan_for(chip: CompiledChip) -> SimPlan:

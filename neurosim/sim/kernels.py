@@ -22,6 +22,31 @@ from neurosim.sim.plan import N_SRC_STATS
 
 
 @nb.njit(cache=True, boundscheck=False)
+def encode_rows(flat, ptr, idx, val):
+    """CSR of the nonzero entries of each row of `flat` (rows = (sample, frame)); `ptr` must be sized
+    rows + 1, idx/val to the number of nonzeros (see `count_nonzero_rows`)."""
+    k = 0
+    for r in range(flat.shape[0]):
+        ptr[r] = k
+        for c in range(flat.shape[1]):
+            x = flat[r, c]
+            if x != 0:
+                idx[k] = c
+                val[k] = x
+                k += 1
+    ptr[flat.shape[0]] = k
+
+
+@nb.njit(cache=True, boundscheck=False)
+def count_nonzero_rows(flat):
+    k = 0
+    for r in range(flat.shape[0]):
+        for c in range(flat.shape[1]):
+            k += flat[r, c] != 0
+    return k
+
+
+@nb.njit(cache=True, boundscheck=False)
 def _update_segment(acc, v, bias, fired, slot_base, g0, g1, thr, cmp, delta, sub, state_min, state_max):
     """Integer LIF update of neurons [g0, g1) (one population piece on one core), branch-free on
     local views so that it vectorises; fired[j] = 1 where neuron g0 + j spikes. Returns the number
