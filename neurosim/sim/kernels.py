@@ -1,18 +1,21 @@
 """Numba kernel of the event-driven, cycle-approximate chip simulator (timing model: docs/simulator.md).
 
-One call runs every sample (prange over samples: samples are independent; a second thread inside
-one step does not pay, DESIGN §8). Per step t:
-(a) sources (each core with the spikes it emitted at t−1, the host port with the input events of
-    frame t) inject their packets; packets are routed and granted channels in injection order
-    (round robin over sources, `_route`), each channel busy `ser` cycles per packet;
-(b) each destination core serves its deliveries FIFO (`_serve`): row header + word reads +
-    ⌈nnz / lanes⌉ synaptic ops, and the rows' weights are added into the delay slot they name;
+`run_one` simulates one sample; `run_samples` runs every sample with prange (samples are
+independent; a second thread inside one step does not pay, DESIGN §8). Per step t:
+- one pass over the sources in node order (each core's spikes of t−1, then the host's input
+  events of t): count the delivery, add the weights of the source's rows into the delay slots they
+  name, list the source's packets;
+(a) packets are routed XY and granted channels (injection, mesh links, ejection) in injection order
+    (round robin over sources), each channel busy `ser` cycles per packet;
+(b) each destination core serves its deliveries FIFO: row header + word reads + ⌈nnz / lanes⌉
+    synaptic ops;
 (c) after its last delivery a core updates its neurons (integer leak, saturation, threshold,
     reset) and emits spikes;
 (d) the step lasts max over cores of its finish time, plus the barrier.
-Action counts that are static per delivered spike (synaptic ops, words, rows, packets, hops) are
-accumulated per source and multiplied out at the end. Index arrays are unsigned (signed ones cost
-2x in the inner loops); dense rows are added with contiguous (vectorised) loops.
+Action counts that are static per delivered spike (synaptic ops, words, rows, packets, hops,
+channel loads) are accumulated per source and multiplied out at the end. Index arrays are unsigned
+(signed ones cost 2x in the inner loops); dense rows are added with contiguous (vectorised) loops.
+The hot loops are written inline: numba helper functions and array reassignment there cost 3x.
 """
 
 import numba as nb
