@@ -250,9 +250,10 @@ class CostModel:
         self.output_bound = False  # set when an output budget stops a core from growing
 
     def _build_outgoing(self) -> None:
-        """Per source population: its structural out-edges as CSR by local source id, targets as
-        sequence positions (int32). Projections are sorted by (pre, post), so a population with one
-        outgoing projection needs no sort; several are merged by a counting sort."""
+        """Per source population: its structural out-edges as CSR by source position (in the
+        population's order), targets as sequence positions. Projections are sorted by (pre, post), so
+        a population in network order with one outgoing projection needs no sort; otherwise a
+        counting sort groups the edges."""
         net = self.net
         offsets = net.offsets
         seq_of = np.full(net.n_neurons, -1, np.int32)
@@ -273,7 +274,9 @@ class CostModel:
         self.out_edges = {}
         for name, lst in edges.items():
             n_pre = net.pop(name).size
-            if len(lst) == 1:
+            if self.order.get(name) is not None:
+                lst = [(self.pos[name][pre], tgt) for pre, tgt in lst]
+            if len(lst) == 1 and self.order.get(name) is None:
                 pre, tgt = lst[0]
                 ptr = np.zeros(n_pre + 1, np.uint64)
                 np.cumsum(np.bincount(pre, minlength=n_pre), out=ptr[1:])

@@ -141,3 +141,26 @@ def test_every_order_simulates_like_the_deploy_model(order):
     res = simulate(c, x, record_raster=True)
     ref = run(net, x, timing="hardware")
     np.testing.assert_array_equal(res.raster[:, :, 16:], ref.spikes["conv"])
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_partition_output_costs_equal_the_tables(order):
+    """The cut's exact output side (fan-out axons, routing entries) of every core is what the tables hold,
+    so a spatial cut needs no re-cut."""
+    from neurosim.mapper.compiled import build_tables
+    from neurosim.mapper.order import population_orders
+    from neurosim.mapper.partition import CostModel, Geometry, choose_formats, partition
+
+    net, hw = two_conv_net(), small_chip(fan_out=64)
+    geo = Geometry(net)
+    orders = population_orders(net, order, hw.core.max_neurons)
+    formats = choose_formats(net, hw, "sparse", geo, orders)
+    model = CostModel(net, hw, formats, geo, orders)
+    cores = partition(model)
+    usage = build_tables(net, hw, cores, formats, net.delays("hardware"), geo)["usage"]
+    a, n = 0, len(cores)
+    for i, cc in enumerate(cores):
+        b = a + sum(k.neurons for k in cc)
+        assert model.out_cost(a, b, n - 1 - i) == (usage[i].fan_out_axons, usage[i].routing_entries)
+        assert usage[i].fan_out_axons <= 64
+        a = b
