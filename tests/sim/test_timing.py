@@ -164,3 +164,112 @@ def test_hops_are_manhattan_and_packets_are_conserved(seed, n_hidden, max_neuron
 def test_mesh_link_ids():
     assert xy_links(0, 0, 2, 1, 3) == [mesh_link(0, 0, 0, 3), mesh_link(1, 0, 0, 3), mesh_link(2, 0, 2, 3)]
     assert xy_links(2, 1, 0, 0, 3) == [mesh_link(2, 1, 1, 3), mesh_link(1, 1, 1, 3), mesh_link(0, 1, 3, 3)]
+
+
+def python_step_cycles(comp, inputs, raster, steps):
+    """The timing model of docs/simulator.md written plainly in Python from the chip's tables (for
+    chips whose active and idle neuron updates cost the same, so the update term needs no state):
+    returns (step_cycles (S, steps), core_busy (S, cores))."""
+    hw, net = comp.hardware, comp.network
+    tm, noc = hw.timing, hw.noc
+    ser = -(-noc.packet_bits // noc.link_width_bits)
+    cols, nc = hw.mesh.cols, comp.n_cores
+    port = tuple(noc.input_router)
+    xy = [tuple(p) for p in comp.router_xy.tolist()] + [port]
+    lat = {}
+    for x in range(cols):
+        for y in range(hw.mesh.rows):
+            for d in range(4):
+                lat[mesh_link(x, y, d, cols)] = noc.hop_x_cycles.value if d < 2 else noc.hop_y_cycles.value
+    ptr = comp.src_row_ptr.astype(int)
+    syn = comp.row_syn_ptr.astype(int)
+    (inp,) = net.inputs
+    i0 = int(net.offsets[net.index(inp.name)])
+    stages = net.stages()
+    upd = tm.neuron_update_active_cycles.value
+    started = np.zeros((steps, nc))
+    for ci, chunks in enumerate(comp.cores):
+        for c in chunks:
+            for t in range(stages[c.population], steps):
+                started[t, ci] += c.neurons
+
+    def service(src, core):
+        out = 0.0
+        for r in range(ptr[src], ptr[src + 1]):
+            if comp.row_core[r] == core:
+                nnz = syn[r + 1] - syn[r]
+                out += (tm.row_header_cycles.value + comp.row_words[r] * tm.word_read_cycles.value
+                        + -(-nnz // tm.synaptic_lanes) * tm.synaptic_op_cycles.value)
+        return out
+
+    S = inputs.shape[0]
+    cyc, busy = np.zeros((S, steps)), np.zeros((S, nc))
+    for s in range(S):
+        for t in range(steps):
+            queues = []   # per node: list of (src, destination cores of the packet)
+            for node in range(nc + 1):
+                if node < nc:
+                    srcs = [j for j in np.nonzero(raster[s, t - 1])[0] if comp.neuron_core[j] == node] if t else []
+                else:
+                    srcs = [i0 + i for i in np.nonzero(inputs[s, t])[0]] if t < inputs.shape[1] else []
+                q = []
+                for src in srcs:
+                    dests = sorted(set(comp.row_core[ptr[src]:ptr[src + 1]].tolist()))
+                    if noc.multicast == "tree":
+                        q += [(src, dests)] if dests else []
+                    else:
+                        q += [(src, [d]) for d in dests]
+                queues.append(q)
+            free, core_free, work = {}, np.zeros(nc), np.zeros(nc)
+            for k in range(max(len(q) for q in queues)):
+                for node, q in enumerate(queues):
+                    if k >= len(q):
+                        continue
+                    src, dests = q[k]
+                    head = {}  # channel -> head time at its far end
+
+                    def grant(ch, a, head=head, free=free):
+                        st = max(a, free.get(ch, 0.0))
+                        free[ch] = st + ser
+                        head[ch] = st + lat.get(ch, 0.0)
+                        return head[ch]
+                    a0 = grant(("inj", node), 0.0)
+                    for d in dests:
+                        a = a0
+                        for lk in xy_links(*xy[node], *xy[d], cols):
+                            a = head[lk] if lk in head else grant(lk, a)
+                        arr = grant(("ej", d), a) + ser
+                        sv = service(src, d)
+                        core_free[d] = max(arr, core_free[d]) + sv
+                        work[d] += sv
+            spikes = np.bincount(comp.neuron_core[raster[s, t]], minlength=nc)
+            fin = core_free + started[t] * upd + spikes * tm.spike_emit_cycles.value
+            work += started[t] * upd + spikes * tm.spike_emit_cycles.value
+            cyc[s, t] = fin.max() + noc.barrier_cycles.value
+            busy[s] += work
+    return cyc, busy
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n_hidden=st.integers(1, 3), max_neurons=st.integers(1, 4),
+       cpr=st.integers(1, 2), tree=st.booleans(), port=st.sampled_from([(0, 0), (2, 3), (4, 1)]),
+       ser=st.tuples(st.sampled_from([8, 16, 32]), st.sampled_from([8, 16])),
+       costs=st.tuples(*(st.integers(0, 4) for _ in range(7))), lanes=st.integers(1, 3))
+def test_kernel_timing_equals_plain_python_model(seed, n_hidden, max_neurons, cpr, tree, port, ser, costs, lanes):
+    hx, hy, hdr, word, sop, upd, spk = costs
+    net = random_network(seed, n_hidden, True, True, True, True, 0.6)
+    hw = chip(max_neurons=max_neurons, cols=5, rows=5, cores_per_router=cpr, multicast="tree" if tree else "unicast",
+              input_router=port, packet_bits=ser[0], link_width_bits=ser[1], lanes=lanes,
+              timing={"row_header_cycles": hdr, "word_read_cycles": word, "synaptic_op_cycles": sop + 1,
+                      "neuron_update_active_cycles": upd, "neuron_update_idle_cycles": upd,
+                      "spike_emit_cycles": spk},
+              noc={"hop_x_cycles": hx, "hop_y_cycles": hy, "barrier_cycles": 7.0})
+    try:
+        comp = compile_network(net, hw)
+    except Exception:  # noqa: BLE001 - a random network that does not fit this small mesh
+        return
+    inputs = random_inputs(seed, 2, 4, net.populations[0].size, graded=False)
+    res = simulate(comp, inputs, record_raster=True)
+    cyc, busy = python_step_cycles(comp, inputs, res.raster, res.steps)
+    np.testing.assert_array_equal(res.step_cycles, cyc)
+    np.testing.assert_array_equal(res.core_busy_cycles, busy)
