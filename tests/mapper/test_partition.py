@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from neurosim.errors import FitError
 from neurosim.ir import Projection
-from neurosim.mapper import compile_network
+from neurosim.mapper import ORDERS, compile_network
 from neurosim.prune.magnitude import prune_magnitude
 
 from .conftest import big_mesh, chip, conv_projection, integer_net
@@ -81,14 +81,15 @@ def test_cores_never_increase_with_sparsity(s1, s2, fmt, share, mem, fan_out):
     assert b.n_cores <= a.n_cores
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=int(os.environ.get("NEUROSIM_PROPERTY_EXAMPLES", 20)), deadline=None)
 @given(s1=st.floats(0.0, 0.97), s2=st.floats(0.0, 0.97), fmt=st.sampled_from(["sparse", "bitmap", "dense", "auto"]),
-       mem=st.sampled_from([8192, 16384]))
-def test_conv_cores_never_increase_with_sparsity(s1, s2, fmt, mem):
+       mem=st.sampled_from([8192, 16384]), order=st.sampled_from(ORDERS))
+def test_conv_cores_never_increase_with_sparsity(s1, s2, fmt, mem, order):
+    """Every neuron order of the conv layer (the order depends on shapes only, never on weights)."""
     lo, hi = sorted((s1, s2))
     hw = tight_chip(mem=mem, fan_in=512)
-    a = compile_network(prune_magnitude(CONV, lo), hw, fmt)
-    b = compile_network(prune_magnitude(CONV, hi), hw, fmt)
+    a = compile_network(prune_magnitude(CONV, lo), hw, fmt, order=order)
+    b = compile_network(prune_magnitude(CONV, hi), hw, fmt, order=order)
     budgets_hold(b)
     assert b.n_cores <= a.n_cores
     if fmt == "dense":
