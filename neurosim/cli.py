@@ -89,6 +89,28 @@ def cmd_dse(a: argparse.Namespace) -> int:
     return 0
 
 
+EXPERIMENT_OVERRIDES = ("prune_epochs", "finetune_epochs", "interval", "regrowth_ratio", "growth_rate", "bn_l1")
+
+
+def cmd_experiment(a: argparse.Namespace) -> int:
+    import dataclasses
+
+    from neurosim.config import load_workload
+    from neurosim.prune.experiment import STRUCTURED, UNSTRUCTURED, run_experiment, write_outputs
+    from neurosim.sweep.pipeline import log
+
+    wl = load_workload(a.workload)[0]
+    over = {k: getattr(a, k) for k in EXPERIMENT_OVERRIDES if getattr(a, k) is not None}
+    wl = dataclasses.replace(wl, pruning=dataclasses.replace(wl.pruning, **over))
+    methods = a.methods or list(STRUCTURED if a.structured else UNSTRUCTURED)
+    p = wl.pruning
+    log(f"[neurosim] {wl.name}: methods {methods}, levels {a.levels}, seeds 0..{a.seeds - 1}; Np={p.prune_epochs} "
+        f"Nf={p.finetune_epochs} interval={p.interval} r={p.regrowth_ratio} growth_rate={p.growth_rate}")
+    records = run_experiment(wl, methods, a.levels, range(a.seeds), Path(a.out), log=log)
+    print(write_outputs(records, Path(a.out), f"{wl.name}: accuracy vs connection sparsity"))
+    return 0
+
+
 def cmd_plot(a: argparse.Namespace) -> int:
     from neurosim.report import all_plots, read_results, write_index
 
@@ -195,6 +217,20 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--format", default="auto")
     d.add_argument("--workers", type=int, default=1, help="processes running sweep points in parallel")
     d.set_defaults(func=cmd_dse)
+
+    e = sub.add_parser("experiment", help="pruning experiment: accuracy vs sparsity per method over seeds")
+    e.add_argument("kind", choices=["pruning"])
+    e.add_argument("workload")
+    e.add_argument("--methods", nargs="+", default=None, metavar="METHOD[:grad|prim[:all|exact]]",
+                   help="default: every unstructured method, or every structured one with --structured")
+    e.add_argument("--structured", action="store_true", help="the channel (slimming) methods")
+    e.add_argument("--levels", nargs="+", type=float, default=[0.0, 0.8, 0.9, 0.95, 0.98])
+    e.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
+    e.add_argument("--out", required=True, help="folder; records.jsonl there makes a rerun resume")
+    for name in EXPERIMENT_OVERRIDES:
+        e.add_argument("--" + name.replace("_", "-"), type=int if name in ("prune_epochs", "finetune_epochs",
+                       "interval") else float, default=None, help=f"override pruning.{name}")
+    e.set_defaults(func=cmd_experiment)
 
     pl = sub.add_parser("plot", help="re-plot and compare earlier runs' results.json files")
     pl.add_argument("results", nargs="+", help="results.json files")

@@ -20,6 +20,9 @@ import numpy as np
 from neurosim.config import Workload
 from neurosim.prune.workflow import METHODS, prune_workload
 
+UNSTRUCTURED = ("gmp", "criticality:grad", "criticality:prim", "random_regrowth", "gradient_regrowth", "oneshot")
+STRUCTURED = ("slimming", "slimming_criticality:grad", "slimming_random")
+
 
 def parse_method(name: str) -> tuple[str, str | None, str | None]:
     """'criticality:prim:exact' → ('criticality', 'prim', 'exact'); 'gmp' → ('gmp', None, None)."""

@@ -75,14 +75,17 @@ def accuracy_vs_sparsity(records: list[dict], out_dir: Path, title: str = "") ->
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for label, (xs, ys) in _series(records, "accuracy").items():
         ax.plot(xs, [100 * y for y in ys], marker="o", label=f"{label} (chip, integer)")
-    floats = _series([r for r in records if r.get("accuracy_float") is not None], "accuracy_float")
-    seen = set()
-    for label, (xs, ys) in floats.items():
-        key = label.split(" / ")[-1] if " / " in label else "float model"
-        if tuple(xs) + tuple(ys) in seen:
+    seen = set()  # the float model's accuracy does not depend on the chip: one dashed line per method/run
+    for r in sorted(records, key=lambda r: r["sparsity"]):
+        if r.get("accuracy_float") is None:
             continue
-        seen.add(tuple(xs) + tuple(ys))
-        ax.plot(xs, [100 * y for y in ys], ls="--", marker=".", color="gray", label=f"float model ({key})")
+        seen.add((str(r.get("run", "")), str(r.get("method", ""))))
+    for run, method in sorted(seen):
+        rs = sorted({(r["sparsity"], r["accuracy_float"]) for r in records if r.get("accuracy_float") is not None
+                     and str(r.get("run", "")) == run and str(r.get("method", "")) == method})
+        tag = " / ".join(x for x in (run, method if len(seen) > 1 else "") if x)
+        ax.plot([100 * x for x, _ in rs], [100 * y for _, y in rs], ls="--", marker=".", color="gray",
+                label="float model" + (f" ({tag})" if tag else ""))
     ax.set_xlabel("weight sparsity (% of synapses pruned)")
     ax.set_ylabel("test accuracy (%)")
     ax.set_title(title or "Accuracy vs sparsity")

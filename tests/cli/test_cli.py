@@ -92,3 +92,25 @@ def test_dse_grid_end_to_end(tiny, tmp_path, capsys):
         assert one["synaptic_ops_per_inference"] == eight["synaptic_ops_per_inference"]
         assert eight["latency_per_inference_s"] <= one["latency_per_inference_s"]
     assert (out / "pareto_energy_latency.png").exists() and (out / "report.md").exists()
+
+
+def test_experiment_pruning_writes_table(tmp_path, monkeypatch, capsys):
+    from neurosim.config import load_workload
+
+    monkeypatch.setenv("NEUROSIM_CACHE", str(tmp_path / "cache"))
+    d = yaml.safe_load(load_workload("digits_mlp")[1].read_text())
+    d["network"]["model"].update(epochs=1)
+    d["network"]["model"]["layers"][1]["out"] = 24
+    wl = tmp_path / "d.yaml"
+    wl.write_text(yaml.safe_dump(d))
+    out = tmp_path / "exp"
+    argv = ["experiment", "pruning", str(wl), "--methods", "gmp", "criticality:grad", "--levels", "0", "0.8",
+            "--seeds", "1", "--prune-epochs", "1", "--finetune-epochs", "1", "--interval", "5", "--out", str(out)]
+    assert main(argv) == 0
+    lines = (out / "records.jsonl").read_text().splitlines()
+    assert len(lines) == 3  # the dense level is shared; each method at 0.8
+    recs = [json.loads(x) for x in lines]
+    assert {r["method"] for r in recs if r["level"] == 0.8} == {"gmp", "criticality"}
+    for r in recs:
+        assert 0.0 <= r["accuracy_float"] <= 1.0 and r["pruning_epochs"] == 2
+    assert "criticality" in capsys.readouterr().out and (out / "table.md").exists()
