@@ -21,7 +21,7 @@ PLACERS = ("traffic", "serpentine")
 
 def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.ndarray | None = None,
                     placement: str = "traffic", inputs: np.ndarray | dict | None = None,
-                    order: str = DEFAULT_ORDER) -> CompiledChip:
+                    order: str = DEFAULT_ORDER, prior: CompiledChip | None = None) -> CompiledChip:
     """Map integer network `net` onto chip `hw`.
 
     `fmt`: a synapse format or `auto` (smallest per projection). Placement weighs every (source,
@@ -29,7 +29,9 @@ def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.nda
     profiling run of `net` on sample `inputs` (see `profile_rates`); without either, each source
     counts once. `placement`: `traffic` (traffic-aware) or `serpentine` (the baseline). `order`: how
     conv-shaped populations are walked when cut into cores (`neurosim.mapper.order`; `channel` is the
-    network's channel-major order)."""
+    network's channel-major order). `prior`: the compiled chip of a denser level of the same network;
+    when its partition has fewer cores and still fits every budget here, it is kept — so along a sweep
+    of increasing sparsity the cores needed never increase, whatever budget binds."""
     if not net.integer:
         raise ValueError("compile_network needs the integer deploy network (ir.quantize)")
     if placement not in PLACERS:
@@ -67,6 +69,10 @@ def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.nda
     else:
         pop, (used, limit, _, budget) = next(iter(over.items()))
         _raise_output(pop, used, limit, budget)
+    if prior is not None and len(prior.cores) < len(cores):
+        reused = _reuse(prior, net, hw, formats, delays, geo)
+        if reused is not None:
+            cores, tables = prior.cores, reused
     _check_core_count(net, hw, cores, fmt, geo, orders)
     chip = CompiledChip(hardware=hw, network=net, cores=cores, router_xy=np.zeros((len(cores), 2), np.int64),
                         formats=_format_names(formats, net), **tables)
@@ -139,6 +145,19 @@ def _check_core_count(net: Network, hw: Hardware, cores: list[list[Chunk]], fmt:
                    f"({detail}), the chip has {have} (mesh {m.cols}x{m.rows} routers x {m.cores_per_router}), short "
                    f"by {len(cores) - have}{alt_txt}; to fit: more cores (mesh.cols x mesh.rows x "
                    f"mesh.cores_per_router >= {len(cores)}), another synapse format, or prune more")
+
+
+def _reuse(prior: CompiledChip, net: Network, hw: Hardware, formats, delays, geo) -> dict | None:
+    """Tables of `net` on `prior`'s partition when that partition fits every budget, else None."""
+    same = [p.size for p in prior.network.populations] == [p.size for p in net.populations]
+    if not same or prior.hardware != hw:
+        return None
+    tables = build_tables(net, hw, prior.cores, formats, delays, geo)
+    c = hw.core
+    if any(u.synapse_bits > c.synapse_memory_bits or u.fan_in_axons > c.max_fan_in_axons
+           or u.neurons > c.max_neurons for u in tables["usage"]):
+        return None
+    return None if _over_output_budgets(hw, prior.cores, tables["usage"]) else tables
 
 
 def _over_output_budgets(hw: Hardware, cores: list[list[Chunk]], usage: list[CoreUsage]) -> dict:

@@ -46,15 +46,20 @@ def _spiking_neurons(net: Network) -> int:
     return sum(p.size for p in net.populations if not p.is_input and p.neuron.spiking)
 
 
-def evaluate(level: Level, chip: Chip, source: Source, fmt: str, workload: str) -> dict:
-    """One record: quantize `level` for the chip, map, simulate the workload's samples, price the counts."""
+def evaluate(level: Level, chip: Chip, source: Source, fmt: str, workload: str, prior: dict | None = None) -> dict:
+    """One record: quantize `level` for the chip, map, simulate the workload's samples, price the counts.
+    `prior` (per chip name) holds the compiled chip of the previous, denser level: its partition is
+    kept when it has fewer cores and still fits (cores never increase along the sweep)."""
     hw = chip.hw
     rec: dict = {"workload": workload, "hardware": hw.name, "sparsity": level.sparsity, "method": level.method,
                  **level.info}
     qnet = quantize(level.network, hw.core.weight_bits, hw.core.state_bits)
     inputs = source.inputs_for(qnet)
     try:  # placement is traffic-aware, weighted by a profiling run of the deploy model on the same inputs
-        compiled = compile_network(qnet, hw, fmt, inputs=inputs)
+        compiled = compile_network(qnet, hw, fmt, inputs=inputs,
+                                   prior=None if prior is None else prior.get(hw.name))
+        if prior is not None:
+            prior[hw.name] = compiled
     except FitError as e:
         rec.update(fits=False, fit_error=str(e))
         return rec
@@ -133,7 +138,8 @@ def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fm
     source: Source | None = None
     records = []
     n_points, done = len(wl.pruning.levels) * len(chips), 0
-    for sparsity in wl.pruning.levels:
+    prior: dict = {}  # chip name -> compiled chip of the previous (denser) level
+    for sparsity in sorted(wl.pruning.levels):
         keys = {c: point_key(wl_sha, c, sparsity, wl.pruning.method, fmt, wl.simulation.samples) for c in chips}
         cached = {c: _load_point(points_dir, k) for c, k in keys.items()}
         level = None
@@ -149,7 +155,7 @@ def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fm
                     level = source.level(sparsity)
                     say(f"[neurosim] pruned to {sparsity:.2f} ({level.method}) in {time.perf_counter() - t1:.1f} s")
                 t1 = time.perf_counter()
-                rec = evaluate(level, chip, source, fmt, wl.name)
+                rec = evaluate(level, chip, source, fmt, wl.name, prior)
                 if points_dir is not None:
                     points_dir.mkdir(parents=True, exist_ok=True)
                     write_atomic(points_dir / f"{keys[chip]}.json", json.dumps(rec))

@@ -111,3 +111,52 @@ def test_layers_split_and_small_pieces_share_cores():
     c2 = compile_network(NET, tight_chip(share=False, mem=1 << 20, fan_in=4096), "sparse")
     assert all(len({k.population for k in cc}) == 1 for cc in c2.cores)
     assert c2.n_cores == sum(-(-s // 32) for s in SIZES[1:])
+
+
+@settings(max_examples=int(os.environ.get("NEUROSIM_PROPERTY_EXAMPLES", 30)), deadline=None)
+@given(s1=st.floats(0.0, 0.97), s2=st.floats(0.0, 0.97), fmt=st.sampled_from(["sparse", "bitmap", "auto"]),
+       share=st.booleans(), fan_out=st.sampled_from([24, 48, 96, 256]))
+def test_cores_never_increase_along_a_sweep_whatever_binds(s1, s2, fmt, share, fan_out):
+    """With output budgets binding the cut alone can add a core; a sweep passes the denser level's chip
+    as `prior`, whose partition still fits a sparser network, so cores never increase."""
+    lo, hi = sorted((s1, s2))
+    hw = tight_chip(share=share)
+    hw = replace(hw, core=replace(hw.core, max_fan_out_axons=fan_out, routing_table_entries=fan_out))
+    try:
+        a = compile_network(prune_magnitude(NET, lo), hw, fmt)
+    except FitError:
+        assume(False)
+    b = compile_network(prune_magnitude(NET, hi), hw, fmt, prior=a)
+    budgets_hold(b)
+    assert b.n_cores <= a.n_cores
+
+
+def test_prior_partition_is_kept_when_the_fresh_cut_needs_more_cores(monkeypatch):
+    """The mechanism behind the sweep guarantee: a worse fresh cut is replaced by the prior's partition
+    when that partition fits every budget of the sparser network."""
+    import neurosim.mapper as mapper_pkg
+    from neurosim.mapper.partition import Chunk
+
+    hw = tight_chip()
+    a = compile_network(prune_magnitude(NET, 0.3), hw, "sparse")
+    real = mapper_pkg.partition
+
+    def worse(*args, **kw):  # the real cut with every core's first chunk split over two cores
+        out = []
+        for cc in real(*args, **kw):
+            c = cc[0]
+            if c.neurons < 2:
+                out.append(cc)
+                continue
+            mid = c.start + c.neurons // 2
+            out += [[Chunk(c.population, c.start, mid, c.synapse_bits, c.fan_in)],
+                    [Chunk(c.population, mid, c.stop, 0, 0)] + cc[1:]]
+        return out
+
+    monkeypatch.setattr(mapper_pkg, "partition", worse)
+    sparser = prune_magnitude(NET, 0.32)
+    fresh = compile_network(sparser, hw, "sparse")
+    kept = compile_network(sparser, hw, "sparse", prior=a)
+    assert fresh.n_cores > a.n_cores
+    assert kept.n_cores == a.n_cores and kept.cores == a.cores
+    budgets_hold(kept)
