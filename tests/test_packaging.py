@@ -18,3 +18,9 @@ def test_ci_runs_the_readme_test_command():
     blocks = [b.split("```")[0].strip() for b in readme.split("```sh\n")[1:]]
     assert len(blocks) >= 2
     assert blocks[1] in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_python_example_runs():
+    readme = (ROOT / "README.md").read_text()
+    code = readme.split("```python\n")[1].split("```")[0]
+    exec(compile(code, "README.md", "exec"), {})
