@@ -9,6 +9,8 @@ from pathlib import Path
 from neurosim import __version__
 from neurosim.errors import UserError
 
+FORMAT_CHOICES = ("auto", "dense", "sparse", "bitmap", "conv_shared")
+
 
 def _fmt(v, scale=1.0, digits=3) -> str:
     return "-" if v is None else f"{v * scale:.{digits}g}"
@@ -38,9 +40,10 @@ def cmd_run(a: argparse.Namespace) -> int:
 
     from neurosim.config import load_hardware, load_workload
     from neurosim.report import all_plots, write_index, write_results
-    from neurosim.sweep.pipeline import Chip, run_workload
+    from neurosim.sweep.pipeline import Chip, inputs_sha, run_workload
 
     wl, wl_path, wl_sha = load_workload(a.workload)
+    wl_sha = inputs_sha(wl, wl_path, wl_sha)
     chips = [Chip(*load_hardware(h)) for h in (a.hw or wl.hardware)]
     out = Path(a.out)
     fresh = not out.exists()
@@ -48,9 +51,9 @@ def cmd_run(a: argparse.Namespace) -> int:
         prov, records = run_workload(wl, wl_path, wl_sha, chips, fmt=a.format, points_dir=out / "points")
         if not any(r.get("fits") for r in records):
             raise UserError(records[0]["fit_error"])
-    except BaseException:
+    except UserError:
         if fresh and out.exists():
-            shutil.rmtree(out)  # nothing half-written is left behind
+            shutil.rmtree(out)  # nothing half-written is left behind (an interrupted run keeps points/)
         raise
     jpath, cpath = write_results(out, prov, records)
     plots = all_plots(records, out, wl.name)
@@ -67,8 +70,10 @@ def cmd_dse(a: argparse.Namespace) -> int:
     from neurosim.report import all_plots, write_index, write_results
     from neurosim.report.plots import pareto
     from neurosim.sweep.grid import parse_vary, run_grid, variants
+    from neurosim.sweep.pipeline import inputs_sha
 
     wl, wl_path, wl_sha = load_workload(a.workload)
+    wl_sha = inputs_sha(wl, wl_path, wl_sha)
     chips = variants(a.hw or wl.hardware[0], parse_vary(a.vary or []))
     out = Path(a.out)
     fresh = not out.exists()
@@ -76,7 +81,7 @@ def cmd_dse(a: argparse.Namespace) -> int:
         prov, records = run_grid(wl, wl_path, wl_sha, chips, a.format, out / "points", a.workers)
         if not any(r.get("fits") for r in records):
             raise UserError(records[0]["fit_error"])
-    except BaseException:
+    except UserError:
         if fresh and out.exists():
             shutil.rmtree(out)
         raise
@@ -95,14 +100,19 @@ EXPERIMENT_OVERRIDES = ("prune_epochs", "finetune_epochs", "interval", "regrowth
 def cmd_experiment(a: argparse.Namespace) -> int:
     import dataclasses
 
-    from neurosim.config import load_workload
-    from neurosim.prune.experiment import STRUCTURED, UNSTRUCTURED, run_experiment, write_outputs
+    from neurosim.config import load_workload, parse_mapping
+    from neurosim.config.workload import Pruning
+    from neurosim.prune.experiment import STRUCTURED, UNSTRUCTURED, parse_method, run_experiment, write_outputs
     from neurosim.sweep.pipeline import log
 
     wl = load_workload(a.workload)[0]
     over = {k: getattr(a, k) for k in EXPERIMENT_OVERRIDES if getattr(a, k) is not None}
-    wl = dataclasses.replace(wl, pruning=dataclasses.replace(wl.pruning, **over))
+    merged = {**dataclasses.asdict(wl.pruning), **over, "levels": list(a.levels)}
+    merged = {k: list(v) if isinstance(v, tuple) else v for k, v in merged.items()}
+    wl = dataclasses.replace(wl, pruning=parse_mapping(Pruning, merged, "command line (pruning)"))
     methods = a.methods or list(STRUCTURED if a.structured else UNSTRUCTURED)
+    for m in methods:
+        parse_method(m)  # a typo ends here, before any training
     p = wl.pruning
     log(f"[neurosim] {wl.name}: methods {methods}, levels {a.levels}, seeds 0..{a.seeds - 1}; Np={p.prune_epochs} "
         f"Nf={p.finetune_epochs} interval={p.interval} r={p.regrowth_ratio} growth_rate={p.growth_rate}")
@@ -178,6 +188,8 @@ def cmd_map(a: argparse.Namespace) -> int:
     hw = load_hardware(a.hw or wl.hardware[0])[0]
     source = make_source(wl, wl_path)
     net = source.dense
+    if not 0.0 <= a.sparsity < 1.0:
+        raise UserError(f"--sparsity {a.sparsity}: expected a fraction of weights pruned in [0, 1)")
     if a.sparsity:
         net = prune_magnitude(net, a.sparsity)
     qnet = quantize(net, hw.core.weight_bits, hw.core.state_bits)
@@ -198,7 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--hw", action="append", help="chip YAML file or preset name; repeat for several "
                    "(default: the workload's `hardware` list)")
     r.add_argument("--out", default="results", help="output folder (default: results)")
-    r.add_argument("--format", default="auto", help="synapse format: auto, dense, sparse, bitmap, conv_shared")
+    r.add_argument("--format", default="auto", choices=FORMAT_CHOICES, help="synapse format (default: auto, the "
+                   "smallest per projection)")
     r.set_defaults(func=cmd_run)
 
     v = sub.add_parser("validate", help="check chip or workload YAML files")
@@ -214,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--vary", action="append", metavar="KEY.PATH=V1,V2",
                    help="chip key to vary, e.g. core.synapse_memory_bits=262144,524288; repeat for a grid")
     d.add_argument("--out", default="dse", help="output folder (default: dse)")
-    d.add_argument("--format", default="auto")
+    d.add_argument("--format", default="auto", choices=FORMAT_CHOICES)
     d.add_argument("--workers", type=int, default=1, help="processes running sweep points in parallel")
     d.set_defaults(func=cmd_dse)
 
@@ -248,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("workload")
     m.add_argument("--hw", help="chip YAML file or preset name (default: the workload's first chip)")
     m.add_argument("--sparsity", type=float, default=0.0, help="magnitude-prune to this sparsity first")
-    m.add_argument("--format", default="auto")
+    m.add_argument("--format", default="auto", choices=FORMAT_CHOICES)
     m.set_defaults(func=cmd_map)
     return p
 

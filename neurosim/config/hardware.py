@@ -155,6 +155,6 @@ class Hardware:
         return None
 
     def ert_sources(self) -> dict[str, str]:
-        """Action → source of its energy figure (goes into every result's provenance)."""
+        """Action → source of its energy figure (a quick check that every entry names one)."""
         e = self.energy
         return {k: getattr(e, k).source for k in e.__dataclass_fields__ if isinstance(getattr(e, k), Quantity)}

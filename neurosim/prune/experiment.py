@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from neurosim.config import Workload
+from neurosim.errors import ConfigError
 from neurosim.prune.workflow import METHODS, prune_workload
 
 UNSTRUCTURED = ("gmp", "criticality:grad", "criticality:prim", "random_regrowth", "gradient_regrowth", "oneshot")
@@ -28,11 +29,11 @@ def parse_method(name: str) -> tuple[str, str | None, str | None]:
     """'criticality:prim:exact' → ('criticality', 'prim', 'exact'); 'gmp' → ('gmp', None, None)."""
     base, form, ties, *rest = name.split(":") + [None, None]
     if base not in METHODS or any(rest):
-        raise ValueError(f"unknown method {name!r}; known: {', '.join(METHODS)} (criticality[:grad|prim[:all|exact]])")
+        raise ConfigError(f"unknown method {name!r}; known: {', '.join(METHODS)} (criticality[:grad|prim[:all|exact]])")
     if form not in (None, "", "grad", "prim"):
-        raise ValueError(f"unknown criticality form {form!r} in {name!r}: use grad or prim")
+        raise ConfigError(f"unknown criticality form {form!r} in {name!r}: use grad or prim")
     if ties not in (None, "", "all", "exact"):
-        raise ValueError(f"unknown tie rule {ties!r} in {name!r}: use all or exact")
+        raise ConfigError(f"unknown tie rule {ties!r} in {name!r}: use all or exact")
     return base, form or None, ties or None
 
 

@@ -88,6 +88,8 @@ def read_results(path: Path) -> dict:
         data = json.loads(Path(path).read_text())
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read ({e.strerror}); give a results.json file") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: not a neurosim results.json (invalid JSON: {e})") from None
     if not isinstance(data, dict) or "records" not in data or "provenance" not in data:

@@ -31,7 +31,10 @@ def parse_vary(items: list[str]) -> dict[str, list]:
         if not sep or not key.strip() or not values.strip():
             raise ConfigError(f"--vary {item!r}: expected KEY.PATH=V1,V2,... (e.g. core.synapse_memory_bits=262144,"
                               f"524288)")
-        out[key.strip()] = [yaml.safe_load(v) for v in values.split(",")]
+        try:
+            out[key.strip()] = [yaml.safe_load(v) for v in values.split(",")]
+        except yaml.YAMLError:
+            raise ConfigError(f"--vary {item!r}: a value is not a YAML scalar (number, true/false or a word)") from None
     return out
 
 
@@ -90,5 +93,5 @@ def run_grid(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fmt: s
     for recs in results:
         for r in recs:
             by_chip[(r["sparsity"], r["hardware"])] = r
-    records = [by_chip[(s, c.hw.name)] for s in wl.pruning.levels for c in chips]
+    records = [by_chip[(s, c.hw.name)] for s in sorted(wl.pruning.levels) for c in chips]
     return run_provenance(wl, wl_path, wl_sha, chips, fmt, time.perf_counter() - t0), records

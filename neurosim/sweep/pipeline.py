@@ -74,7 +74,7 @@ def evaluate(level: Level, chip: Chip, source: Source, fmt: str, workload: str, 
     totals = compiled.totals()
     core = hw.core
     n_cores = compiled.n_cores
-    link_loads = getattr(res, "link_loads", None)
+    link_loads = np.asarray(res.link_loads)
     T = res.timesteps
     step_s = float(res.step_seconds().mean())
     rec.update({
@@ -106,8 +106,7 @@ def evaluate(level: Level, chip: Chip, source: Source, fmt: str, workload: str, 
         "placement_traffic": compiled.traffic_source,
         "packets_per_inference": counts["packets"],
         "hops_per_inference": counts["hops_x"] + counts["hops_y"],
-        "max_link_load": float(np.asarray(link_loads).mean(axis=0).max()) if link_loads is not None
-        and np.asarray(link_loads).size else None,
+        "max_link_load": float(link_loads.mean(axis=0).max()) if link_loads.size else None,
         "spikes_per_inference": counts["spikes"],
         "activation_sparsity": 1.0 - counts["spikes"] / max(1, _spiking_neurons(qnet) * T),
         "neuron_updates_per_inference": counts["neuron_updates_active"] + counts["neuron_updates_idle"],
@@ -120,6 +119,20 @@ def evaluate(level: Level, chip: Chip, source: Source, fmt: str, workload: str, 
                       "mesh_cols": hw.mesh.cols, "mesh_rows": hw.mesh.rows},
     })
     return rec
+
+
+def inputs_sha(wl: Workload, wl_path: Path, wl_sha: str) -> str:
+    """The workload file's hash, combined with the hash of the NIR file it names (if any), so that a
+    changed network file never reuses stale points."""
+    if wl.network.nir is None:
+        return wl_sha
+    nir = Path(wl.network.nir)
+    nir = nir if nir.is_absolute() else Path(wl_path).parent / nir
+    try:
+        data = nir.read_bytes()
+    except OSError:
+        return wl_sha  # reading the network reports the missing file with its own message
+    return hashlib.sha256((wl_sha + hashlib.sha256(data).hexdigest()).encode()).hexdigest()
 
 
 def point_key(wl_sha: str, chip: Chip, sparsity: float, method: str, fmt: str, samples: int) -> str:

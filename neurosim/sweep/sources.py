@@ -17,6 +17,7 @@ import numpy as np
 
 import neurosim
 from neurosim.config import Workload
+from neurosim.errors import UserError
 from neurosim.ir import Network, Neuron
 from neurosim.ir.synthetic import bernoulli_inputs, calibrated_feedforward
 from neurosim.prune.magnitude import connection_sparsity, prune_magnitude
@@ -69,6 +70,7 @@ class TrainedSource(Source):
     def __init__(self, wl: Workload, progress: bool = True):
         from neurosim.snn import deploy_inputs, train_workload
 
+        self.progress = progress
         self.trained = train_workload(wl, progress=progress)
         dense = self.trained.to_network()
         x = self.trained.dataset.test.x[:wl.simulation.samples]
@@ -90,7 +92,7 @@ class TrainedSource(Source):
             return cached
         from neurosim.prune.workflow import prune_workload
 
-        pruned, rec = prune_workload(self.wl, sparsity, method, progress=True)
+        pruned, rec = prune_workload(self.wl, sparsity, method, progress=self.progress)
         net = pruned.to_network()
         info = {k: v for k, v in rec.items() if k not in ("level", "method")}
         info.setdefault("connection_sparsity", connection_sparsity(net, self.dense))
@@ -146,12 +148,15 @@ def make_source(wl: Workload, wl_path: Path, progress: bool = True) -> Source:
         neuron = Neuron(decay=s.decay, threshold=s.threshold, reset=s.reset, fire_at_equal=s.fire_at_equal)
         net = calibrated_feedforward(s.sizes, inputs, s.target_rate, neuron, s.weight_mean, s.weight_std,
                                      seed=wl.seed + 1, name=wl.name)
-        return Source(wl, net, inputs.astype(np.int32))
+        return Source(wl, net, inputs[:wl.simulation.samples].astype(np.int32))
     if spec.model is not None:
         return TrainedSource(wl, progress=progress)
     from neurosim.ir.nir_io import network_from_nir_spec
 
     net = network_from_nir_spec(spec.nir, wl_path)
+    if len(net.inputs) != 1:
+        raise UserError(f"{spec.nir}: the graph has {len(net.inputs)} input nodes; neurosim simulates networks with "
+                        f"exactly one input")
     (inp,) = net.inputs
     x = bernoulli_inputs(wl.simulation.samples, wl.timesteps, inp.size, wl.simulation.input_rate, wl.seed)
     return Source(wl, net, x.astype(np.int32))

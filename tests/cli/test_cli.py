@@ -114,3 +114,18 @@ def test_experiment_pruning_writes_table(tmp_path, monkeypatch, capsys):
     for r in recs:
         assert 0.0 <= r["accuracy_float"] <= 1.0 and r["pruning_epochs"] == 2
     assert "criticality" in capsys.readouterr().out and (out / "table.md").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["map", "ff784", "--hw", "loihi", "--sparsity", "1.5"], "--sparsity 1.5: expected a fraction"),
+    (["dse", "ff784", "--vary", "core.max_neurons=[1"], "is not a YAML scalar"),
+    (["plot", "."], "cannot read"),
+    (["experiment", "pruning", "digits_mlp", "--methods", "foo", "--out", "x"], "unknown method 'foo'"),
+    (["experiment", "pruning", "digits_mlp", "--interval", "0", "--out", "x"], "(pruning): interval: got 0"),
+])
+def test_user_mistakes_are_one_line_exit_2(argv, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+    assert not (tmp_path / "x").exists()

@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from neurosim.errors import ConfigError
 from neurosim.prune.experiment import markdown, paired, parse_method, summarize, write_outputs
 
 
@@ -19,11 +20,11 @@ def test_parse_method():
     assert parse_method("criticality:prim") == ("criticality", "prim", None)
     assert parse_method("criticality:grad:exact") == ("criticality", "grad", "exact")
     assert parse_method("gmp") == ("gmp", None, None)
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         parse_method("criticality:grad:some")
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         parse_method("nope")
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         parse_method("criticality:bell")
 
 
