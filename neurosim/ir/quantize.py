@@ -18,7 +18,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from neurosim.ir.network import Network, Neuron
+from neurosim.ir.network import Network
 
 LEAK_SHIFT = 12
 STATE_HEADROOM = 8
@@ -93,8 +93,3 @@ def quantize(net: Network, weight_bits: int, state_bits: int) -> Network:
     meta["weight_scales"] = scales
     meta["weight_bits"] = weight_bits
     return Network(pops, projs, name=net.name, integer=True, state_bits=state_bits, meta=meta)
-
-
-def integer_neuron(n: Neuron) -> tuple[int, int]:
-    """(threshold, δ) of an integer population."""
-    return int(n.threshold), leak_delta(n.decay)

@@ -48,21 +48,7 @@ def row_layout(fmt: str, n_targets: int, core: Core) -> tuple[int, int]:
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def row_bits(fmt: str, count: np.ndarray, n_targets: int, core: Core) -> np.ndarray:
-    """Bits of each row before word rounding (count as in `row_layout`)."""
-    const, per = row_layout(fmt, n_targets, core)
-    return const + np.asarray(count, dtype=np.int64) * per
-
-
 def kernel_block_bits(entries: int, core: Core) -> int:
     """Stored bits of `entries` shared kernel taps (conv_shared), word-rounded as one block."""
     wb = core.synapse_word_bits
     return int(words(int(entries) * core.stored_weight_bits, wb) * wb)
-
-
-def memory_bits(fmt: str, count: np.ndarray, n_targets: int, core: Core, kernel_entries: int = 0) -> int:
-    """Stored synapse memory (bits, word-rounded row by row) of one projection's rows in one core."""
-    if fmt == "conv_shared":
-        return kernel_block_bits(kernel_entries, core)
-    wb = core.synapse_word_bits
-    return int(words(row_bits(fmt, count, n_targets, core), wb).sum() * wb)

@@ -15,12 +15,6 @@ from pathlib import Path
 
 import neurosim
 
-# The record schema: later stages add keys, none renames these (issue 2).
-CORE_KEYS = ["workload", "hardware", "sparsity", "method", "fits", "accuracy", "synaptic_ops_per_inference",
-             "energy_per_inference_j", "energy_breakdown_j", "latency_per_inference_s",
-             "throughput_inferences_per_s", "cores_used", "synapse_memory_bits", "packets_per_inference",
-             "hops_per_inference"]
-
 
 def provenance(seed: int, configs: dict[str, str], ert: dict[str, dict], **extra) -> dict:
     """Version, config file hashes (path → sha256), seed, ERT sources and the environment."""

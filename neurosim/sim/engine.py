@@ -70,10 +70,6 @@ class SimResult:
     def mean_counts(self) -> dict[str, float]:
         return {k: float(v.mean()) for k, v in self.counts.items()}
 
-    def spread_counts(self) -> dict[str, float]:
-        """Standard deviation over samples of every action count."""
-        return {k: float(v.std()) for k, v in self.counts.items()}
-
     def link_load_mesh(self) -> np.ndarray:
         """(samples, rows, cols, 4) packets leaving each router per direction (E, W, N, S)."""
         cols, rows = self.mesh_shape
