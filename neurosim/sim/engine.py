@@ -76,8 +76,26 @@ class SimResult:
         return self.link_loads.reshape(self.samples, rows, cols, len(DIRECTIONS))
 
 
-def encode_events(inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(S, T, n_in) integer input → CSR over (sample, step) of (input index, value) for nonzero values."""
+@dataclass(frozen=True)
+class InputEvents:
+    """Input samples as events: per (sample, frame) row of a CSR, the input neurons with a nonzero
+    value and that value. `simulate` takes this or the dense (S, T, n_input) array; encode once with
+    `encode_events` to simulate the same inputs on several chips."""
+
+    ptr: np.ndarray      # uint64 [S · T + 1]
+    idx: np.ndarray      # uint32 input neuron (index within the input population)
+    val: np.ndarray      # int32 value (1 for spikes, else graded)
+    samples: int
+    timesteps: int
+    n_input: int
+
+    @property
+    def max_abs(self) -> float:
+        return float(np.abs(self.val).max(initial=1))
+
+
+def encode_events(inputs: np.ndarray) -> InputEvents:
+    """(S, T, n_in) integer inputs → `InputEvents` (the nonzero values)."""
     S, T, n_in = inputs.shape
     flat = np.ascontiguousarray(inputs).reshape(S * T, n_in)
     if flat.dtype == np.bool_:
@@ -87,7 +105,7 @@ def encode_events(inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     idx = np.zeros(nnz, np.uint32)
     val = np.zeros(nnz, np.int32)
     K.encode_rows(flat, ptr, idx, val)
-    return ptr, idx, val
+    return InputEvents(ptr, idx, val, S, T, n_in)
 
 
 def plan_for(chip: CompiledChip) -> SimPlan:
@@ -103,31 +121,30 @@ def kernel_tables(plan: SimPlan, hw, smax: int) -> tuple:
     """The static arguments of the kernel (everything between the inputs and the outputs)."""
     tm, noc = hw.timing, hw.noc
     return (plan.n_cores, plan.unicast, plan.serial_cycles, plan.el_latency, plan.rt_ptr, plan.el_channel,
-            plan.el_parent, plan.max_route, plan.src_row_ptr, plan.src_flat, plan.src_delay, plan.src_syn_ptr,
-            plan.src_pk_ptr, plan.pk_route, plan.pk_grp,
-            plan.grp_core, plan.grp_el,
-            plan.grp_service, plan.row_delay, plan.any_dense, plan.row_dense_lo, plan.row_dense_len,
-            plan.row_dense_ptr, plan.dense_w, plan.row_syn_ptr, plan.syn_post, plan.syn_w, plan.src_stats,
+            plan.el_parent, plan.max_route, plan.src_info, plan.src_row_ptr, plan.src_grp_ptr,
+            plan.pk_route, plan.pk_hop, plan.pk_grp, plan.grp_core, plan.grp_el, plan.grp_service, plan.row_delay,
+            plan.any_dense, plan.row_dense_lo, plan.row_dense_len,
+            plan.row_dense_ptr, plan.dense_w, plan.row_syn_ptr, plan.syn_off, plan.syn_w, plan.sends, plan.src_stats,
             plan.seg_g0, plan.seg_g1, plan.seg_core, plan.seg_start, plan.seg_thr, plan.seg_cmp,
             plan.seg_delta, plan.seg_subtract, plan.seg_record, plan.bias, -smax - 1, smax, plan.n_slots,
             tm.neuron_update_active_cycles.value, tm.neuron_update_idle_cycles.value,
             tm.spike_emit_cycles.value, noc.barrier_cycles.value)
 
 
-def simulate(chip: CompiledChip, inputs: np.ndarray, record_raster: bool = False,
+def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster: bool = False,
              plan: SimPlan | None = None) -> SimResult:
-    """Simulate every sample of `inputs` (S, T, n_input) — spikes (0/1) or graded integers — with
-    hardware timing (one-step delay per layer), on the compiled chip. Samples run in parallel."""
+    """Simulate every sample of `inputs` (S, T, n_input) — spikes (0/1) or graded integers, dense or
+    as `InputEvents` — with hardware timing (one-step delay per layer), on the compiled chip.
+    Samples run in parallel."""
     net, hw = chip.network, chip.hardware
     plan = plan or plan_for(chip)
     (inp,) = net.inputs
-    inputs = np.asarray(inputs)
-    S, T = inputs.shape[:2]
+    ev = inputs if isinstance(inputs, InputEvents) else encode_events(np.asarray(inputs))
+    if ev.n_input != inp.size:
+        raise ValueError(f"inputs have {ev.n_input} channels; the network's input '{inp.name}' has {inp.size}")
+    S, T = ev.samples, ev.timesteps
     steps = net.steps(T, "hardware")
-    offsets = net.offsets
     n = plan.n
-    in_ptr, in_idx, in_val = encode_events(inputs)
-    in_idx = (in_idx + np.uint32(offsets[net.index(inp.name)])).astype(np.uint32)
     smax = (1 << (net.state_bits - 1)) - 1
     n_seg = plan.seg_g0.size
     counters = np.zeros((S, 7), np.int64)
@@ -136,11 +153,12 @@ def simulate(chip: CompiledChip, inputs: np.ndarray, record_raster: bool = False
     ch_load = np.zeros((S, plan.n_channels), np.int64)
     seg_spikes = np.zeros((S, n_seg), np.int64)
     seg_active = np.zeros((S, n_seg), np.int64)
-    raster = np.zeros((S, steps, n) if record_raster else (S, 0, 0), np.bool_)
+    raster = np.zeros((S, steps, n) if record_raster else (S, 1, 0), np.bool_)
     recorded = np.zeros((S, steps, plan.n_record), np.int64)
-    acc = np.zeros((S, plan.n_slots * n), acc_dtype_for(plan, float(np.abs(in_val).max(initial=1))))
+    acc = np.zeros((S, plan.n_slots * n), acc_dtype_for(plan, ev.max_abs))
     v = np.zeros((S, n), np.int64)
-    args = (steps, T, in_ptr, in_idx, in_val) + kernel_tables(plan, hw, smax)
+    in_base = np.uint64(net.offsets[net.index(inp.name)])
+    args = (steps, T, ev.ptr, in_base, ev.idx, ev.val) + kernel_tables(plan, hw, smax)
     outs = (acc, v, counters, step_cycles, core_busy, ch_load, seg_spikes, seg_active, raster, recorded)
     if S == 1 or numba.get_num_threads() == 1:  # serial: a parallel launch costs more than it gives here
         for i in range(S):

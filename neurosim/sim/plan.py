@@ -22,10 +22,18 @@ from neurosim.mapper.compiled import CompiledChip
 
 E, W, N, S = range(4)          # mesh link directions: +x, -x, +y, -y
 DIRECTIONS = ("E", "W", "N", "S")
-DENSE_MIN_DENSITY = 0.3        # rows at least this dense over their target span are stored densely
+# Dense rows (opt in: build_plan(chip, dense_min_density=FAST_DENSE_MIN_DENSITY)): rows at least this dense
+# over their target span are added as contiguous vectors. That makes dense networks ~2x faster but
+# breaks the speed contract's scaling with sparsity, so the default is CSR rows only (docs/simulator.md §Speed).
+FAST_DENSE_MIN_DENSITY = 0.3
 # per-source static counts (one delivered spike/event of the source adds its row of this table)
 SRC_SYN_OPS, SRC_WORDS, SRC_ROWS, SRC_PACKETS, SRC_HOPS_X, SRC_HOPS_Y, SRC_DELIVERIES = range(7)
 N_SRC_STATS = 7
+# columns of SimPlan.src_info
+SRC_SYN_LO, SRC_SYN_HI, SRC_PK_LO, SRC_PK_HI, SRC_BASE, SRC_DELAY = range(6)
+# columns of SimPlan.pk_hop (unicast packets)
+PK_MESH_LO, PK_MESH_HI, PK_CORE, PK_EJECT = range(4)
+MULTI_ROW = np.uint64(1 << 32)  # SRC_DELAY of a source whose rows need the row loop (dense rows, several delays)
 
 
 def mesh_link(x: int, y: int, d: int, cols: int) -> int:
@@ -68,27 +76,28 @@ class SimPlan:
     el_parent: np.ndarray       # int32, relative element index, -1 = the packet's start
     el_latency: np.ndarray      # float64 head latency of each element's channel
     max_route: int
-    # rows, packets per source neuron and the groups (deliveries) each covers
-    src_row_ptr: np.ndarray     # uint64 [n + 1] rows of each source neuron (the chip's table)
-    src_flat: np.ndarray        # bool [n] all rows of the source are CSR with one delay (one flat loop)
-    src_delay: np.ndarray       # uint32 [n] that delay
-    src_syn_ptr: np.ndarray     # uint64 [n + 1] synapses of each source (its rows are contiguous)
-    src_pk_ptr: np.ndarray      # uint64 [n + 1]
+    # per source neuron: one record so that a spike's lookups share a cache line
+    src_info: np.ndarray        # uint64 [n, 6]: SRC_SYN_LO/HI (its synapses), SRC_PK_LO/HI (its packets),
+    #                             SRC_BASE (targets = base + syn_off), SRC_DELAY (its rows' one delay, or MULTI_ROW)
+    src_row_ptr: np.ndarray     # uint64 [n + 1] rows of each source neuron (the chip's table; MULTI_ROW sources)
+    src_grp_ptr: np.ndarray     # uint64 [n + 1] groups (deliveries) of each source
     pk_route: np.ndarray        # uint32 [n_packets]
+    pk_hop: np.ndarray          # uint32 [n_packets, 4] unicast: PK_MESH_LO/HI (mesh-link elements), PK_CORE, PK_EJECT
     pk_grp: np.ndarray          # uint64 [n_packets + 1] groups of packet p: pk_grp[p] .. pk_grp[p + 1]
     grp_core: np.ndarray        # uint32 [n_groups]
     grp_el: np.ndarray          # uint32 relative element of the ejection channel in the packet's route
     grp_service: np.ndarray     # float64 service cycles at the destination core
-    # rows: dense (contiguous targets) or CSR
+    # rows (read only for MULTI_ROW sources): dense (contiguous targets) or CSR
     row_delay: np.ndarray       # uint32
     any_dense: bool             # some row is dense (else the row_dense_* arrays are empty)
     row_dense_lo: np.ndarray    # uint32 first target of a dense row
     row_dense_len: np.ndarray   # uint32 0 for CSR rows
     row_dense_ptr: np.ndarray   # uint64 into dense_w
-    dense_w: np.ndarray         # int16/int32
+    dense_w: np.ndarray         # int8/int16/int32
     row_syn_ptr: np.ndarray     # uint64
-    syn_post: np.ndarray        # uint32
-    syn_w: np.ndarray           # int16/int32
+    syn_off: np.ndarray         # uint16/uint32 target minus the source's SRC_BASE (uint16 halves the bytes read)
+    syn_w: np.ndarray           # int8/int16/int32, the narrowest that holds the weights
+    sends: np.ndarray           # bool [n] the neuron's spikes send packets (others are not listed as sources)
     src_stats: np.ndarray       # int64 [n, N_SRC_STATS]
     node_of_src: np.ndarray     # uint32 [n]
     # neurons, as segments (one population piece on one core), ordered by core then neuron id
@@ -120,14 +129,21 @@ def acc_dtype_for(plan: SimPlan, max_payload: float) -> type:
     return np.int32 if bound < 2 ** 31 - 1 else np.int64
 
 
+def _narrowest_int(vmax: int) -> type:
+    """The narrowest signed integer type holding ±vmax."""
+    return next(t for t in (np.int8, np.int16, np.int32) if vmax <= np.iinfo(t).max) if vmax < 2 ** 31 else np.int64
+
+
 def _row_service(chip: CompiledChip, nnz: np.ndarray) -> np.ndarray:
     tm = chip.hardware.timing
     return (tm.row_header_cycles.value + chip.row_words.astype(np.float64) * tm.word_read_cycles.value
             + np.ceil(nnz / tm.synaptic_lanes) * tm.synaptic_op_cycles.value)
 
 
-def build_plan(chip: CompiledChip, dense_min_density: float = DENSE_MIN_DENSITY) -> SimPlan:
-    """Derive the static simulation tables of `chip` (vectorised; Python loops only over routes)."""
+def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> SimPlan:
+    """Derive the static simulation tables of `chip` (vectorised; Python loops only over routes).
+    Rows at least `dense_min_density` dense over their target span are added as dense vectors
+    (None: every row is CSR)."""
     net, hw = chip.network, chip.hardware
     cols, rows_ = hw.mesh.cols, hw.mesh.rows
     n = int(net.offsets[-1])
@@ -211,6 +227,10 @@ def build_plan(chip: CompiledChip, dense_min_density: float = DENSE_MIN_DENSITY)
     flat = [x for el in rt_elems for x in el]
     el_channel = np.array([c for c, _ in flat], np.uint32)
     el_parent = np.array([p for _, p in flat], np.int32)
+    pk_hop = np.zeros((1, 4), np.uint32)
+    if not tree and n_grp:  # a unicast route is injection, mesh links, ejection
+        pk_hop = np.stack([rt_ptr[pk_route] + 1, rt_ptr[pk_route + 1] - 1, grp_core, ej0 + grp_core], axis=1)
+        pk_hop = pk_hop.astype(np.uint32)
     rt_hx = np.array([sum(1 for c, _ in el if c < n_mesh and c % 4 < 2) for el in rt_elems], np.int64)
     rt_hy = np.array([sum(1 for c, _ in el if c < n_mesh and c % 4 >= 2) for el in rt_elems], np.int64)
 
@@ -228,15 +248,16 @@ def build_plan(chip: CompiledChip, dense_min_density: float = DENSE_MIN_DENSITY)
 
     # rows: dense where the targets are dense enough over their span
     syn_ptr = chip.row_syn_ptr.astype(np.int64)
-    wmax = int(np.abs(chip.syn_weight).max(initial=0))
-    wdt = np.int16 if wmax < (1 << 15) else np.int32
+    wdt = _narrowest_int(int(np.abs(chip.syn_weight).max(initial=0)))
     lo = np.zeros(n_rows, np.int64)
     hi = np.zeros(n_rows, np.int64)
     nz = row_nnz > 0
     lo[nz] = chip.syn_post[syn_ptr[:-1][nz]]
     hi[nz] = chip.syn_post[syn_ptr[1:][nz] - 1].astype(np.int64) + 1
     span = hi - lo
-    dense = nz & (row_nnz >= dense_min_density * span) & (span >= 8)
+    dense = np.zeros(n_rows, np.bool_)
+    if dense_min_density is not None:
+        dense = nz & (row_nnz >= dense_min_density * span) & (span >= 8)
     dlen = np.where(dense, span, 0)
     dptr = np.zeros(n_rows + 1, np.int64)
     np.cumsum(dlen, out=dptr[1:])
@@ -249,18 +270,32 @@ def build_plan(chip: CompiledChip, dense_min_density: float = DENSE_MIN_DENSITY)
         r_of = syn_row[sel]
         dense_w[dptr[r_of] + chip.syn_post[sel].astype(np.int64) - lo[r_of]] = chip.syn_weight[sel]
 
-    # sources whose rows are all CSR with one delay are served by one loop over their synapses
+    # per-source records; sources whose rows are all CSR with one delay (or that have no rows) are
+    # served by one loop over their synapses, the others (MULTI_ROW) by the row loop
     n_src_rows = np.diff(row_ptr)
-    first = np.minimum(row_ptr[:-1], max(n_rows - 1, 0))
     dmin = np.full(n, np.iinfo(np.int64).max)
     dmax = np.full(n, -1)
     if n_rows:
         np.minimum.at(dmin, row_src, chip.row_delay.astype(np.int64))
         np.maximum.at(dmax, row_src, chip.row_delay.astype(np.int64))
     n_dense_src = np.bincount(row_src, weights=dense, minlength=n) if n_rows else np.zeros(n)
-    src_flat = (n_src_rows > 0) & (dmin == dmax) & (n_dense_src == 0)
-    src_delay = np.where(src_flat, chip.row_delay[first] if n_rows else 0, 0).astype(np.uint32)
-    src_syn_ptr = chip.row_syn_ptr.astype(np.int64)[row_ptr].astype(np.uint64)
+    one_loop = (n_src_rows == 0) | ((dmin == dmax) & (n_dense_src == 0))
+    src_syn_ptr = syn_ptr[row_ptr]
+    has_syn = np.diff(src_syn_ptr) > 0
+    base = np.zeros(n, np.uint32)
+    if has_syn.any():
+        base[has_syn] = np.minimum.reduceat(chip.syn_post, src_syn_ptr[:-1][has_syn])
+    syn_off = chip.syn_post - base[np.repeat(np.arange(n, dtype=np.uint32), np.diff(src_syn_ptr))]  # uint32 >= 0
+    odt = np.uint16 if syn_off.max(initial=0) < (1 << 16) else np.uint32
+    info = np.zeros((n, 6), np.uint64)
+    info[:, SRC_SYN_LO] = src_syn_ptr[:-1]
+    info[:, SRC_SYN_HI] = src_syn_ptr[1:]
+    info[:, SRC_PK_LO] = src_pk_ptr[:-1]
+    info[:, SRC_PK_HI] = src_pk_ptr[1:]
+    info[:, SRC_BASE] = base
+    first = np.minimum(row_ptr[:-1], max(n_rows - 1, 0))
+    delay = chip.row_delay[first].astype(np.uint64) if n_rows else np.zeros(n, np.uint64)
+    info[:, SRC_DELAY] = np.where(one_loop, np.where(n_src_rows > 0, delay, 0), MULTI_ROW)
 
     # neuron segments ordered by core
     offsets = net.offsets
@@ -298,9 +333,9 @@ def build_plan(chip: CompiledChip, dense_min_density: float = DENSE_MIN_DENSITY)
         ch_latency=ch_lat, ch_is_x=ch_is_x, rt_ptr=rt_ptr, el_channel=el_channel, el_parent=el_parent,
         el_latency=ch_lat[el_channel],
         max_route=int(rt_len.max(initial=1)),
-        src_row_ptr=chip.src_row_ptr.astype(np.uint64, copy=False),
-        src_flat=src_flat, src_delay=src_delay, src_syn_ptr=src_syn_ptr, src_pk_ptr=src_pk_ptr.astype(np.uint64),
-        pk_route=np.asarray(pk_route, np.uint32), pk_grp=pk_grp if tree else np.zeros(1, np.uint64),
+        src_info=info, src_row_ptr=chip.src_row_ptr.astype(np.uint64, copy=False),
+        src_grp_ptr=src_grp_ptr.astype(np.uint64),
+        pk_route=np.asarray(pk_route, np.uint32), pk_hop=pk_hop, pk_grp=pk_grp if tree else np.zeros(1, np.uint64),
         grp_core=grp_core.astype(np.uint32), grp_el=grp_el if tree else np.zeros(1, np.uint32),
         grp_service=np.asarray(grp_service, np.float64),
         row_delay=chip.row_delay.astype(np.uint32, copy=False), any_dense=any_dense,
@@ -308,8 +343,8 @@ def build_plan(chip: CompiledChip, dense_min_density: float = DENSE_MIN_DENSITY)
         row_dense_len=dlen.astype(np.uint32) if any_dense else np.zeros(1, np.uint32),
         row_dense_ptr=dptr.astype(np.uint64) if any_dense else np.zeros(1, np.uint64), dense_w=dense_w,
         row_syn_ptr=chip.row_syn_ptr.astype(np.uint64, copy=False),
-        syn_post=chip.syn_post.astype(np.uint32, copy=False),
-        syn_w=chip.syn_weight.astype(wdt), src_stats=stats, node_of_src=node_of_src,
+        syn_off=syn_off.astype(odt, copy=False), syn_w=chip.syn_weight.astype(wdt), sends=np.diff(src_pk_ptr) > 0,
+        src_stats=stats, node_of_src=node_of_src,
         seg_g0=seg[:, 0].astype(np.uint64), seg_g1=seg[:, 1].astype(np.uint64), seg_core=seg[:, 2].astype(np.uint32),
         seg_start=seg[:, 3].copy(), seg_thr=seg[:, 4].copy(), seg_cmp=seg[:, 5].copy(), seg_delta=seg[:, 6].copy(),
         seg_subtract=seg[:, 7].astype(np.bool_), seg_record=seg[:, 8].copy(), seg_pop=seg[:, 9].copy(), bias=bias,

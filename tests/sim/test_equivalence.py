@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from neurosim.ir import Network, run
 from neurosim.mapper import compile_network
-from neurosim.sim import simulate
+from neurosim.sim import encode_events, simulate
+from neurosim.sim.plan import FAST_DENSE_MIN_DENSITY, build_plan
 
 from .chips import chip
 from .nets import conv_network, random_inputs, random_network
@@ -33,9 +34,13 @@ def expected_synaptic_ops(net: Network, inputs: np.ndarray, raster: np.ndarray, 
     return ops
 
 
-def check_equivalent(net: Network, hw, inputs: np.ndarray) -> None:
+def check_equivalent(net: Network, hw, inputs: np.ndarray, dense_rows: bool = False, as_events: bool = False) -> None:
+    """Raster, readout potentials, synaptic ops and spike counts equal the deploy model's; with
+    `dense_rows` the plan adds dense rows as vectors (the opt-in fast path), with `as_events` the
+    inputs are passed pre-encoded."""
     comp = compile_network(net, hw)
-    res = simulate(comp, inputs, record_raster=True)
+    plan = build_plan(comp, FAST_DENSE_MIN_DENSITY if dense_rows else None)
+    res = simulate(comp, encode_events(inputs) if as_events else inputs, record_raster=True, plan=plan)
     ref = run(net, inputs, timing="hardware")
     assert res.steps == ref.steps
     off = net.offsets
@@ -60,14 +65,16 @@ def check_equivalent(net: Network, hw, inputs: np.ndarray) -> None:
        state_bits=st.sampled_from([6, 16]), max_neurons=st.integers(2, 8), cpr=st.integers(1, 2),
        multicast=st.sampled_from(["unicast", "tree"]), fmt=st.sampled_from([("dense", "sparse", "bitmap"),
                                                                             ("sparse",), ("dense",)]),
-       share=st.booleans(), graded=st.booleans(), timesteps=st.integers(1, 7), samples=st.integers(1, 3))
+       share=st.booleans(), graded=st.booleans(), timesteps=st.integers(1, 7), samples=st.integers(1, 3),
+       dense_rows=st.booleans(), as_events=st.booleans())
 def test_random_networks_match_deploy_model(seed, n_hidden, skip, self_rec, feedback, readout, density, state_bits,
-                                            max_neurons, cpr, multicast, fmt, share, graded, timesteps, samples):
+                                            max_neurons, cpr, multicast, fmt, share, graded, timesteps, samples,
+                                            dense_rows, as_events):
     net = random_network(seed, n_hidden, skip, self_rec, feedback, readout, density, state_bits)
     hw = chip(max_neurons=max_neurons, cols=6, rows=6, cores_per_router=cpr, multicast=multicast, formats=fmt,
               share=share, state_bits=state_bits)
     inputs = random_inputs(seed, samples, timesteps, net.populations[0].size, graded)
-    check_equivalent(net, hw, inputs)
+    check_equivalent(net, hw, inputs, dense_rows, as_events)
 
 
 @SETTINGS
@@ -75,15 +82,15 @@ def test_random_networks_match_deploy_model(seed, n_hidden, skip, self_rec, feed
        k=st.integers(1, 3), stride=st.integers(1, 2), pad=st.integers(0, 1), readout=st.booleans(),
        max_neurons=st.integers(4, 16), multicast=st.sampled_from(["unicast", "tree"]),
        fmt=st.sampled_from([("dense", "sparse", "bitmap", "conv_shared"), ("sparse",), ("conv_shared", "sparse")]),
-       timesteps=st.integers(1, 5))
+       timesteps=st.integers(1, 5), dense_rows=st.booleans())
 def test_conv_networks_match_deploy_model(seed, c_in, hw_, c_out, k, stride, pad, readout, max_neurons, multicast,
-                                          fmt, timesteps):
+                                          fmt, timesteps, dense_rows):
     if k > hw_ + 2 * pad:
         k = hw_
     net = conv_network(seed, c_in, hw_, c_out, k, stride, pad, readout)
     hw = chip(max_neurons=max_neurons, cols=8, rows=8, multicast=multicast, formats=fmt)
     inputs = random_inputs(seed, 2, timesteps, net.populations[0].size, graded=False)
-    check_equivalent(net, hw, inputs)
+    check_equivalent(net, hw, inputs, dense_rows)
 
 
 def test_split_network_uses_several_cores():

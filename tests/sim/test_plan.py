@@ -1,0 +1,59 @@
+"""The simulation plan stores synapses as narrowly as their values allow (uint16 target offsets from a
+per-source base, int8 weights) and falls back to wider types when they do not fit; either way the
+simulation equals the deploy model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neurosim.ir import Network, Neuron, Population, Projection
+from neurosim.mapper import compile_network
+from neurosim.sim.plan import SRC_BASE, SRC_SYN_HI, SRC_SYN_LO, build_plan
+
+from .chips import chip
+from .test_equivalence import check_equivalent
+
+
+def fan_out_network(width: int, targets: list[int], weights: list[int]) -> Network:
+    """One input neuron 0 projecting to `targets` of a `width`-neuron LIF layer (plus input 1 → 0)."""
+    neuron = Neuron(decay=0.5, threshold=3.0, reset="zero")
+    pre = np.array([0] * len(targets) + [1], np.uint32)
+    post = np.array(targets + [0], np.uint32)
+    w = np.array(weights + [5], np.int32)
+    return Network([Population("in", 2), Population("out", width, neuron=neuron)],
+                   [Projection("in", "out", pre, post, w, kind="sparse")], integer=True, state_bits=16)
+
+
+@pytest.mark.parametrize(("width", "targets", "weights", "off_dtype", "w_dtype"), [
+    (300, [7, 299], [4, -127], np.uint16, np.int8),
+    (300, [7, 299], [4, 200], np.uint16, np.int16),
+    (70_000, [3, 69_999], [4, 4], np.uint32, np.int8),      # span ≥ 2^16: offsets need 32 bits
+])
+def test_synapse_storage_is_as_narrow_as_the_values_allow(width, targets, weights, off_dtype, w_dtype):
+    net = fan_out_network(width, targets, weights)
+    hw = chip(max_neurons=width, formats=("sparse",), weight_bits=9)
+    comp = compile_network(net, hw)
+    plan = build_plan(comp)
+    assert plan.syn_off.dtype == off_dtype
+    assert plan.syn_w.dtype == w_dtype
+    # base + offset gives back every target of every source
+    info = plan.src_info.astype(np.int64)
+    for src in range(plan.n):
+        lo, hi = info[src, SRC_SYN_LO], info[src, SRC_SYN_HI]
+        got = info[src, SRC_BASE] + plan.syn_off[lo:hi].astype(np.int64)
+        np.testing.assert_array_equal(got, comp.syn_post[lo:hi])
+    inputs = np.zeros((1, 4, 2), np.int32)
+    inputs[0, :, 0] = 1
+    inputs[0, 1:, 1] = 1
+    check_equivalent(net, hw, inputs)
+
+
+def test_neurons_without_fan_out_are_not_sources_but_their_spikes_count():
+    """A spike of a neuron with no synapses sends nothing, yet appears in the raster and the counts."""
+    net = fan_out_network(4, [0, 1, 2, 3], [9, 9, 9, 9])
+    comp = compile_network(net, chip(max_neurons=4))
+    plan = build_plan(comp)
+    assert plan.sends.tolist() == [True, True, False, False, False, False]
+    inputs = np.ones((2, 3, 2), np.int32)
+    check_equivalent(net, chip(max_neurons=4), inputs)
