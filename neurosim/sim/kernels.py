@@ -142,7 +142,11 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val,
     nxt = np.zeros(n + 1, np.uint32)
     cur_ptr = np.zeros(n_cores + 1, np.int64)
     nxt_ptr = np.zeros(n_cores + 1, np.int64)
-    act = np.zeros(n_nodes, np.int64)
+    later_src = np.zeros(n, np.uint64)       # sources whose rows need the row loop, this step
+    later_pay = np.zeros(n, np.int64)
+    later_off = np.zeros(n, np.uint64)
+    act_start = np.zeros(n_nodes, np.int64)   # per node with packets this step (node order): first, count
+    act_count = np.zeros(n_nodes, np.int64)
     node_ptr = np.zeros(n_nodes + 1, np.int64)
     max_pk = np.int64(0)                  # most packets one source sends
     for src in range(n):
@@ -174,6 +178,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val,
         # sources in node order: each core's spikes of t-1, then the host's input events of t
         # Written inline: a numba call here costs 3x (reference counting of its array arguments).
         n_pk = np.int64(0)
+        n_later = 0
         node_ptr[0] = 0
         for node in range(n_nodes):
             host = node == n_cores
@@ -199,86 +204,101 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val,
                     else:
                         for k in range(src_info[src, SRC_SYN_LO], src_info[src, SRC_SYN_HI]):
                             acc[b + syn_off[k]] += syn_w[k] * pay
-                else:
-                    for rr in range(src_row_ptr[src], src_row_ptr[src + U1]):
-                        slot = np.uint64(sb[off + row_delay[rr]])
-                        if any_dense and row_dense_len[rr] > 0:  # contiguous: vectorised
-                            b = slot + row_dense_lo[rr]
-                            k0 = row_dense_ptr[rr]
-                            if pay == 1:
-                                for q in range(np.uint64(row_dense_len[rr])):
-                                    acc[b + q] += dense_w[k0 + q]
-                            else:
-                                for q in range(np.uint64(row_dense_len[rr])):
-                                    acc[b + q] += dense_w[k0 + q] * pay
-                        else:
-                            b = slot + base
-                            if pay == 1:
-                                for k in range(row_syn_ptr[rr], row_syn_ptr[rr + U1]):
-                                    acc[b + syn_off[k]] += syn_w[k]
-                            else:
-                                for k in range(row_syn_ptr[rr], row_syn_ptr[rr + U1]):
-                                    acc[b + syn_off[k]] += syn_w[k] * pay
+                else:  # rows with several delays or dense rows: after this loop (adds commute)
+                    later_src[n_later] = src
+                    later_pay[n_later] = pay
+                    later_off[n_later] = off
+                    n_later += 1
                 for p in range(src_info[src, SRC_PK_LO], src_info[src, SRC_PK_HI]):
                     pk_list[n_pk] = p
                     n_pk += 1
             node_ptr[node + 1] = n_pk
+        for i in range(n_later):
+            src = later_src[i]
+            pay = later_pay[i]
+            off = later_off[i]
+            base = np.uint64(src_info[src, SRC_BASE])
+            for rr in range(src_row_ptr[src], src_row_ptr[src + U1]):
+                slot = np.uint64(sb[off + row_delay[rr]])
+                if any_dense and row_dense_len[rr] > 0:  # contiguous: vectorised
+                    b = slot + row_dense_lo[rr]
+                    k0 = row_dense_ptr[rr]
+                    if pay == 1:
+                        for q in range(np.uint64(row_dense_len[rr])):
+                            acc[b + q] += dense_w[k0 + q]
+                    else:
+                        for q in range(np.uint64(row_dense_len[rr])):
+                            acc[b + q] += dense_w[k0 + q] * pay
+                else:
+                    b = slot + base
+                    if pay == 1:
+                        for k in range(row_syn_ptr[rr], row_syn_ptr[rr + U1]):
+                            acc[b + syn_off[k]] += syn_w[k]
+                    else:
+                        for k in range(row_syn_ptr[rr], row_syn_ptr[rr + U1]):
+                            acc[b + syn_off[k]] += syn_w[k] * pay
         n_act = 0
         for node in range(n_nodes):
             if node_ptr[node + 1] > node_ptr[node]:
-                act[n_act] = node
+                act_start[n_act] = node_ptr[node]
+                act_count[n_act] = node_ptr[node + 1] - node_ptr[node]
                 n_act += 1
         # (a), (b): round robin, the k-th packet of every node before any node's (k+1)-th. Each
         # channel is granted first-come in this order: start = max(head arrival, free), busy `ser`
         # cycles, the head reaches the far end el_lat (the channel's latency) after the start. A
         # node's injection channel carries only its own packets, so its k-th starts at k·ser.
         # A delivery is received `ser` after its head enters the core's ejection channel; FIFO service.
+        # Rounds run in phases in which no node runs out, so the inner loop has no exit test.
         k = np.int64(0)
         while n_act > 0:
-            w_act = 0
-            t_inj = k * ser
-            for ai in range(n_act):
-                node = act[ai]
-                q = node_ptr[node] + k
-                p = pk_list[q]
-                if unicast:  # a chain: injection, mesh links, ejection; packet p is group p
-                    ta = t_inj
-                    for e in range(np.uint64(pk_hop[p, PK_MESH_LO]), np.uint64(pk_hop[p, PK_MESH_HI])):
-                        ch = el_channel[e]
+            k_end = act_count[0]
+            for ai in range(1, n_act):
+                k_end = min(k_end, act_count[ai])
+            while k < k_end:
+                t_inj = k * ser
+                for ai in range(n_act):
+                    p = pk_list[act_start[ai] + k]
+                    if unicast:  # a chain: injection, mesh links, ejection; packet p is group p
+                        ta = t_inj
+                        for e in range(np.uint64(pk_hop[p, PK_MESH_LO]), np.uint64(pk_hop[p, PK_MESH_HI])):
+                            ch = el_channel[e]
+                            f = free[ch]
+                            st = f if f > ta else ta
+                            free[ch] = st + ser
+                            ta = st + el_lat[e]
+                        ch = pk_hop[p, PK_EJECT]
                         f = free[ch]
-                        st = f if f > ta else ta
-                        free[ch] = st + ser
-                        ta = st + el_lat[e]
-                    ch = pk_hop[p, PK_EJECT]
-                    f = free[ch]
-                    arr = (f if f > ta else ta) + ser
-                    free[ch] = arr
-                    c = pk_hop[p, PK_CORE]
-                    cf = core_free[c]
-                    core_free[c] = (cf if cf > arr else arr) + grp_service[p]
-                else:
-                    r = pk_route[p]
-                    e0 = rt_ptr[r]
-                    e1 = rt_ptr[r + U1] - U1
-                    tarr[0] = t_inj
-                    for e in range(1, np.int64(e1 + U1 - e0)):
-                        par = el_parent[e0 + np.uint64(e)]
-                        ta = tarr[par]
-                        ch = el_channel[e0 + np.uint64(e)]
-                        f = free[ch]
-                        st = f if f > ta else ta
-                        free[ch] = st + ser
-                        tarr[e] = st + el_lat[e0 + np.uint64(e)]
-                    for g in range(pk_grp[p], pk_grp[p + U1]):
-                        c = grp_core[g]
-                        arr = tarr[grp_el[g]] + ser
+                        arr = (f if f > ta else ta) + ser
+                        free[ch] = arr
+                        c = pk_hop[p, PK_CORE]
                         cf = core_free[c]
-                        core_free[c] = (cf if cf > arr else arr) + grp_service[g]
-                if q + 1 < node_ptr[node + 1]:
-                    act[w_act] = node
+                        core_free[c] = (cf if cf > arr else arr) + grp_service[p]
+                    else:
+                        r = pk_route[p]
+                        e0 = rt_ptr[r]
+                        e1 = rt_ptr[r + U1] - U1
+                        tarr[0] = t_inj
+                        for e in range(1, np.int64(e1 + U1 - e0)):
+                            par = el_parent[e0 + np.uint64(e)]
+                            ta = tarr[par]
+                            ch = el_channel[e0 + np.uint64(e)]
+                            f = free[ch]
+                            st = f if f > ta else ta
+                            free[ch] = st + ser
+                            tarr[e] = st + el_lat[e0 + np.uint64(e)]
+                        for g in range(pk_grp[p], pk_grp[p + U1]):
+                            c = grp_core[g]
+                            arr = tarr[grp_el[g]] + ser
+                            cf = core_free[c]
+                            core_free[c] = (cf if cf > arr else arr) + grp_service[g]
+                k += 1
+            w_act = 0
+            for ai in range(n_act):  # drop the nodes that ran out, keeping node order
+                if act_count[ai] > k:
+                    act_start[w_act] = act_start[ai]
+                    act_count[w_act] = act_count[ai]
                     w_act += 1
             n_act = w_act
-            k += 1
         # (c) neuron updates and spikes, segment by segment (segments are ordered by core)
         slot_base = (t % n_slots) * n
         count = t + 1 < steps
