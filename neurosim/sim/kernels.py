@@ -14,9 +14,11 @@ independent; a second thread inside one step does not pay, DESIGN §8). Per step
 What does not depend on timing is not done per packet: deliveries are counted per source (spikes in
 the vectorised neuron update), and the action counts, channel loads and service work that each
 delivery implies are multiplied out at the end. Speed (docs/simulator.md §Speed): one record per
-source (`src_info`), synapses as (uint16 offset, int8 weight) where they fit, unsigned indices
-(signed ones cost 2x), dense rows added with contiguous vectorised loops, and the hot loops written
-inline (a numba call there costs 3x: reference counting of its array arguments).
+source (`src_info`); synapses as (uint16 offset, int8 weight) where they fit; spikes of neurons
+without fan-out are counted but never listed as sources; round-robin rounds run in phases with no
+per-packet exit test; sources that need the row loop (several delays, opt-in dense rows) are served
+after the hot loop; unsigned indices (signed ones cost 2x); the hot loops are written inline (a
+numba call there costs 3x: reference counting of its array arguments).
 """
 
 import numba as nb

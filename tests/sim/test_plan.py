@@ -9,6 +9,7 @@ import pytest
 
 from neurosim.ir import Network, Neuron, Population, Projection
 from neurosim.mapper import compile_network
+from neurosim.sim import encode_events, simulate
 from neurosim.sim.plan import SRC_BASE, SRC_SYN_HI, SRC_SYN_LO, build_plan
 
 from .chips import chip
@@ -57,3 +58,10 @@ def test_neurons_without_fan_out_are_not_sources_but_their_spikes_count():
     assert plan.sends.tolist() == [True, True, False, False, False, False]
     inputs = np.ones((2, 3, 2), np.int32)
     check_equivalent(net, chip(max_neurons=4), inputs)
+
+
+def test_events_with_the_wrong_input_width_are_refused():
+    net = fan_out_network(4, [0, 1], [9, 9])
+    comp = compile_network(net, chip(max_neurons=4))
+    with pytest.raises(ValueError, match="3 channels.*has 2"):
+        simulate(comp, encode_events(np.ones((1, 2, 3), np.int32)))
