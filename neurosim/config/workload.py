@@ -129,6 +129,10 @@ class Pruning:
         "criticality regrowth: all (regrow every weight tied at the g-th score, as the seed code: may exceed the "
         "budget by one channel's fan-in) or exact (exactly g; the last channel's weights drawn at random)",
         default="all")
+    scope: Literal["global", "layer"] = spec(
+        "gradual methods: rank |W| over all layers at once (global, the seed method) or within each layer, so "
+        "that every layer keeps about the same fraction (layer: for conv layers followed by BatchNorm, whose "
+        "weight scale is arbitrary and which a global threshold can empty)", default="global")
     regrowth_ratio: float = spec("r: fraction of the kept non-classifier budget regrown at each event",
                                  default=0.2, min=0.0, max=1.0)
     prune_epochs: int = spec("Np: epochs of the pruning phase (dense training for oneshot and slimming*)",

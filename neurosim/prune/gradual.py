@@ -23,6 +23,7 @@ from neurosim.prune.unstructured import (
     GradientRegrowth,
     RandomRegrowth,
     Regrowth,
+    Scope,
     Ties,
     prune_regrow,
 )
@@ -64,8 +65,8 @@ class GradualPruner:
     """Trainer callback ``(trainer, step, record)`` that prunes and regrows on a GMP schedule.
 
     ``rule``: none (pure GMP; r is ignored), criticality (``form`` grad or prim, at ``threshold``, default
-    the LIF threshold; ``ties`` all as the seed code, or exact), random, or gradient. ``log`` keeps one dict
-    per event.
+    the LIF threshold; ``ties`` all as the seed code, or exact), random, or gradient. ``scope``: global
+    (the seed method) or layer magnitude ranking (`prune_regrow`). ``log`` keeps one dict per event.
     """
 
     model: SNN
@@ -76,6 +77,7 @@ class GradualPruner:
     threshold: float | None = None
     seed: int = 0
     ties: Ties = "all"
+    scope: Scope = "global"
     log: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -104,7 +106,7 @@ class GradualPruner:
             return
         params = [self.model.param(ml.param) for ml in self.layers]
         ev = prune_regrow([p.value for p in params], self.schedule.sparsity(k), self.r,
-                          self._regrowth(record.potentials), previous_masks=self.masks)
+                          self._regrowth(record.potentials), previous_masks=self.masks, scope=self.scope)
         for p, w in zip(params, ev.weights, strict=True):
             p.value[...] = w
         trainer.set_masks({**trainer.masks, **{ml.param: m for ml, m in zip(self.layers, ev.masks, strict=True)}})

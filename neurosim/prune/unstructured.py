@@ -36,6 +36,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 Ties = Literal["all", "exact"]
+Scope = Literal["global", "layer"]
 
 
 def n_keep_for(total: int, sparsity: float) -> int:
@@ -91,8 +92,30 @@ def _top_with_ties(values: np.ndarray, k: int, eligible: np.ndarray) -> tuple[np
     return eligible & (values >= rho), rho
 
 
-def magnitude_masks(weights: Sequence[np.ndarray], sparsity: float, scope: Literal["global", "layer"] = "global"
-                    ) -> list[np.ndarray]:
+def layer_quantiles(weights: Sequence[np.ndarray]) -> np.ndarray:
+    """Flat ranking score that compares weights only within their layer: a nonzero weight scores its
+    |W| rank in its layer divided by the layer's size (in (0, 1]), a zero weight 0. One threshold on
+    it keeps the same fraction of every layer (up to rounding), so layers whose weight scale is
+    arbitrary (conv layers followed by BatchNorm) are not emptied by a global |W| threshold."""
+    out = []
+    for w in weights:
+        a = np.abs(np.asarray(w)).ravel()
+        rank = np.empty(a.size)
+        rank[np.argsort(a, kind="stable")] = np.arange(1, a.size + 1)
+        out.append(np.where(a > 0, rank / max(a.size, 1), 0.0))
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def _ranking(weights: Sequence[np.ndarray], scope: Scope) -> np.ndarray:
+    """What magnitude pruning ranks by: |W| over all layers (global) or the per-layer quantile (layer)."""
+    if scope == "layer":
+        return layer_quantiles(weights)
+    if scope != "global":
+        raise ValueError(f"scope must be 'global' or 'layer', got {scope!r}")
+    return np.abs(_flat(weights))
+
+
+def magnitude_masks(weights: Sequence[np.ndarray], sparsity: float, scope: Scope = "global") -> list[np.ndarray]:
     """One-shot magnitude pruning: keep the largest nonzero |W| to the given sparsity.
 
     ``global`` ranks all layers together (one threshold, as GMP and the seed code); ``layer`` prunes each
@@ -100,9 +123,7 @@ def magnitude_masks(weights: Sequence[np.ndarray], sparsity: float, scope: Liter
     """
     if scope == "layer":
         return [magnitude_masks([w], sparsity)[0] for w in weights]
-    if scope != "global":
-        raise ValueError(f"scope must be 'global' or 'layer', got {scope!r}")
-    mag = np.abs(_flat(weights))
+    mag = _ranking(weights, scope)
     keep = _top(mag, n_keep_for(mag.size, sparsity), mag > 0)
     return _split(keep, weights)
 
@@ -208,11 +229,14 @@ class PruneEvent:
 
 
 def prune_regrow(weights: Sequence[np.ndarray], sparsity: float, r: float, regrowth: Regrowth | None, *,
-                 previous_masks: Sequence[np.ndarray] | None = None, classifier: int | None = -1) -> PruneEvent:
+                 previous_masks: Sequence[np.ndarray] | None = None, classifier: int | None = -1,
+                 scope: Scope = "global") -> PruneEvent:
     """One pruning-regeneration event (see the module docstring); ``regrowth=None`` or r = 0 is pure GMP.
 
     ``classifier`` is the index of the magnitude-only, never-regrown layer (None: every layer regrowable).
     ``previous_masks`` (default: dense) are the masks after the previous event, for the survival statistic.
+    ``scope``: global ranks |W| over all layers (the seed method); layer ranks each weight by its quantile
+    in its layer (`layer_quantiles`), so every layer keeps about the same fraction.
     """
     if not 0.0 <= r <= 1.0:
         raise ValueError(f"regeneration ratio r must be in [0, 1], got {r}")
@@ -220,7 +244,7 @@ def prune_regrow(weights: Sequence[np.ndarray], sparsity: float, r: float, regro
     n_layers = len(weights)
     cls = None if classifier is None else classifier % n_layers
     is_cls_flat = np.concatenate([np.full(w.size, i == cls) for i, w in enumerate(weights)])
-    mag = np.abs(_flat(weights))
+    mag = _ranking(weights, scope)
     n_total = mag.size
     n_keep = n_keep_for(n_total, sparsity)
 

@@ -90,10 +90,10 @@ def prune_workload(workload: Workload | str | Path, level: float, method: str | 
         interval = Np * ipe if method == "oneshot" else pr.interval
         sched = GMPSchedule(final_sparsity=level, prune_epochs=Np, iters_per_epoch=ipe, interval=interval)
         pruner = GradualPruner(model, sched, GRADUAL[method], pr.regrowth_ratio, pr.criticality,
-                               pr.criticality_threshold, seed=seed, ties=pr.criticality_ties)
+                               pr.criticality_threshold, seed=seed, ties=pr.criticality_ties, scope=pr.scope)
         Trainer(model, spec, ds, enc, seed=seed, progress=progress, epochs=Np + Nf, callbacks=[pruner]).fit()
         survival = [e["survival"] for e in pruner.log if e["survival"] is not None]
-        rec.update(events=len(pruner.log), interval=interval, regrowth=GRADUAL[method],
+        rec.update(events=len(pruner.log), interval=interval, regrowth=GRADUAL[method], scope=pr.scope,
                    regrowth_ratio=0.0 if GRADUAL[method] == "none" else pr.regrowth_ratio,
                    regrown_total=sum(e["regrown"] for e in pruner.log),
                    survival_mean=float(np.mean(survival)) if survival else None)

@@ -9,6 +9,7 @@ from neurosim.prune.unstructured import (
     RandomRegrowth,
     broadcast_channels,
     connection_sparsity,
+    layer_quantiles,
     magnitude_masks,
     n_keep_for,
     prune_regrow,
@@ -140,6 +141,36 @@ def test_magnitude_layer_scope():
     assert connection_sparsity(m) == 0.5
     with pytest.raises(ValueError):
         magnitude_masks([W0], 0.5, scope="per-row")
+
+
+def test_layer_scope_keeps_a_small_scale_layer_that_global_ranking_empties():
+    """A middle layer 1000x smaller (a conv layer before BatchNorm can be) loses every weight to a
+    global |W| threshold; ranked by per-layer quantile, every layer keeps half."""
+    small = W0 / 1000.0
+    glob = prune_regrow([W0, small, W1], 0.5, 0.0, None)
+    assert [int(m.sum()) for m in glob.masks] == [10, 0, 8]  # the 18 largest |W|: >= 3 and >= 2.5
+    lay = prune_regrow([W0, small, W1], 0.5, 0.0, None, scope="layer")
+    assert [int(m.sum()) for m in lay.masks] == [6, 6, 6]
+    np.testing.assert_array_equal(lay.masks[1], np.abs(W0) >= 7)  # within a layer, still its 6 largest |W|
+    np.testing.assert_array_equal(layer_quantiles([np.array([0.0, -3.0, 1.0, 2.0])]), [0.0, 1.0, 0.5, 0.75])
+    with pytest.raises(ValueError):
+        prune_regrow([W0, W1], 0.5, 0.0, None, scope="row")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 6), st.integers(1, 7)), min_size=2, max_size=4),
+       st.floats(0.0, 0.99), st.integers(0, 2**32 - 1))
+def test_layer_scope_keeps_the_same_fraction_of_every_layer(shapes, sparsity, seed):
+    rng = np.random.default_rng(seed)
+    weights = [rng.normal(size=s) * 10.0 ** rng.integers(-3, 4) for s in shapes]
+    ev = prune_regrow(weights, sparsity, 0.0, None, scope="layer")
+    frac = [m.sum() / m.size for m in ev.masks]
+    tol = max(1.0 / m.size for m in ev.masks) + 1e-9
+    assert max(frac) - min(frac) <= tol
+    assert sum(int(m.sum()) for m in ev.masks) == ev.n_keep
+    for m, w in zip(ev.masks, weights, strict=True):  # kept weights are the layer's largest
+        if m.any() and not m.all():
+            assert np.abs(w[m]).min() >= np.abs(w[~m]).max()
 
 
 def test_helpers_and_errors():
