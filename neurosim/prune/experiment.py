@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -20,6 +21,8 @@ import numpy as np
 from neurosim.config import Workload
 from neurosim.errors import ConfigError
 from neurosim.prune.workflow import METHODS, prune_workload
+from neurosim.report.plots import save_figure
+from neurosim.report.records import write_atomic
 
 UNSTRUCTURED = ("gmp", "criticality:grad", "criticality:prim", "random_regrowth", "gradient_regrowth", "oneshot")
 STRUCTURED = ("slimming", "slimming_criticality:grad", "slimming_random")
@@ -45,9 +48,22 @@ def _label(base: str, form: str | None, ties: str | None, wl: Workload) -> str:
 
 
 def _load(path: Path) -> list[dict]:
+    """Records of an earlier run. A last line cut short by an interruption is dropped (and the file
+    rewritten without it, so that the next append starts on a fresh line); any other bad line is a
+    corrupt file."""
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    lines = [ln for ln in path.read_text().splitlines() if ln.strip()]
+    records = []
+    for i, line in enumerate(lines):
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as e:
+            if i < len(lines) - 1:
+                raise ConfigError(f"{path}: line {i + 1} is not a JSON record ({e.msg}); "
+                                  "fix or delete the file to start the experiment afresh") from None
+            write_atomic(path, "".join(ln + "\n" for ln in lines[:-1]))
+    return records
 
 
 def run_experiment(wl: Workload, methods: Sequence[str], levels: Sequence[float], seeds: Sequence[int],
@@ -155,13 +171,7 @@ def plot(rows: Sequence[dict], path_stem: Path, title: str) -> list[Path]:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    out = []
-    for ext in ("png", "svg"):
-        p = path_stem.with_suffix("." + ext)
-        fig.savefig(p, dpi=120)
-        out.append(p)
-    plt.close(fig)
-    return out
+    return save_figure(fig, path_stem.parent, path_stem.name)
 
 
 def write_outputs(records: Sequence[dict], out_dir: Path, title: str, reference: str | None = None) -> str:
@@ -176,14 +186,15 @@ def write_outputs(records: Sequence[dict], out_dir: Path, title: str, reference:
         r["label"] == reference for r in records) else []
     for name, data in (("table.csv", rows), ("paired.csv", pairs)):
         if data:
-            with (out_dir / name).open("w", newline="") as f:
-                w = csv.DictWriter(f, fieldnames=list(data[0]))
-                w.writeheader()
-                w.writerows(data)
+            buf = io.StringIO(newline="")
+            w = csv.DictWriter(buf, fieldnames=list(data[0]))
+            w.writeheader()
+            w.writerows(data)
+            write_atomic(out_dir / name, buf.getvalue())
     text = markdown(rows)
     if pairs:
         text += f"\n\nPaired per-seed differences against {reference} (same seed, same level):\n\n" + \
             markdown_paired(pairs)
-    (out_dir / "table.md").write_text(text + "\n")
+    write_atomic(out_dir / "table.md", text + "\n")
     plot([r for r in rows if not math.isnan(r["accuracy_pct"])], out_dir / "accuracy_vs_sparsity", title)
     return text

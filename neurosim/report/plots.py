@@ -16,7 +16,8 @@ import numpy as np  # noqa: E402
 from neurosim.energy import ACTION_PRICES  # noqa: E402
 
 
-def _save(fig, out_dir: Path, stem: str) -> list[Path]:
+def save_figure(fig, out_dir: Path, stem: str) -> list[Path]:
+    """Write `fig` as out_dir/stem.png and .svg, each through a temporary file (never half-written)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for ext in ("png", "svg"):
@@ -61,7 +62,7 @@ def _line_plot(records, key, scale, ylabel, title, stem, out_dir, log=True) -> l
     ax.grid(True, which="both", alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8)
-    return _save(fig, out_dir, stem)
+    return save_figure(fig, out_dir, stem)
 
 
 def energy_vs_sparsity(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
@@ -92,7 +93,7 @@ def accuracy_vs_sparsity(records: list[dict], out_dir: Path, title: str = "") ->
     ax.grid(True, alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8)
-    return _save(fig, out_dir, "accuracy_vs_sparsity")
+    return save_figure(fig, out_dir, "accuracy_vs_sparsity")
 
 
 def energy_breakdown(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
@@ -119,7 +120,7 @@ def energy_breakdown(records: list[dict], out_dir: Path, title: str = "") -> lis
         ax.set_title(label)
     axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.suptitle(title or "Energy per inference by action")
-    return _save(fig, out_dir, "energy_breakdown")
+    return save_figure(fig, out_dir, "energy_breakdown")
 
 
 def memory_and_cores(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
@@ -138,7 +139,7 @@ def memory_and_cores(records: list[dict], out_dir: Path, title: str = "") -> lis
         if a.get_legend_handles_labels()[0]:
             a.legend(fontsize=8)
     fig.suptitle(title or "Memory and cores vs sparsity")
-    return _save(fig, out_dir, "memory_and_cores")
+    return save_figure(fig, out_dir, "memory_and_cores")
 
 
 def core_load_heatmap(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
@@ -168,7 +169,7 @@ def core_load_heatmap(records: list[dict], out_dir: Path, title: str = "") -> li
         ax.set_ylabel("router y")
         fig.colorbar(im, ax=ax, label="busy cycles / inference", shrink=0.9)
     fig.suptitle(title or "Per-router core load on the mesh")
-    return _save(fig, out_dir, "core_load_heatmap")
+    return save_figure(fig, out_dir, "core_load_heatmap")
 
 
 def pareto_front(points: list[tuple[float, float]]) -> list[int]:
@@ -211,7 +212,7 @@ def pareto(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
                  fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7)
-    return _save(fig, out_dir, "pareto_energy_latency")
+    return save_figure(fig, out_dir, "pareto_energy_latency")
 
 
 def all_plots(records: list[dict], out_dir: Path, name: str = "") -> list[Path]:

@@ -54,6 +54,19 @@ def test_write_outputs(tmp_path):
         assert (tmp_path / name).stat().st_size > 0
 
 
+def test_interrupted_append_is_dropped_and_a_corrupt_file_refused(tmp_path):
+    from neurosim.prune.experiment import _load
+
+    path = tmp_path / "records.jsonl"
+    good = [json.dumps(r) for r in RECORDS[:2]]
+    path.write_text(good[0] + "\n" + good[1] + "\n" + good[1][:20])   # cut off mid-record
+    assert _load(path) == RECORDS[:2]
+    assert path.read_text() == good[0] + "\n" + good[1] + "\n"        # the next append starts a fresh line
+    path.write_text(good[0] + "\n{oops\n" + good[1] + "\n")
+    with pytest.raises(ConfigError, match="line 2 is not a JSON record"):
+        _load(path)
+
+
 def test_run_experiment_writes_as_it_goes_and_resumes(mlp_workload, tmp_path):
     from neurosim.prune.experiment import run_experiment
 
