@@ -94,14 +94,38 @@ class NetworkSpec:
 
     synthetic: Synthetic | None = spec("random calibrated feed-forward network", default=None)
     model: Model | None = spec("a spiking network trained on a dataset (neurosim.snn)", default=None)
-    nir: str | None = spec("path of a NIR graph file (.nir), relative to this workload file; read with the "
-                           "NIR convention of docs/nir.md (neurosim.ir.nir_io.network_from_nir_spec)", default=None)
+    nir: str | None = spec("path of a NIR graph file (.nir), relative to this workload file (docs/nir.md)",
+                           default=None)
+    nir_convention: Literal["nir", "snntorch", "norse", "sinabs"] = spec(
+        "with nir: how the file's parameters are read; fixes dt, the leak discretisation, the threshold test and "
+        "the reset (docs/nir.md, Conventions)", default="nir")
+    nir_dt: float | None = spec("with nir: time step in seconds, overriding the convention's (and the file's)",
+                                default=None)
+    nir_reset: Literal["zero", "subtract", "subtract_delayed"] | None = spec(
+        "with nir: reset overriding the convention's (subtract_delayed: snnTorch's default Leaky reset, which "
+        "NIR files do not record)", default=None)
+    nir_fire_at_equal: bool | None = spec("with nir: spike at v = threshold too, overriding the convention",
+                                          default=None)
+
+    SOURCES = ("synthetic", "model", "nir")
 
     def check(self):
-        given = [k for k in self.__dataclass_fields__ if getattr(self, k) is not None]
+        given = [k for k in self.SOURCES if getattr(self, k) is not None]
         if len(given) != 1:
-            return ("", given or None, "exactly one of " + ", ".join(self.__dataclass_fields__))
+            return ("", given or None, "exactly one of " + ", ".join(self.SOURCES))
+        if self.nir is None:
+            for key, unset in (("nir_convention", "nir"), ("nir_dt", None), ("nir_reset", None),
+                               ("nir_fire_at_equal", None)):
+                if getattr(self, key) != unset:
+                    return (key, getattr(self, key), "nothing: it applies only with network.nir")
+        if self.nir_dt is not None and not self.nir_dt > 0:
+            return ("nir_dt", self.nir_dt, "a time step > 0 in seconds")
         return None
+
+    def nir_options(self) -> dict:
+        """Keyword arguments of `neurosim.ir.nir_io.read_nir` given by the nir_* keys."""
+        return {"convention": self.nir_convention, "dt": self.nir_dt, "reset": self.nir_reset,
+                "fire_at_equal": self.nir_fire_at_equal}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -153,7 +153,7 @@ def make_source(wl: Workload, wl_path: Path, progress: bool = True) -> Source:
         return TrainedSource(wl, progress=progress)
     from neurosim.ir.nir_io import network_from_nir_spec
 
-    net = network_from_nir_spec(spec.nir, wl_path)
+    net = network_from_nir_spec(spec.nir, wl_path, **spec.nir_options())
     if len(net.inputs) != 1:
         raise UserError(f"{spec.nir}: the graph has {len(net.inputs)} input nodes; neurosim simulates networks with "
                         f"exactly one input")

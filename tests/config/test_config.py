@@ -116,6 +116,22 @@ def test_workload_levels_and_one_network_source():
         parse_mapping(Workload, bad)
 
 
+def test_nir_options_apply_only_to_a_nir_network():
+    wl = parse_mapping(Workload, {"name": "w", "timesteps": 5, "network": {
+        "nir": "m.nir", "nir_convention": "snntorch", "nir_reset": "subtract_delayed"}})
+    assert wl.network.nir_options() == {"convention": "snntorch", "dt": None, "reset": "subtract_delayed",
+                                        "fire_at_equal": None}
+    synthetic = {"sizes": [4, 3], "input_rate": 0.1, "target_rate": 0.1}
+    with pytest.raises(ConfigError, match=r"network\.nir_convention: got 'norse'; expected nothing: it applies only "
+                                          r"with network\.nir"):
+        parse_mapping(Workload, {"name": "w", "timesteps": 5,
+                                 "network": {"synthetic": synthetic, "nir_convention": "norse"}})
+    with pytest.raises(ConfigError, match=r"network\.nir_dt: got 0\.0; expected a time step > 0"):
+        parse_mapping(Workload, {"name": "w", "timesteps": 5, "network": {"nir": "m.nir", "nir_dt": 0.0}})
+    with pytest.raises(ConfigError, match=r"network\.nir_convention"):
+        parse_mapping(Workload, {"name": "w", "timesteps": 5, "network": {"nir": "m.nir", "nir_convention": "lava"}})
+
+
 def test_numbers_written_without_dot_are_numbers(loihi_dict):
     d = copy.deepcopy(loihi_dict)
     d["clock"]["frequency_hz"]["value"] = "2e9"  # what PyYAML makes of `2e9`

@@ -540,6 +540,27 @@ def test_example_workload_names_the_shipped_nir_file():
     assert run(net, x).spikes["lif2"].any()
 
 
+def test_workload_nir_keys_reach_the_reader(tmp_path):
+    """network.nir_convention / nir_dt / nir_reset of a workload file are the reader's options: the
+    source built from the workload has the same network as read_nir called with them."""
+    import shutil
+    from pathlib import Path
+
+    from neurosim.config import load_workload
+    from neurosim.sweep.sources import make_source
+
+    _, example, _ = load_workload("nir_example")
+    shutil.copy(Path(example).parent / "examples" / "tiny.nir", tmp_path / "tiny.nir")
+    (tmp_path / "wl.yaml").write_text(
+        "name: w\ntimesteps: 4\nnetwork:\n  nir: tiny.nir\n  nir_convention: norse\n  nir_dt: 0.0005\n"
+        "  nir_reset: subtract\npruning: {method: magnitude, levels: [0.0]}\nhardware: [loihi]\n")
+    wl, wl_path, _ = load_workload(str(tmp_path / "wl.yaml"))
+    got = make_source(wl, wl_path, progress=False).dense
+    want = read_nir(tmp_path / "tiny.nir", convention="norse", dt=0.0005, reset="subtract")
+    default = read_nir(tmp_path / "tiny.nir")
+    assert got.pop("lif1").neuron == want.pop("lif1").neuron != default.pop("lif1").neuron
+
+
 def test_bias_without_incoming_projection_round_trips(tmp_path):
     """A population driven only by its bias is written as an all-zero Affine from the input."""
     net = Network([Population("in", 2), Population("tonic", 2, Neuron(decay=1.0, threshold=1.0),
