@@ -23,7 +23,7 @@ from neurosim.mapper.compiled import CompiledChip
 E, W, N, S = range(4)          # mesh link directions: +x, -x, +y, -y
 DIRECTIONS = ("E", "W", "N", "S")
 # Dense rows (opt in: build_plan(chip, dense_min_density=FAST_DENSE_MIN_DENSITY)): rows at least this dense
-# over their target span are added as contiguous vectors. That makes dense networks ~2x faster but
+# over their target span are added as contiguous vectors. That makes dense networks 2-3x faster but
 # breaks the speed contract's scaling with sparsity, so the default is CSR rows only (docs/simulator.md §Speed).
 FAST_DENSE_MIN_DENSITY = 0.3
 # per-source static counts (one delivered spike/event of the source adds its row of this table)

@@ -20,7 +20,8 @@ import yaml
 
 from neurosim.config import Hardware, Workload, load_hardware, parse_mapping, read_yaml
 from neurosim.errors import ConfigError
-from neurosim.sweep.pipeline import Chip, run_provenance, run_workload
+from neurosim.sweep.pipeline import Chip, log, missing_levels, run_provenance, run_workload
+from neurosim.sweep.sources import make_source
 
 
 def parse_vary(items: list[str]) -> dict[str, list]:
@@ -86,6 +87,10 @@ def run_grid(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fmt: s
     if workers <= 1 or len(chips) <= 1:
         return run_workload(wl, wl_path, wl_sha, chips, fmt=fmt, points_dir=points_dir)
     t0 = time.perf_counter()
+    todo = missing_levels(wl, wl_sha, chips, fmt, points_dir)
+    if todo:  # train and prune here, once, rather than in every worker side by side
+        log("[neurosim] preparing the network and its levels before starting the workers ...")
+        make_source(wl, wl_path).prepare(todo)
     groups = [chips[i::workers] for i in range(workers)]
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as ex:
         results = list(ex.map(_run_group, [(wl, wl_path, wl_sha, g, fmt, points_dir) for g in groups if g]))

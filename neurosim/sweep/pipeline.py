@@ -1,5 +1,5 @@
-"""The per-level pipeline: network → prune (each level, once) → quantize (per chip) → map → simulate
-→ energy → one result record per (level, chip).
+"""The per-level pipeline: network → prune (each level, once) → quantize and score accuracy (once per
+level and bit widths) → map → simulate → energy (per chip) → one result record per (level, chip).
 
 Each finished (level, chip) point is written to `OUT/points/<key>.json` as soon as it completes;
 the key hashes everything the point depends on (neurosim version, workload and chip file hashes,
@@ -22,7 +22,7 @@ import neurosim
 from neurosim.config import Hardware, Workload
 from neurosim.energy import energy_breakdown, ert_table
 from neurosim.errors import FitError
-from neurosim.ir import Network, quantize
+from neurosim.ir import Network
 from neurosim.mapper import compile_network
 from neurosim.report.records import provenance, write_atomic
 from neurosim.sim import simulate
@@ -53,7 +53,7 @@ def evaluate(level: Level, chip: Chip, source: Source, fmt: str, workload: str, 
     hw = chip.hw
     rec: dict = {"workload": workload, "hardware": hw.name, "sparsity": level.sparsity, "method": level.method,
                  **level.info}
-    qnet = quantize(level.network, hw.core.weight_bits, hw.core.state_bits)
+    qnet = source.deploy(level, hw.core.weight_bits, hw.core.state_bits)
     inputs = source.inputs_for(qnet)
     try:  # placement is traffic-aware, weighted by a profiling run of the deploy model on the same inputs
         compiled = compile_network(qnet, hw, fmt, inputs=inputs,
@@ -79,7 +79,7 @@ def evaluate(level: Level, chip: Chip, source: Source, fmt: str, workload: str, 
     step_s = float(res.step_seconds().mean())
     rec.update({
         "fits": True,
-        "accuracy": source.accuracy(qnet),
+        "accuracy": source.deploy_accuracy(level, hw.core.weight_bits, hw.core.state_bits),
         "synaptic_ops_per_inference": counts["synaptic_ops"],
         "energy_per_inference_j": energy,
         "energy_per_inference_std_j": float(np.std(per_sample)),
@@ -181,6 +181,13 @@ def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fm
             if on_record:
                 on_record(rec)
     return run_provenance(wl, wl_path, wl_sha, chips, fmt, time.perf_counter() - t0), records
+
+
+def missing_levels(wl: Workload, wl_sha: str, chips: list[Chip], fmt: str, points_dir: Path | None) -> list[float]:
+    """The pruning levels with at least one (level, chip) point not yet stored in `points_dir`."""
+    return [s for s in sorted(wl.pruning.levels) if any(
+        _load_point(points_dir, point_key(wl_sha, c, s, wl.pruning.method, fmt, wl.simulation.samples)) is None
+        for c in chips)]
 
 
 def run_provenance(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fmt: str, seconds: float) -> dict:

@@ -18,7 +18,7 @@ import numpy as np
 import neurosim
 from neurosim.config import Workload
 from neurosim.errors import UserError
-from neurosim.ir import Network, Neuron
+from neurosim.ir import Network, Neuron, quantize
 from neurosim.ir.synthetic import bernoulli_inputs, calibrated_feedforward
 from neurosim.prune.magnitude import connection_sparsity, prune_magnitude
 
@@ -41,6 +41,26 @@ class Source:
         self.wl = wl
         self.dense = dense
         self.sim_inputs = sim_inputs
+        self._deployed: dict[tuple, list] = {}   # (sparsity, method, weight bits, state bits) -> [qnet, accuracy]
+
+    def deploy(self, level: Level, weight_bits: int, state_bits: int) -> Network:
+        """The integer deploy network of `level` for a chip's bit widths, quantized once and shared by
+        every chip with those widths (a sweep keeps only the current level's)."""
+        return self._deployed_entry(level, weight_bits, state_bits)[0]
+
+    def deploy_accuracy(self, level: Level, weight_bits: int, state_bits: int) -> float | None:
+        """`accuracy` of that deploy network, computed once per level and bit widths."""
+        entry = self._deployed_entry(level, weight_bits, state_bits)
+        if len(entry) == 1:
+            entry.append(self.accuracy(entry[0]))
+        return entry[1]
+
+    def _deployed_entry(self, level: Level, weight_bits: int, state_bits: int) -> list:
+        key = (level.sparsity, level.method, weight_bits, state_bits)
+        if key not in self._deployed:
+            self._deployed = {k: v for k, v in self._deployed.items() if k[:2] == key[:2]}
+            self._deployed[key] = [quantize(level.network, weight_bits, state_bits)]
+        return self._deployed[key]
 
     def level(self, sparsity: float) -> Level:
         """Magnitude pruning of the dense network to `sparsity` (no retraining)."""
@@ -53,6 +73,10 @@ class Source:
     def inputs_for(self, qnet: Network) -> np.ndarray:
         """The integer inputs of the simulated samples for deploy network `qnet`."""
         return self.sim_inputs
+
+    def prepare(self, levels: list[float]) -> None:
+        """Compute and cache what later `level` calls (in this or another process) would train; here
+        nothing, levels are cheap."""
 
     def float_accuracy(self, net: Network) -> float | None:
         return None
@@ -99,6 +123,13 @@ class TrainedSource(Source):
         level = Level(sparsity, method, net, info)
         _save_level(self._level_path(sparsity), level)
         return level
+
+    def prepare(self, levels: list[float]) -> None:
+        """Train and cache the levels of a training-time pruning method, so that worker processes that
+        call `level` afterwards load them instead of training the same network side by side."""
+        if self.wl.pruning.method != "magnitude":
+            for s in levels:
+                self.level(s)
 
     def _level_path(self, sparsity: float) -> Path:
         """Cache file of a pruned level: keyed by the model and pruning sections, T, seed, level."""

@@ -94,6 +94,17 @@ def test_dse_grid_end_to_end(tiny, tmp_path, capsys):
     assert (out / "pareto_energy_latency.png").exists() and (out / "report.md").exists()
 
 
+def test_dse_workers_give_the_serial_records(tiny, tmp_path, capsys):
+    """Two worker processes produce the same records as one (after the parent prepared the levels)."""
+    grid = ["--hw", "generic_mesh", "--vary", "timing.synaptic_lanes=1,8"]
+    assert main(["dse", str(tiny), *grid, "--out", str(tmp_path / "one")]) == 0
+    assert main(["dse", str(tiny), *grid, "--workers", "2", "--out", str(tmp_path / "two")]) == 0
+    keys = ("sparsity", "hardware", "energy_per_inference_j", "latency_per_inference_s", "cores_used")
+    one, two = ([{k: r[k] for k in keys} for r in json.loads((tmp_path / d / "results.json").read_text())["records"]]
+                for d in ("one", "two"))
+    assert one == two and len(one) == 6
+
+
 def test_experiment_pruning_writes_table(tmp_path, monkeypatch, capsys):
     from neurosim.config import load_workload
 

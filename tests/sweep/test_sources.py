@@ -37,3 +37,26 @@ def test_trained_levels_are_cached_and_accuracy_is_the_deploy_models(digits, mon
     test = src.trained.dataset.test
     assert src.accuracy(q) == pytest.approx((predict_deploy(q, test.x) == test.y).mean())
     assert src.inputs_for(q).shape == (2, 4, 64)
+
+
+def test_deploy_network_and_accuracy_are_computed_once_per_level_and_bit_widths(digits, monkeypatch):
+    src = sources.make_source(digits, None, progress=False)
+    src.prepare([0.0, 0.8])                              # trains and caches the levels
+    import neurosim.prune.workflow as wf
+
+    monkeypatch.setattr(wf, "prune_workload", lambda *a, **k: pytest.fail("a prepared level was pruned again"))
+    lvl = sources.make_source(digits, None, progress=False).level(0.8)
+    calls = []
+    real = src.accuracy
+    monkeypatch.setattr(src, "accuracy", lambda q: calls.append(q) or real(q))
+    q = src.deploy(lvl, 8, 24)
+    assert src.deploy(lvl, 8, 24) is q and src.deploy(lvl, 6, 24) is not q
+    acc = src.deploy_accuracy(lvl, 8, 24)
+    assert src.deploy_accuracy(lvl, 8, 24) == acc and calls == [q]
+    from neurosim.snn import predict_deploy
+
+    test = src.trained.dataset.test
+    assert acc == pytest.approx((predict_deploy(q, test.x) == test.y).mean())
+    dense = src.level(0.0)
+    src.deploy(dense, 8, 24)                              # a new level: the old level's entries are dropped
+    assert {k[0] for k in src._deployed} == {0.0}
