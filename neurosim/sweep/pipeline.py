@@ -24,6 +24,7 @@ from neurosim.energy import energy_breakdown, ert_table
 from neurosim.errors import FitError
 from neurosim.ir import Network
 from neurosim.mapper import compile_network
+from neurosim.mapper.compiled import CompiledChip
 from neurosim.report.records import provenance, write_atomic
 from neurosim.sim import simulate
 from neurosim.sweep.sources import Level, Source, make_source
@@ -46,6 +47,20 @@ def _spiking_neurons(net: Network) -> int:
     return sum(p.size for p in net.populations if not p.is_input and p.neuron.spiking)
 
 
+def compile_level(level: Level, chip: Chip, source: Source, fmt: str, prior: dict | None = None
+                  ) -> tuple[Network, np.ndarray, CompiledChip]:
+    """(deploy network, simulation inputs, compiled chip) of `level` on `chip`; raises FitError.
+    Placement is traffic-aware, weighted by a profiling run of the deploy model on the same inputs.
+    `prior[chip name]` (updated here) is the compiled chip of the previous, denser level."""
+    hw = chip.hw
+    qnet = source.deploy(level, hw.core.weight_bits, hw.core.state_bits)
+    inputs = source.inputs_for(qnet)
+    compiled = compile_network(qnet, hw, fmt, inputs=inputs, prior=None if prior is None else prior.get(hw.name))
+    if prior is not None:
+        prior[hw.name] = compiled
+    return qnet, inputs, compiled
+
+
 def evaluate(level: Level, chip: Chip, source: Source, fmt: str, workload: str, prior: dict | None = None) -> dict:
     """One record: quantize `level` for the chip, map, simulate the workload's samples, price the counts.
     `prior` (per chip name) holds the compiled chip of the previous, denser level: its partition is
@@ -53,13 +68,8 @@ def evaluate(level: Level, chip: Chip, source: Source, fmt: str, workload: str, 
     hw = chip.hw
     rec: dict = {"workload": workload, "hardware": hw.name, "sparsity": level.sparsity, "method": level.method,
                  **level.info}
-    qnet = source.deploy(level, hw.core.weight_bits, hw.core.state_bits)
-    inputs = source.inputs_for(qnet)
-    try:  # placement is traffic-aware, weighted by a profiling run of the deploy model on the same inputs
-        compiled = compile_network(qnet, hw, fmt, inputs=inputs,
-                                   prior=None if prior is None else prior.get(hw.name))
-        if prior is not None:
-            prior[hw.name] = compiled
+    try:
+        qnet, inputs, compiled = compile_level(level, chip, source, fmt, prior)
     except FitError as e:
         rec.update(fits=False, fit_error=str(e))
         return rec
@@ -152,6 +162,8 @@ def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fm
     records = []
     n_points, done = len(wl.pruning.levels) * len(chips), 0
     prior: dict = {}  # chip name -> compiled chip of the previous (denser) level
+    chained: set[str] = set()  # chips whose `prior` follows every earlier level (not resumed from disk)
+    earlier: list[float] = []
     for sparsity in sorted(wl.pruning.levels):
         keys = {c: point_key(wl_sha, c, sparsity, wl.pruning.method, fmt, wl.simulation.samples) for c in chips}
         cached = {c: _load_point(points_dir, k) for c, k in keys.items()}
@@ -168,6 +180,15 @@ def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fm
                     level = source.level(sparsity)
                     say(f"[neurosim] pruned to {sparsity:.2f} ({level.method}) in {time.perf_counter() - t1:.1f} s")
                 t1 = time.perf_counter()
+                if chip.hw.name not in chained and earlier:  # earlier levels came from disk: map them again
+                    say(f"[neurosim] mapping the earlier levels on {chip.hw.name} again (cores never increase "
+                        "along the sweep)")
+                    for s in earlier:
+                        try:
+                            compile_level(source.level(s), chip, source, fmt, prior)
+                        except FitError:
+                            pass
+                chained.add(chip.hw.name)
                 rec = evaluate(level, chip, source, fmt, wl.name, prior)
                 if points_dir is not None:
                     points_dir.mkdir(parents=True, exist_ok=True)
@@ -180,6 +201,7 @@ def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fm
             records.append(rec)
             if on_record:
                 on_record(rec)
+        earlier.append(sparsity)
     return run_provenance(wl, wl_path, wl_sha, chips, fmt, time.perf_counter() - t0), records
 
 

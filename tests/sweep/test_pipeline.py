@@ -56,3 +56,24 @@ def test_static_energy_follows_power_gating(chips):
     _, (rec2,) = run_workload(wl, Path("t.yaml"), "x", [ungated], progress=False)
     assert rec2["energy_breakdown_j"]["static"] == pytest.approx(
         ungated.hw.energy.static_power_per_core_w.value * 128 * rec2["latency_per_inference_s"])
+
+
+def test_a_resumed_sweep_maps_the_earlier_levels_again_for_the_prior(chips, tmp_path, monkeypatch):
+    """Level 0 comes from disk; level 0.6 is computed with level 0's compiled chip as its prior, as in
+    an uninterrupted run (cores never increase along the sweep, resumed or not)."""
+    wl = parse_mapping(Workload, WL)
+    _, fresh = run_workload(wl, Path("t.yaml"), "s", chips[:1], progress=False)
+    run_workload(parse_mapping(Workload, dict(WL, pruning={"levels": [0.0]})), Path("t.yaml"), "s", chips[:1],
+                 points_dir=tmp_path, progress=False)
+    priors = []
+    real = pipeline.compile_network
+
+    def spy(net, hw, fmt, **kw):
+        priors.append(kw.get("prior"))
+        return real(net, hw, fmt, **kw)
+
+    monkeypatch.setattr(pipeline, "compile_network", spy)
+    _, resumed = run_workload(wl, Path("t.yaml"), "s", chips[:1], points_dir=tmp_path, progress=False)
+    assert priors[0] is None and priors[1] is not None        # level 0 mapped again, then passed on
+    keys = ("cores_used", "energy_per_inference_j", "synapse_memory_bits")
+    assert [{k: r[k] for k in keys} for r in resumed] == [{k: r[k] for k in keys} for r in fresh]
