@@ -94,7 +94,8 @@ def cmd_dse(a: argparse.Namespace) -> int:
     return 0
 
 
-EXPERIMENT_OVERRIDES = ("prune_epochs", "finetune_epochs", "interval", "regrowth_ratio", "growth_rate", "bn_l1")
+EXPERIMENT_OVERRIDES = ("prune_epochs", "finetune_epochs", "interval", "regrowth_ratio", "growth_rate", "bn_l1",
+                        "bn_l1_mode")
 
 
 def cmd_experiment(a: argparse.Namespace) -> int:
@@ -241,8 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
     e.add_argument("--out", required=True, help="folder; records.jsonl there makes a rerun resume")
     for name in EXPERIMENT_OVERRIDES:
-        e.add_argument("--" + name.replace("_", "-"), type=int if name in ("prune_epochs", "finetune_epochs",
-                       "interval") else float, default=None, help=f"override pruning.{name}")
+        kind = {"prune_epochs": int, "finetune_epochs": int, "interval": int, "bn_l1_mode": str}.get(name, float)
+        e.add_argument("--" + name.replace("_", "-"), type=kind, default=None, help=f"override pruning.{name}")
     e.set_defaults(func=cmd_experiment)
 
     pl = sub.add_parser("plot", help="re-plot and compare earlier runs' results.json files")

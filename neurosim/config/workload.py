@@ -166,8 +166,12 @@ class Pruning:
     interval: int = spec("delta: training iterations between two pruning events", default=20, min=1)
     growth_rate: float = spec("slimming*: fraction of the kept channel budget regenerated", default=0.05,
                               min=0.0, max=1.0)
-    bn_l1: float = spec("slimming*: L1 shrink of the BN scales per iteration at peak learning rate",
-                        default=1e-3, min=0.0)
+    bn_l1: float = spec("slimming*: L1 pressure s on the BN scales (shrink: per iteration at peak learning "
+                        "rate; gradient: the subgradient s·sign(gamma) added to the gradient)", default=1e-3, min=0.0)
+    bn_l1_mode: Literal["shrink", "gradient"] = spec(
+        "slimming*: how the BN L1 pressure is applied: shrink (a decoupled step after the optimiser step, "
+        "scaled by the learning-rate schedule) or gradient (added to the gradient before the optimiser step, "
+        "as the seed code's updateBN)", default="shrink")
 
     def check(self):
         for i, s in enumerate(self.levels):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -60,18 +61,30 @@ def bn_gammas(model: SNN, groups: list[ChannelGroup] | None = None) -> list[np.n
 class BNL1:
     """Trainer callback: L1 pressure on the BN scales of prunable groups (network slimming's ``updateBN``).
 
-    The trainer's callbacks run after the optimiser step, so the subgradient s·sign(γ) is applied as a
-    decoupled step scaled by the learning-rate schedule, γ ← γ − s·(lr_t / lr_peak)·sign(γ), clipped at 0
-    (it never flips a sign). ``strength`` s is the shrink per iteration at peak learning rate.
+    ``mode`` gradient (the seed code): before the optimiser step, s·sign(γ) is added to γ's gradient, so
+    the pressure goes through the optimiser (with Adam it is rescaled like every gradient). ``mode`` shrink:
+    after the step, a decoupled step scaled by the learning-rate schedule, γ ← γ − s·(lr_t / lr_peak)·sign(γ),
+    clipped at 0 (it never flips a sign); ``strength`` s is then the shrink per iteration at peak rate.
     """
 
     model: SNN
     strength: float
+    mode: Literal["gradient", "shrink"] = "shrink"
 
     def __post_init__(self) -> None:
+        if self.mode not in ("gradient", "shrink"):
+            raise ValueError(f"mode must be 'gradient' or 'shrink', got {self.mode!r}")
         self.groups = channel_groups(self.model)
 
+    def before_step(self, trainer, step: int, lr: float) -> None:
+        if self.mode == "gradient":
+            for g in self.groups:
+                gamma = self.model.layers[g.bn].gamma
+                gamma.grad += self.strength * np.sign(gamma.value)
+
     def __call__(self, trainer, step: int, record) -> None:
+        if self.mode != "shrink":
+            return
         scale = self.strength * (record.lr / trainer.lr if trainer.lr else 0.0)
         for g in self.groups:
             gamma = self.model.layers[g.bn].gamma.value

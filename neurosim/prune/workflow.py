@@ -128,7 +128,7 @@ def prune_workload(workload: Workload | str | Path, level: float, method: str | 
                    channels_regrown=sel.n_regrown, channels_rescued=sel.n_rescued,
                    channels_per_layer=[int(m.sum()) for m in sel.masks],
                    gammas_zero_per_layer=[int((g == 0).sum()) for g in gammas],
-                   growth_rate=pr.growth_rate if rule else 0.0, bn_l1=pr.bn_l1)
+                   growth_rate=pr.growth_rate if rule else 0.0, bn_l1=pr.bn_l1, bn_l1_mode=pr.bn_l1_mode)
         if rule == "criticality":
             rec["criticality"] = pr.criticality
     rec.update(pruning_epochs=Np + Nf, pruning_seconds=round(time.perf_counter() - t0, 3))
@@ -142,11 +142,11 @@ def _slimming_pretrain(model, wl: Workload, ds, enc, seed: int, progress: bool) 
     """Dense training with BN-L1 for Np epochs; the result is shared by every slimming method and level of the
     same workload and seed in this process (the seed code prunes one pretrained model). Returns its seconds."""
     spec, pr = wl.network.model, wl.pruning
-    key = (repr(spec), wl.timesteps, pr.prune_epochs, pr.bn_l1, seed)
+    key = (repr(spec), wl.timesteps, pr.prune_epochs, pr.bn_l1, pr.bn_l1_mode, seed)
     if key not in _PRETRAINED:
         t0 = time.perf_counter()
         Trainer(model, spec, ds, enc, seed=seed, progress=progress, epochs=pr.prune_epochs,
-                callbacks=[BNL1(model, pr.bn_l1)] if pr.bn_l1 > 0 else []).fit()
+                callbacks=[BNL1(model, pr.bn_l1, pr.bn_l1_mode)] if pr.bn_l1 > 0 else []).fit()
         _PRETRAINED.clear()  # keep one model in memory
         _PRETRAINED[key] = ({k: v.copy() for k, v in model.state_dict().items()}, time.perf_counter() - t0)
     state, seconds = _PRETRAINED[key]

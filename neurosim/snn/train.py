@@ -44,6 +44,8 @@ class BatchRecord:
 
 
 Callback = Callable[["Trainer", int, BatchRecord], None]
+"""Called after each optimiser step. A callback object may also have `before_step(trainer, step, lr)`,
+called after the backward pass and before the optimiser step, to add to the gradients (`param.grad`)."""
 
 
 def shift_images(x: np.ndarray, max_shift: int, rng: np.random.Generator) -> np.ndarray:
@@ -166,6 +168,9 @@ class Trainer:
                 T = out.shape[0]
                 loss, dlogits = softmax_ce(out.mean(0), y)
                 self.model.backward(np.broadcast_to(dlogits / T, out.shape).astype(out.dtype))
+                for cb in self.callbacks:
+                    if hasattr(cb, "before_step"):
+                        cb.before_step(self, self.step, lr)
                 self.opt.step(lr)
                 self.apply_masks()
                 c = int((out.sum(0).argmax(1) == y).sum())

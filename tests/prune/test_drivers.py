@@ -1,5 +1,6 @@
 """The training-time drivers on a tiny synthetic dataset (seconds, not minutes)."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -98,6 +99,33 @@ def test_bn_l1_shrinks_towards_zero(mlp_workload):
 
     cb(T(), 0, R())
     np.testing.assert_allclose(bn.gamma.value[:3], [0.85, -0.05, 0.0], atol=1e-7)
+
+
+def test_bn_l1_gradient_mode_adds_the_subgradient_before_the_optimiser_step(mlp_workload):
+    """The seed code's updateBN: s·sign(γ) is added to γ's gradient (sign 0 adds nothing); the trainer
+    calls before_step after the backward pass (gradients present) and before each step's callbacks."""
+    *_, model = _setup(mlp_workload)
+    bn = model.layers[channel_groups(model)[0].bn]
+    bn.gamma.value[:3] = [1.0, -0.2, 0.0]
+    model.zero_grad()
+    bn.gamma.grad[:] = 0.5
+    BNL1(model, 0.3, "gradient").before_step(None, 0, 0.01)
+    np.testing.assert_allclose(bn.gamma.grad[:3], [0.8, 0.2, 0.5])
+    with pytest.raises(ValueError):
+        BNL1(model, 0.3, "decay")
+
+    seen = []
+
+    class Spy:
+        def before_step(self, trainer, step, lr):
+            seen.append(("before", step, float(np.abs(bn.gamma.grad).sum()) > 0))
+
+        def __call__(self, trainer, step, record):
+            seen.append(("after", step))
+
+    spec, ds, enc, _ = _setup(mlp_workload)
+    Trainer(model, dataclasses.replace(spec, epochs=1), ds, enc, callbacks=[Spy()], progress=False).fit()
+    assert seen[:4] == [("before", 0, True), ("after", 0), ("before", 1, True), ("after", 1)]
 
 
 def test_remove_channels_preserves_the_function(cnn_workload, mlp_workload):
