@@ -78,7 +78,7 @@ def cmd_dse(a: argparse.Namespace) -> int:
     out = Path(a.out)
     fresh = not out.exists()
     try:
-        prov, records = run_grid(wl, wl_path, wl_sha, chips, a.format, out / "points", a.workers)
+        prov, records = run_grid(wl, wl_path, wl_sha, chips, a.format, out / "points", a.workers, a.scheduler)
         if not any(r.get("fits") for r in records):
             raise UserError(records[0]["fit_error"])
     except UserError:
@@ -230,6 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="dse", help="output folder (default: dse)")
     d.add_argument("--format", default="auto", choices=FORMAT_CHOICES)
     d.add_argument("--workers", type=int, default=1, help="processes running sweep points in parallel")
+    d.add_argument("--scheduler", default=None, metavar="ADDRESS|local",
+                   help="run the sweep points on a Dask cluster: a scheduler address (tcp://host:8786; workers "
+                        "must share the files) or local (a local cluster of --workers processes); needs the "
+                        "'distributed' extra")
     d.set_defaults(func=cmd_dse)
 
     e = sub.add_parser("experiment", help="pruning experiment: accuracy vs sparsity per method over seeds")

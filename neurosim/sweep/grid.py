@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from neurosim.config import Hardware, Workload, load_hardware, parse_mapping, read_yaml
-from neurosim.errors import ConfigError
+from neurosim.errors import ConfigError, MissingExtraError, UserError
 from neurosim.sweep.pipeline import Chip, log, missing_levels, run_provenance, run_workload
 from neurosim.sweep.sources import make_source
 
@@ -79,21 +79,49 @@ def _run_group(args) -> list[dict]:
     return run_workload(wl, wl_path, wl_sha, chips, fmt=fmt, points_dir=points_dir)[1]
 
 
+def dask_map(fn, jobs: list, scheduler: str, workers: int) -> list:
+    """fn over jobs on a Dask cluster: the scheduler at `scheduler` (e.g. tcp://host:8786; its workers
+    must see the same files: workload, chips, output and cache folders), or "local" for a local
+    cluster of `workers` single-threaded processes. Results come back in job order."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise MissingExtraError("dse --scheduler needs the optional Dask packages: "
+                                "pip install 'neurosim-hw[distributed]'") from None
+    if scheduler == "local":
+        with LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster, Client(cluster) as client:
+            return client.gather(client.map(fn, jobs, pure=False))
+    try:
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as e:
+        raise UserError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({e}); start one with "
+                        "`dask scheduler` and workers with `dask worker ADDRESS`, or use --scheduler local") from None
+    with client:
+        return client.gather(client.map(fn, jobs, pure=False))
+
+
 def run_grid(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fmt: str, points_dir: Path,
-             workers: int = 1) -> tuple[dict, list[dict]]:
+             workers: int = 1, scheduler: str | None = None) -> tuple[dict, list[dict]]:
     """Every level on every chip variant. With workers > 1 the variants are split over processes
-    (sweep points in parallel; samples inside a point already run on every core). Finished points
-    land in `points_dir` as they complete, so an interrupted grid resumes."""
-    if workers <= 1 or len(chips) <= 1:
+    (sweep points in parallel; samples inside a point already run on every core); with `scheduler`
+    (a Dask scheduler address, or "local" for a local Dask cluster of `workers` processes) over Dask
+    workers. Finished points land in `points_dir` as they complete, so an interrupted grid resumes."""
+    if scheduler is None and (workers <= 1 or len(chips) <= 1):
         return run_workload(wl, wl_path, wl_sha, chips, fmt=fmt, points_dir=points_dir)
     t0 = time.perf_counter()
     todo = missing_levels(wl, wl_sha, chips, fmt, points_dir)
     if todo:  # train and prune here, once, rather than in every worker side by side
         log("[neurosim] preparing the network and its levels before starting the workers ...")
         make_source(wl, wl_path).prepare(todo)
-    groups = [chips[i::workers] for i in range(workers)]
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as ex:
-        results = list(ex.map(_run_group, [(wl, wl_path, wl_sha, g, fmt, points_dir) for g in groups if g]))
+    n_groups = max(workers, 1) if scheduler is None else max(workers, len(chips))
+    groups = [chips[i::n_groups] for i in range(n_groups)]
+    jobs = [(wl, wl_path, wl_sha, g, fmt, points_dir) for g in groups if g]
+    if scheduler is None:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as ex:
+            results = list(ex.map(_run_group, jobs))
+    else:
+        results = dask_map(_run_group, jobs, scheduler, workers)
     by_chip = {}
     for recs in results:
         for r in recs:

@@ -105,6 +105,28 @@ def test_dse_workers_give_the_serial_records(tiny, tmp_path, capsys):
     assert one == two and len(one) == 6
 
 
+def test_dse_on_a_local_dask_cluster_gives_the_serial_records(tiny, tmp_path, capsys):
+    grid = ["--hw", "generic_mesh", "--vary", "timing.synaptic_lanes=1,8"]
+    assert main(["dse", str(tiny), *grid, "--out", str(tmp_path / "one")]) == 0
+    dask_run = ["--scheduler", "local", "--workers", "2", "--out", str(tmp_path / "dask")]
+    assert main(["dse", str(tiny), *grid, *dask_run]) == 0
+    keys = ("sparsity", "hardware", "energy_per_inference_j", "latency_per_inference_s", "cores_used")
+    one, dask = ([{k: r[k] for k in keys} for r in json.loads((tmp_path / d / "results.json").read_text())["records"]]
+                 for d in ("one", "dask"))
+    assert one == dask and len(one) == 6
+
+
+def test_dse_scheduler_errors_are_one_line(tiny, tmp_path, capsys, monkeypatch):
+    grid = ["dse", str(tiny), "--hw", "generic_mesh", "--vary", "timing.synaptic_lanes=1,8"]
+    assert main([*grid, "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path / "a")]) == 2
+    err = capsys.readouterr().err
+    assert "--scheduler tcp://127.0.0.1:9: cannot reach a Dask scheduler" in err and "Traceback" not in err
+    assert not (tmp_path / "a").exists()
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)   # the extra is not installed
+    assert main([*grid, "--scheduler", "local", "--out", str(tmp_path / "b")]) == 2
+    assert "pip install 'neurosim-hw[distributed]'" in capsys.readouterr().err
+
+
 def test_experiment_pruning_writes_table(tmp_path, monkeypatch, capsys):
     from neurosim.config import load_workload
 
