@@ -120,7 +120,7 @@ def plan_for(chip: CompiledChip) -> SimPlan:
 def kernel_tables(plan: SimPlan, hw, smax: int) -> tuple:
     """The static arguments of the kernel (everything between the inputs and the outputs)."""
     tm, noc = hw.timing, hw.noc
-    return (plan.n_cores, plan.unicast, plan.serial_cycles, plan.el_latency, plan.rt_ptr, plan.el_channel,
+    return (plan.n_cores, plan.serial_cycles, plan.el_latency, plan.rt_ptr, plan.el_channel,
             plan.el_parent, plan.max_route, plan.src_info, plan.src_row_ptr, plan.src_grp_ptr,
             plan.pk_route, plan.pk_hop, plan.pk_grp, plan.grp_core, plan.grp_el, plan.grp_service, plan.row_delay,
             plan.any_dense, plan.row_dense_lo, plan.row_dense_len,

@@ -28,10 +28,12 @@ from numba.core import types as nb_types
 from numba.extending import intrinsic
 
 from neurosim.sim.plan import (
+    FORK,
     MULTI_ROW,
     N_SRC_STATS,
     PK_CORE,
     PK_EJECT,
+    PK_GROUP,
     PK_MESH_HI,
     PK_MESH_LO,
     SRC_BASE,
@@ -121,7 +123,7 @@ def _update_segment(acc, v, bias, sends, fired, deliv, count, keep, raster_row, 
 
 @nb.njit(cache=True, boundscheck=False)
 def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val,
-            n_cores, unicast, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
+            n_cores, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
             src_info, src_row_ptr, src_grp_ptr, pk_route, pk_hop, pk_grp, grp_core, grp_el, grp_service,
             row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_off, syn_w,
             sends, src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
@@ -260,7 +262,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val,
                 t_inj = k * ser
                 for ai in range(n_act):
                     p = pk_list[act_start[ai] + k]
-                    if unicast:  # a chain: injection, mesh links, ejection; packet p is group p
+                    if pk_hop[p, PK_CORE] != FORK:  # a chain: injection, mesh links, ejection, one delivery
                         ta = t_inj
                         for e in range(np.uint64(pk_hop[p, PK_MESH_LO]), np.uint64(pk_hop[p, PK_MESH_HI])):
                             ch = el_channel[e]
@@ -274,8 +276,8 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val,
                         free[ch] = arr
                         c = pk_hop[p, PK_CORE]
                         cf = core_free[c]
-                        core_free[c] = (cf if cf > arr else arr) + grp_service[p]
-                    else:
+                        core_free[c] = (cf if cf > arr else arr) + grp_service[pk_hop[p, PK_GROUP]]
+                    else:  # a tree forking towards several cores
                         r = pk_route[p]
                         e0 = rt_ptr[r]
                         e1 = rt_ptr[r + U1] - U1
@@ -368,7 +370,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val,
 
 @nb.njit(cache=True, parallel=True)
 def run_samples(steps, T, in_ptr, in_base, in_idx, in_val,
-                n_cores, unicast, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
+                n_cores, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
                 src_info, src_row_ptr, src_grp_ptr, pk_route, pk_hop, pk_grp, grp_core, grp_el, grp_service,
                 row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_off, syn_w,
                 sends, src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
@@ -379,7 +381,7 @@ def run_samples(steps, T, in_ptr, in_base, in_idx, in_val,
     """Every sample in parallel (prange); outputs are indexed by sample (raster (S, 1, 0) = not kept)."""
     for s in nb.prange(counters.shape[0]):
         run_one(s, steps, T, in_ptr, in_base, in_idx, in_val,
-                n_cores, unicast, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
+                n_cores, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
                 src_info, src_row_ptr, src_grp_ptr, pk_route, pk_hop, pk_grp, grp_core, grp_el, grp_service,
                 row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_off, syn_w,
                 sends, src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,

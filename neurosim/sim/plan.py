@@ -31,8 +31,10 @@ SRC_SYN_OPS, SRC_WORDS, SRC_ROWS, SRC_PACKETS, SRC_HOPS_X, SRC_HOPS_Y, SRC_DELIV
 N_SRC_STATS = 7
 # columns of SimPlan.src_info
 SRC_SYN_LO, SRC_SYN_HI, SRC_PK_LO, SRC_PK_HI, SRC_BASE, SRC_DELAY = range(6)
-# columns of SimPlan.pk_hop (unicast packets)
-PK_MESH_LO, PK_MESH_HI, PK_CORE, PK_EJECT = range(4)
+# columns of SimPlan.pk_hop (packets whose route is a chain: every unicast packet, a tree packet with
+# one destination); PK_CORE is FORK for a tree packet with several destinations
+PK_MESH_LO, PK_MESH_HI, PK_CORE, PK_EJECT, PK_GROUP = range(5)
+FORK = np.uint32(0xFFFFFFFF)
 MULTI_ROW = np.uint64(1 << 32)  # SRC_DELAY of a source whose rows need the row loop (dense rows, several delays)
 
 
@@ -63,7 +65,6 @@ class SimPlan:
     n: int
     n_cores: int
     n_nodes: int
-    unicast: bool               # packets are unicast chains (packet p = group p)
     n_mesh_links: int
     n_channels: int
     serial_cycles: float
@@ -82,7 +83,8 @@ class SimPlan:
     src_row_ptr: np.ndarray     # uint64 [n + 1] rows of each source neuron (the chip's table; MULTI_ROW sources)
     src_grp_ptr: np.ndarray     # uint64 [n + 1] groups (deliveries) of each source
     pk_route: np.ndarray        # uint32 [n_packets]
-    pk_hop: np.ndarray          # uint32 [n_packets, 4] unicast: PK_MESH_LO/HI (mesh-link elements), PK_CORE, PK_EJECT
+    pk_hop: np.ndarray          # uint32 [n_packets, 5] chain packets: PK_MESH_LO/HI (mesh-link elements), PK_CORE,
+    #                             PK_EJECT (channel), PK_GROUP (its delivery); PK_CORE = FORK for a forking tree packet
     pk_grp: np.ndarray          # uint64 [n_packets + 1] groups of packet p: pk_grp[p] .. pk_grp[p + 1]
     grp_core: np.ndarray        # uint32 [n_groups]
     grp_el: np.ndarray          # uint32 relative element of the ejection channel in the packet's route
@@ -227,10 +229,19 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     flat = [x for el in rt_elems for x in el]
     el_channel = np.array([c for c, _ in flat], np.uint32)
     el_parent = np.array([p for _, p in flat], np.int32)
-    pk_hop = np.zeros((1, 4), np.uint32)
-    if not tree and n_grp:  # a unicast route is injection, mesh links, ejection
-        pk_hop = np.stack([rt_ptr[pk_route] + 1, rt_ptr[pk_route + 1] - 1, grp_core, ej0 + grp_core], axis=1)
-        pk_hop = pk_hop.astype(np.uint32)
+    # chain packets (injection, mesh links, ejection): every unicast packet, and a tree packet with one
+    # destination (its tree is that chain); the kernel walks them without the tree's element table
+    n_pk = len(pk_route)
+    pk_first_grp = np.arange(n_pk) if not tree else pk_grp[:-1].astype(np.int64)
+    chain = np.ones(n_pk, np.bool_) if not tree else np.diff(pk_grp.astype(np.int64)) == 1
+    pk_hop = np.zeros((max(n_pk, 1), 5), np.uint32)
+    if n_pk:
+        r = np.asarray(pk_route, np.int64)
+        pk_hop[:n_pk, PK_MESH_LO] = rt_ptr[r] + 1
+        pk_hop[:n_pk, PK_MESH_HI] = rt_ptr[r + 1] - 1
+        pk_hop[:n_pk, PK_CORE] = np.where(chain, grp_core[pk_first_grp], FORK)
+        pk_hop[:n_pk, PK_EJECT] = el_channel[(rt_ptr[r + 1] - 1).astype(np.int64)]
+        pk_hop[:n_pk, PK_GROUP] = pk_first_grp
     rt_hx = np.array([sum(1 for c, _ in el if c < n_mesh and c % 4 < 2) for el in rt_elems], np.int64)
     rt_hy = np.array([sum(1 for c, _ in el if c < n_mesh and c % 4 >= 2) for el in rt_elems], np.int64)
 
@@ -328,7 +339,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     n_slots = int(max(chip.row_delay.max(initial=0), 1)) + 1
 
     return SimPlan(
-        n=n, n_cores=nc, n_nodes=n_nodes, unicast=hw.noc.multicast == "unicast", n_mesh_links=n_mesh, n_channels=n_ch,
+        n=n, n_cores=nc, n_nodes=n_nodes, n_mesh_links=n_mesh, n_channels=n_ch,
         serial_cycles=float(-(-hw.noc.packet_bits // hw.noc.link_width_bits)),
         ch_latency=ch_lat, ch_is_x=ch_is_x, rt_ptr=rt_ptr, el_channel=el_channel, el_parent=el_parent,
         el_latency=ch_lat[el_channel],
