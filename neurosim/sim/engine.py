@@ -158,7 +158,7 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
     acc = np.zeros((S, plan.n_slots * n), acc_dtype_for(plan, ev.max_abs))
     v = np.zeros((S, n), np.int64)
     in_base = np.uint64(net.offsets[net.index(inp.name)])
-    args = (steps, T, ev.ptr, in_base, ev.idx, ev.val) + kernel_tables(plan, hw, smax)
+    args = (steps, T, ev.ptr, in_base, ev.idx, ev.val, kernel_tables(plan, hw, smax))
     outs = (acc, v, counters, step_cycles, core_busy, ch_load, seg_spikes, seg_active, raster, recorded)
     if S == 1 or numba.get_num_threads() == 1:  # serial: a parallel launch costs more than it gives here
         for i in range(S):

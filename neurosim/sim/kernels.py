@@ -122,15 +122,16 @@ def _update_segment(acc, v, bias, sends, fired, deliv, count, keep, raster_row, 
 
 
 @nb.njit(cache=True, boundscheck=False)
-def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val,
-            n_cores, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
-            src_info, src_row_ptr, src_grp_ptr, pk_route, pk_hop, pk_grp, grp_core, grp_el, grp_service,
-            row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_off, syn_w,
-            sends, src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
-            seg_record, bias, state_min, state_max, n_slots,
-            c_upd_active, c_upd_idle, c_spike, c_barrier,
+def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
             acc, v, counters, step_cycles, core_busy, load, seg_spikes, seg_active, raster, recorded):
-    """Simulate sample s (see the module docstring); writes row s of the output arrays."""
+    """Simulate sample s (see the module docstring); writes row s of the output arrays. `tables` is
+    `engine.kernel_tables(...)`, the plan's static arrays and the chip's costs, unpacked here once."""
+    (n_cores, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
+     src_info, src_row_ptr, src_grp_ptr, pk_route, pk_hop, pk_grp, grp_core, grp_el, grp_service,
+     row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_off, syn_w,
+     sends, src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
+     seg_record, bias, state_min, state_max, n_slots,
+     c_upd_active, c_upd_idle, c_spike, c_barrier) = tables
     n = v.shape[0]
     n_ch = load.shape[0]
     n_seg = seg_g0.shape[0]
@@ -369,24 +370,11 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val,
 
 
 @nb.njit(cache=True, parallel=True)
-def run_samples(steps, T, in_ptr, in_base, in_idx, in_val,
-                n_cores, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
-                src_info, src_row_ptr, src_grp_ptr, pk_route, pk_hop, pk_grp, grp_core, grp_el, grp_service,
-                row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_off, syn_w,
-                sends, src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
-                seg_record, bias, state_min, state_max, n_slots,
-                c_upd_active, c_upd_idle, c_spike, c_barrier,
-                acc_all, v_all, counters, step_cycles, core_busy, ch_load, seg_spikes, seg_active,
-                raster, recorded):
+def run_samples(steps, T, in_ptr, in_base, in_idx, in_val, tables,
+                acc_all, v_all, counters, step_cycles, core_busy, ch_load, seg_spikes, seg_active, raster, recorded):
     """Every sample in parallel (prange); outputs are indexed by sample (raster (S, 1, 0) = not kept)."""
     for s in nb.prange(counters.shape[0]):
-        run_one(s, steps, T, in_ptr, in_base, in_idx, in_val,
-                n_cores, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
-                src_info, src_row_ptr, src_grp_ptr, pk_route, pk_hop, pk_grp, grp_core, grp_el, grp_service,
-                row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_off, syn_w,
-                sends, src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
-                seg_record, bias, state_min, state_max, n_slots,
-                c_upd_active, c_upd_idle, c_spike, c_barrier,
+        run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                 acc_all[s], v_all[s], counters[s], step_cycles[s], core_busy[s], ch_load[s], seg_spikes[s],
                 seg_active[s], raster[s], recorded[s])
     return 0
