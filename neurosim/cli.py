@@ -40,10 +40,9 @@ def cmd_run(a: argparse.Namespace) -> int:
 
     from neurosim.config import load_hardware, load_workload
     from neurosim.report import all_plots, write_index, write_results
-    from neurosim.sweep.pipeline import Chip, inputs_sha, run_workload
+    from neurosim.sweep.pipeline import Chip, run_workload
 
     wl, wl_path, wl_sha = load_workload(a.workload)
-    wl_sha = inputs_sha(wl, wl_path, wl_sha)
     chips = [Chip(*load_hardware(h)) for h in (a.hw or wl.hardware)]
     out = Path(a.out)
     fresh = not out.exists()
@@ -70,10 +69,8 @@ def cmd_dse(a: argparse.Namespace) -> int:
     from neurosim.report import all_plots, write_index, write_results
     from neurosim.report.plots import pareto
     from neurosim.sweep.grid import parse_vary, run_grid, variants
-    from neurosim.sweep.pipeline import inputs_sha
 
     wl, wl_path, wl_sha = load_workload(a.workload)
-    wl_sha = inputs_sha(wl, wl_path, wl_sha)
     chips = variants(a.hw or wl.hardware[0], parse_vary(a.vary or []))
     out = Path(a.out)
     fresh = not out.exists()

@@ -4,6 +4,7 @@ simulate it. Later stages add sections here (datasets and training, pruning meth
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from neurosim.config.schema import spec
@@ -88,6 +89,12 @@ class Model:
         return None
 
 
+def resolve_relative(path: str | Path, workload_file: str | Path | None) -> Path:
+    """`path` as given if absolute (or without a workload file), else relative to the workload file's folder."""
+    p = Path(path)
+    return p if p.is_absolute() or workload_file is None else Path(workload_file).resolve().parent / p
+
+
 @dataclass(frozen=True, kw_only=True)
 class NetworkSpec:
     """Where the network comes from: exactly one of the keys below."""
@@ -121,6 +128,10 @@ class NetworkSpec:
         if self.nir_dt is not None and not self.nir_dt > 0:
             return ("nir_dt", self.nir_dt, "a time step > 0 in seconds")
         return None
+
+    def nir_file(self, workload_file: str | Path | None) -> Path | None:
+        """The NIR file `nir` names; a relative path is taken relative to the workload file's folder."""
+        return None if self.nir is None else resolve_relative(self.nir, workload_file)
 
     def nir_options(self) -> dict:
         """Keyword arguments of `neurosim.ir.nir_io.read_nir` given by the nir_* keys."""

@@ -23,7 +23,9 @@ from typing import Any, Literal
 
 import numpy as np
 
+from neurosim.config.workload import resolve_relative
 from neurosim.errors import ConfigError, MissingExtraError, UserError
+from neurosim.ir.conv import conv_edges
 from neurosim.ir.network import ConvGeometry, Network, Neuron, Population, Projection
 
 META_KEY = "neurosim"  # node/graph metadata key holding neurosim's JSON annotations
@@ -842,11 +844,10 @@ def _conv_coo_of(pr: Projection) -> tuple[np.ndarray, np.ndarray, np.ndarray] | 
     k = np.asarray(pr.kernel)
     if k.shape != (g.out_shape[0], g.in_shape[0], *g.kernel):
         return None
-    co, ci, ky, kx = np.nonzero(k)
-    rows, cols, vals = _window_coo(g.in_shape, g.out_shape[1:], (co, ci, ky, kx, k[co, ci, ky, kx]), g.stride,
-                                   g.padding, (1, 1))
-    o = np.lexsort((cols, rows))
-    return rows[o], cols[o], vals[o]
+    pre, post, tap = conv_edges(pr)
+    vals = k.ravel()[tap]
+    keep = vals != 0
+    return pre[keep], post[keep], vals[keep]
 
 
 def _export_plan(net: Network) -> tuple[dict[str, tuple[int, ...]], list[bool], dict[str, int]]:
@@ -1035,20 +1036,14 @@ def graded_sources(net: Network) -> list[str]:
 
 def network_from_nir_spec(nir_path, workload_file: str | Path | None = None, *, allow_graded: bool = False,
                           **kw) -> Network:
-    """The network a workload's `network.nir` names (`nir_path`: that string, or the `NetworkSpec`
-    itself); a relative path is taken relative to the workload file's folder. Keyword arguments go
-    to `read_nir` (convention, dt, ...).
+    """The network a workload's `network.nir` names; a relative path is taken relative to the
+    workload file's folder. Keyword arguments go to `read_nir` (convention, dt, ...; a workload's
+    `NetworkSpec.nir_options()`).
 
     The chip pipeline (quantize → map → simulate) carries spikes only, so a network with graded
     sources (see `graded_sources`) raises UserError unless `allow_graded` (the float `ir.run` of such
     a network is exact; its integer model and chip mapping are not yet)."""
-    if hasattr(nir_path, "nir"):
-        if nir_path.nir is None:
-            raise UserError("the workload's network section names no NIR file (network.nir)")
-        nir_path = nir_path.nir
-    p = Path(nir_path)
-    if not p.is_absolute() and workload_file is not None:
-        p = Path(workload_file).resolve().parent / p
+    p = resolve_relative(nir_path, workload_file)
     net = read_nir(p, **kw)
     graded = graded_sources(net)
     if graded and not allow_graded:

@@ -110,8 +110,8 @@ def run_grid(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fmt: s
     if scheduler is None and (workers <= 1 or len(chips) <= 1):
         return run_workload(wl, wl_path, wl_sha, chips, fmt=fmt, points_dir=points_dir)
     t0 = time.perf_counter()
-    todo = missing_levels(wl, wl_sha, chips, fmt, points_dir)
-    if todo:  # train and prune here, once, rather than in every worker side by side
+    todo = missing_levels(wl, wl_path, wl_sha, chips, fmt, points_dir)
+    if todo and wl.network.model is not None:  # train and prune here, once, not in every worker side by side
         log("[neurosim] preparing the network and its levels before starting the workers ...")
         make_source(wl, wl_path).prepare(todo)
     n_groups = max(workers, 1) if scheduler is None else max(workers, len(chips))

@@ -12,7 +12,6 @@ import hashlib
 import json
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,12 +131,11 @@ def evaluate(level: Level, chip: Chip, source: Source, fmt: str, workload: str, 
 
 
 def inputs_sha(wl: Workload, wl_path: Path, wl_sha: str) -> str:
-    """The workload file's hash, combined with the hash of the NIR file it names (if any), so that a
-    changed network file never reuses stale points."""
-    if wl.network.nir is None:
+    """The workload file's hash, combined with the hash of the NIR file it names (if any): what the
+    point keys use, so that a changed network file never reuses stale points."""
+    nir = wl.network.nir_file(wl_path)
+    if nir is None:
         return wl_sha
-    nir = Path(wl.network.nir)
-    nir = nir if nir.is_absolute() else Path(wl_path).parent / nir
     try:
         data = nir.read_bytes()
     except OSError:
@@ -151,11 +149,11 @@ def point_key(wl_sha: str, chip: Chip, sparsity: float, method: str, fmt: str, s
 
 
 def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fmt: str = "auto",
-                 points_dir: Path | None = None, on_record: Callable[[dict], None] | None = None,
-                 progress: bool = True) -> tuple[dict, list[dict]]:
+                 points_dir: Path | None = None, progress: bool = True) -> tuple[dict, list[dict]]:
     """Every pruning level of the workload on every chip; returns (provenance, records). With
     `points_dir`, finished points are stored there and reused when the run is repeated."""
     t0 = time.perf_counter()
+    key_sha = inputs_sha(wl, wl_path, wl_sha)
     say = log if progress else (lambda _m: None)
     say(f"[neurosim] {wl.name}: {len(wl.pruning.levels)} levels x {len(chips)} chips")
     source: Source | None = None
@@ -165,30 +163,33 @@ def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fm
     chained: set[str] = set()  # chips whose `prior` follows every earlier level (not resumed from disk)
     earlier: list[float] = []
     for sparsity in sorted(wl.pruning.levels):
-        keys = {c: point_key(wl_sha, c, sparsity, wl.pruning.method, fmt, wl.simulation.samples) for c in chips}
+        keys = {c: point_key(key_sha, c, sparsity, wl.pruning.method, fmt, wl.simulation.samples) for c in chips}
         cached = {c: _load_point(points_dir, k) for c, k in keys.items()}
-        level = None
+        todo = [c for c in chips if cached[c] is None]
+        if todo:
+            if source is None:
+                say("[neurosim] preparing the network ...")
+                source = make_source(wl, wl_path, progress=progress)
+            t1 = time.perf_counter()
+            level = source.level(sparsity)
+            say(f"[neurosim] pruned to {sparsity:.2f} ({level.method}) in {time.perf_counter() - t1:.1f} s")
+            unchained = [c for c in todo if c.hw.name not in chained]
+            if unchained and earlier:  # earlier levels came from disk: map them again, once for these chips
+                say(f"[neurosim] mapping the earlier levels again on {', '.join(c.hw.name for c in unchained)} "
+                    "(cores never increase along the sweep)")
+                for s in earlier:
+                    lvl = source.level(s)
+                    for c in unchained:
+                        try:
+                            compile_level(lvl, c, source, fmt, prior)
+                        except FitError:
+                            pass
+            chained.update(c.hw.name for c in todo)
         for chip in chips:
             done += 1
             rec = cached[chip]
             if rec is None:
-                if source is None:
-                    say("[neurosim] preparing the network ...")
-                    source = make_source(wl, wl_path, progress=progress)
-                if level is None:
-                    t1 = time.perf_counter()
-                    level = source.level(sparsity)
-                    say(f"[neurosim] pruned to {sparsity:.2f} ({level.method}) in {time.perf_counter() - t1:.1f} s")
                 t1 = time.perf_counter()
-                if chip.hw.name not in chained and earlier:  # earlier levels came from disk: map them again
-                    say(f"[neurosim] mapping the earlier levels on {chip.hw.name} again (cores never increase "
-                        "along the sweep)")
-                    for s in earlier:
-                        try:
-                            compile_level(source.level(s), chip, source, fmt, prior)
-                        except FitError:
-                            pass
-                chained.add(chip.hw.name)
                 rec = evaluate(level, chip, source, fmt, wl.name, prior)
                 if points_dir is not None:
                     points_dir.mkdir(parents=True, exist_ok=True)
@@ -199,16 +200,16 @@ def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fm
             status = "does not fit" if not rec["fits"] else f"{rec['energy_per_inference_j'] * 1e6:.4g} uJ"
             say(f"[neurosim] [{done}/{n_points}] sparsity {sparsity:.2f} on {chip.hw.name}: {status} ({took})")
             records.append(rec)
-            if on_record:
-                on_record(rec)
         earlier.append(sparsity)
     return run_provenance(wl, wl_path, wl_sha, chips, fmt, time.perf_counter() - t0), records
 
 
-def missing_levels(wl: Workload, wl_sha: str, chips: list[Chip], fmt: str, points_dir: Path | None) -> list[float]:
+def missing_levels(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fmt: str,
+                   points_dir: Path | None) -> list[float]:
     """The pruning levels with at least one (level, chip) point not yet stored in `points_dir`."""
+    key_sha = inputs_sha(wl, wl_path, wl_sha)
     return [s for s in sorted(wl.pruning.levels) if any(
-        _load_point(points_dir, point_key(wl_sha, c, s, wl.pruning.method, fmt, wl.simulation.samples)) is None
+        _load_point(points_dir, point_key(key_sha, c, s, wl.pruning.method, fmt, wl.simulation.samples)) is None
         for c in chips)]
 
 

@@ -94,26 +94,17 @@ def test_dse_grid_end_to_end(tiny, tmp_path, capsys):
     assert (out / "pareto_energy_latency.png").exists() and (out / "report.md").exists()
 
 
-def test_dse_workers_give_the_serial_records(tiny, tmp_path, capsys):
-    """Two worker processes produce the same records as one (after the parent prepared the levels)."""
+@pytest.mark.parametrize("parallel", [["--workers", "2"], ["--scheduler", "local", "--workers", "2"]],
+                         ids=["processes", "dask"])
+def test_dse_in_parallel_gives_the_serial_records(tiny, tmp_path, capsys, parallel):
+    """Two worker processes, or a local Dask cluster, produce the same records as one process."""
     grid = ["--hw", "generic_mesh", "--vary", "timing.synaptic_lanes=1,8"]
     assert main(["dse", str(tiny), *grid, "--out", str(tmp_path / "one")]) == 0
-    assert main(["dse", str(tiny), *grid, "--workers", "2", "--out", str(tmp_path / "two")]) == 0
+    assert main(["dse", str(tiny), *grid, *parallel, "--out", str(tmp_path / "two")]) == 0
     keys = ("sparsity", "hardware", "energy_per_inference_j", "latency_per_inference_s", "cores_used")
     one, two = ([{k: r[k] for k in keys} for r in json.loads((tmp_path / d / "results.json").read_text())["records"]]
                 for d in ("one", "two"))
     assert one == two and len(one) == 6
-
-
-def test_dse_on_a_local_dask_cluster_gives_the_serial_records(tiny, tmp_path, capsys):
-    grid = ["--hw", "generic_mesh", "--vary", "timing.synaptic_lanes=1,8"]
-    assert main(["dse", str(tiny), *grid, "--out", str(tmp_path / "one")]) == 0
-    dask_run = ["--scheduler", "local", "--workers", "2", "--out", str(tmp_path / "dask")]
-    assert main(["dse", str(tiny), *grid, *dask_run]) == 0
-    keys = ("sparsity", "hardware", "energy_per_inference_j", "latency_per_inference_s", "cores_used")
-    one, dask = ([{k: r[k] for k in keys} for r in json.loads((tmp_path / d / "results.json").read_text())["records"]]
-                 for d in ("one", "dask"))
-    assert one == dask and len(one) == 6
 
 
 def test_dse_scheduler_errors_are_one_line(tiny, tmp_path, capsys, monkeypatch):

@@ -533,7 +533,7 @@ def test_example_workload_names_the_shipped_nir_file():
 
     wl, path, _ = load_workload("nir_example")
     assert wl.network.nir == "examples/tiny.nir" and wl.pruning.levels == (0.0, 0.5)
-    net = network_from_nir_spec(wl.network, path)
+    net = network_from_nir_spec(wl.network.nir, path)
     assert [(p.name, p.size) for p in net.populations] == [("input", 64), ("lif1", 256), ("lif2", 10)]
     assert [p.kind for p in net.projections] == ["conv", "sparse"]
     x = (np.random.default_rng(0).random((2, wl.timesteps, 64)) < 0.2).astype(float)
