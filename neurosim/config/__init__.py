@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from neurosim.config.hardware import Hardware
@@ -9,7 +10,7 @@ from neurosim.config.presets import preset_names, resolve
 from neurosim.config.schema import Quantity, load_node, parse_mapping, read_yaml
 from neurosim.config.workload import Workload
 
-__all__ = ["Hardware", "Workload", "Quantity", "load_hardware", "load_workload", "load_any",
+__all__ = ["Hardware", "Workload", "Quantity", "as_workload", "load_hardware", "load_workload", "load_any",
            "parse_mapping", "preset_names", "resolve", "read_yaml"]
 
 
@@ -21,10 +22,21 @@ def load_hardware(name_or_path: str | Path) -> tuple[Hardware, Path, str]:
 
 
 def load_workload(name_or_path: str | Path) -> tuple[Workload, Path, str]:
-    """Workload file or preset name → (Workload, resolved path, sha256 of the file)."""
+    """Workload file or preset name → (Workload, resolved path, sha256 of the file). A relative npz
+    dataset path is taken relative to the workload file when it is not found from the current
+    directory, so every command and API reads the same file."""
     path = resolve(str(name_or_path), "workloads")
     wl, digest = load_node(Workload, path)
+    m = wl.network.model
+    if m is not None and m.dataset == "npz" and m.path and not Path(m.path).is_absolute() \
+            and not Path(m.path).exists() and (path.resolve().parent / m.path).exists():
+        wl = replace(wl, network=replace(wl.network, model=replace(m, path=str(path.resolve().parent / m.path))))
     return wl, path, digest
+
+
+def as_workload(workload: Workload | str | Path) -> Workload:
+    """A loaded `Workload` as is; a file or preset name through `load_workload`."""
+    return workload if isinstance(workload, Workload) else load_workload(workload)[0]
 
 
 def load_any(path: str | Path) -> tuple[str, object]:

@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 
 from neurosim.prune.criticality import CriticalityMeter, Form
+from neurosim.prune.structured import bn_l1_subgradient
 from neurosim.snn.layers import LIF, BatchNorm, Conv2d, Flatten, Linear, Readout
 from neurosim.snn.model import SNN
 
@@ -78,9 +79,9 @@ class BNL1:
 
     def before_step(self, trainer, step: int, lr: float) -> None:
         if self.mode == "gradient":
-            for g in self.groups:
-                gamma = self.model.layers[g.bn].gamma
-                gamma.grad += self.strength * np.sign(gamma.value)
+            gammas = [self.model.layers[g.bn].gamma for g in self.groups]
+            for gamma, sub in zip(gammas, bn_l1_subgradient([p.value for p in gammas], self.strength), strict=True):
+                gamma.grad += sub
 
     def __call__(self, trainer, step: int, record) -> None:
         if self.mode != "shrink":

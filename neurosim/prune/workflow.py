@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from neurosim.config import Workload, load_workload
+from neurosim.config import Workload, as_workload
 from neurosim.errors import ConfigError
 from neurosim.prune.channels import BNL1, bn_gammas, channel_groups, criticality_pass, remove_channels, weight_count
 from neurosim.prune.gradual import GradualPruner, maskable_layers
@@ -47,16 +47,12 @@ STRUCTURED = {"slimming": None, "slimming_criticality": "criticality", "slimming
 METHODS = ("magnitude", *GRADUAL, *STRUCTURED)
 
 
-def _workload(workload: Workload | str | Path) -> Workload:
-    return workload if isinstance(workload, Workload) else load_workload(workload)[0]
-
-
 def prune_workload(workload: Workload | str | Path, level: float, method: str | None = None,
                    seed: int | None = None, *, progress: bool = False) -> tuple[TrainedModel, dict]:
     """Train and prune the workload's `network.model` to ``level``; returns the pruned model (``.model`` the
     float SNN, ``.to_network()`` the `ir.Network`) and a record with method, level, seed, pruning_epochs,
     pruning_seconds, connection_sparsity, accuracy_float and method details."""
-    wl = _workload(workload)
+    wl = as_workload(workload)
     spec, pr = wl.network.model, wl.pruning
     if spec is None:
         raise ConfigError(f"workload {wl.name}: pruning needs a trained network (network.model)")
@@ -69,7 +65,7 @@ def prune_workload(workload: Workload | str | Path, level: float, method: str | 
     rec: dict = {"workload": wl.name, "method": method, "level": level, "seed": seed}
 
     if method == "magnitude":
-        tm = train_workload(wl, seed=seed, progress=progress)
+        tm = train_workload(wl, seed=seed, progress=progress, evaluate=False)  # _finish measures accuracy
         layers = maskable_layers(tm.model)
         for ml, m in zip(layers, magnitude_masks([tm.model.param(ml.param).value for ml in layers], level, "layer"),
                          strict=True):

@@ -2,7 +2,7 @@
 datasets, export to `ir.Network` and the integer deploy accuracy (DESIGN §3).
 
 Public API:
-- `train_workload(workload, *, seed=None, progress=True, use_cache=True) -> TrainedModel`
+- `train_workload(workload, *, seed=None, progress=True, use_cache=True, evaluate=True) -> TrainedModel`
 - `TrainedModel.to_network() -> ir.Network`, `.metrics`, `.model`, `.dataset`, `.encoder`
 - `evaluate_deploy(net, dataset_split, weight_bits, state_bits) -> float`
 - `load_dataset(spec) -> Dataset` (`.train` / `.test` splits of x, y)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from neurosim.config import Workload, load_hardware, load_workload
+from neurosim.config import Workload, as_workload, load_hardware
 from neurosim.errors import ConfigError
 from neurosim.ir.network import Network
 from neurosim.snn import checkpoint
@@ -44,31 +44,18 @@ class TrainedModel:
         return evaluate_deploy(self.to_network(), self.dataset.test, weight_bits, state_bits)
 
 
-def _as_workload(workload) -> Workload:
-    """A Workload; an npz dataset path that is relative is taken relative to the workload file
-    when it is not found from the current directory."""
-    if isinstance(workload, Workload):
-        return workload
-    wl, path, _ = load_workload(workload)
-    m = wl.network.model
-    if m is not None and m.dataset == "npz" and m.path and not Path(m.path).is_absolute() \
-            and not Path(m.path).exists() and (path.parent / m.path).exists():
-        m = replace(m, path=str(path.parent / m.path))
-        wl = replace(wl, network=replace(wl.network, model=m))
-    return wl
-
-
 def _chip_bits(wl: Workload) -> tuple[str, int, int]:
     hw = load_hardware(wl.hardware[0])[0]
     return hw.name, hw.core.weight_bits, hw.core.state_bits
 
 
 def train_workload(workload: Workload | str | Path, *, seed: int | None = None, progress: bool = True,
-                   use_cache: bool = True) -> TrainedModel:
-    """Train (or load from the cache) the workload's `network.model`; metrics hold test_accuracy
-    (float model), test_accuracy_deploy (integer model at the first chip's weight/state bits,
-    hardware timing), epochs, train_seconds, and more."""
-    wl = _as_workload(workload)
+                   use_cache: bool = True, evaluate: bool = True) -> TrainedModel:
+    """Train (or load from the cache) the workload's `network.model`; metrics hold epochs,
+    train_seconds and more, and with `evaluate` test_accuracy (float model) and test_accuracy_deploy
+    (integer model at the first chip's weight/state bits, hardware timing); callers that measure
+    accuracy themselves pass evaluate=False and skip two passes over the test set."""
+    wl = as_workload(workload)
     spec = wl.network.model
     if spec is None:
         raise ConfigError(f"workload {wl.name}: network.model is not set; nothing to train")
@@ -102,15 +89,15 @@ def train_workload(workload: Workload | str | Path, *, seed: int | None = None, 
             checkpoint.save(path, model.state_dict(), {"train_seconds": train_seconds, "history": history,
                                                        "train_cpu_seconds": train_cpu})
     tm = TrainedModel(model, wl, ds, enc, {}, history)
-    chip, wb, sb = _chip_bits(wl)
     tm.metrics = {
         "workload": wl.name, "dataset": ds.name, "seed": seed, "timesteps": T,
         "n_train": len(ds.train), "n_test": len(ds.test),
         "epochs": spec.epochs, "train_seconds": round(train_seconds, 3),
         "train_cpu_seconds": round(train_cpu, 3), "cached": cached is not None,
         "train_accuracy": history[-1]["train_accuracy"] if history else None,
-        "test_accuracy": accuracy(model, enc, ds.test),
-        "test_accuracy_deploy": tm.evaluate_deploy(wb, sb),
-        "deploy_chip": chip, "deploy_weight_bits": wb, "deploy_state_bits": sb,
     }
+    if evaluate:
+        chip, wb, sb = _chip_bits(wl)
+        tm.metrics.update(test_accuracy=accuracy(model, enc, ds.test), test_accuracy_deploy=tm.evaluate_deploy(wb, sb),
+                          deploy_chip=chip, deploy_weight_bits=wb, deploy_state_bits=sb)
     return tm

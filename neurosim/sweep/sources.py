@@ -95,7 +95,7 @@ class TrainedSource(Source):
         from neurosim.snn import deploy_inputs, train_workload
 
         self.progress = progress
-        self.trained = train_workload(wl, progress=progress)
+        self.trained = train_workload(wl, progress=progress, evaluate=False)  # accuracy per level, below
         dense = self.trained.to_network()
         x = self.trained.dataset.test.x[:wl.simulation.samples]
         super().__init__(wl, dense, np.zeros((0, wl.timesteps, 0), np.int32))

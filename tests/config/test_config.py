@@ -145,3 +145,21 @@ def test_yaml_reference_doc_is_current():
 
     doc = Path(__file__).resolve().parents[2] / "docs" / "config_reference.md"
     assert doc.read_text() == render(), "regenerate: python -m neurosim.config.reference > docs/config_reference.md"
+
+
+def test_a_relative_npz_path_is_found_next_to_the_workload_file(tmp_path, monkeypatch):
+    """Every command and API (load_workload, as_workload, prune_workload, ...) reads the same file."""
+    from neurosim.config import as_workload, load_workload
+
+    (tmp_path / "w" / "data").mkdir(parents=True)
+    (tmp_path / "w" / "data" / "d.npz").write_bytes(b"")
+    (tmp_path / "w" / "wl.yaml").write_text(
+        "name: w\ntimesteps: 2\nnetwork:\n  model:\n    dataset: npz\n    path: data/d.npz\n"
+        "    layers: [{type: linear, out: 2}, {type: readout}]\n")
+    monkeypatch.chdir(tmp_path)
+    want = str(tmp_path / "w" / "data" / "d.npz")
+    assert load_workload("w/wl.yaml")[0].network.model.path == want
+    assert as_workload("w/wl.yaml").network.model.path == want
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "d.npz").write_bytes(b"")     # found from the current directory: kept as given
+    assert load_workload("w/wl.yaml")[0].network.model.path == "data/d.npz"
