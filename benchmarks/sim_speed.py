@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
 import resource
 import sys
 import time
@@ -103,16 +102,6 @@ def network_of(Ws) -> Network:
     return Network(pops, projs, name="ff784")
 
 
-def median_time(fn, repeats: int, min_seconds: float) -> float:
-    fn()
-    times, t0 = [], time.perf_counter()
-    while len(times) < repeats or (time.perf_counter() - t0 < min_seconds and len(times) < 200):
-        t1 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t1)
-    return float(np.median(times))
-
-
 def reference_runner(ref, inp, Ws):
     """(run, synaptic events) of the reference kernel on this workload, set up as reference.measure does."""
     counts = inp.sum(axis=1)
@@ -156,13 +145,13 @@ def run_ff784(args, ref) -> None:
         inp, Ws = (ref.make_workload(s) if ref else make_workload(s))
         t0 = time.perf_counter()
         chip = compile_network(quantize(network_of(Ws), hw.core.weight_bits, hw.core.state_bits), hw, args.format)
-        chip._sim_plan = build_plan(chip, args.dense_min_density)  # what plan_for(chip) caches
+        plan = build_plan(chip, args.dense_min_density)
         compile_s = time.perf_counter() - t0
         one = encode_events(inp[None].astype(np.int32))  # outside the timing, as the reference's input CSR
         numba.set_num_threads(1)
-        res = simulate(chip, one)
+        res = simulate(chip, one, plan=plan)
         ev = int(res.counts["synaptic_ops"][0])
-        fns = [lambda c=chip, x=one: simulate(c, x)]
+        fns = [lambda c=chip, x=one, p=plan: simulate(c, x, plan=p)]
         if ref:
             ref_run, ref_ev = reference_runner(ref, inp, Ws)
             fns.append(ref_run)
@@ -185,8 +174,9 @@ def run_ff784(args, ref) -> None:
             rng = np.random.default_rng(99)
             many = np.concatenate([inp[None], rng.random((args.samples - 1, T, SIZES[0])) < P_IN]).astype(np.int32)
             many = encode_events(many)
-            resm = simulate(chip, many)
-            secm = median_time(lambda c=chip, x=many: simulate(c, x), max(3, args.repeats // 3), args.min_seconds)
+            resm = simulate(chip, many, plan=plan)
+            secm = paired_times([lambda c=chip, x=many, p=plan: simulate(c, x, plan=p)], max(3, args.repeats // 3),
+                                args.min_seconds)[0][0]
             evm = int(resm.counts["synaptic_ops"].sum())
             rec["parallel"] = {"threads": threads, "samples": args.samples, "seconds": secm,
                                "synaptic_events": evm, "events_per_second": evm / secm}
@@ -308,5 +298,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONHASHSEED", "0")
     main()

@@ -11,6 +11,7 @@ from neurosim.mapper.compiled import CompiledChip
 from neurosim.sim import kernels as K
 from neurosim.sim.plan import (
     DIRECTIONS,
+    N_SRC_STATS,
     SRC_DELIVERIES,
     SRC_HOPS_X,
     SRC_HOPS_Y,
@@ -147,7 +148,7 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
     n = plan.n
     smax = (1 << (net.state_bits - 1)) - 1
     n_seg = plan.seg_g0.size
-    counters = np.zeros((S, 7), np.int64)
+    counters = np.zeros((S, N_SRC_STATS), np.int64)
     step_cycles = np.zeros((S, steps), np.float64)
     core_busy = np.zeros((S, plan.n_cores), np.float64)
     ch_load = np.zeros((S, plan.n_channels), np.int64)

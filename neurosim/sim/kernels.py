@@ -27,6 +27,7 @@ from llvmlite import ir as llvm_ir
 from numba.core import types as nb_types
 from numba.extending import intrinsic
 
+from neurosim.ir.quantize import LEAK_SHIFT
 from neurosim.sim.plan import (
     FORK,
     MULTI_ROW,
@@ -106,7 +107,7 @@ def _update_segment(acc, v, bias, sends, fired, deliv, count, keep, raster_row, 
         v0 = v_[j]
         active += (v0 | inp) != 0
         mag = v0 if v0 >= 0 else -v0
-        leak = (mag * delta) >> 12            # = (|v|·δ) >> 12 (non-negative)
+        leak = (mag * delta) >> LEAK_SHIFT    # = (|v|·δ) >> 12 (non-negative)
         x = (v0 - leak if v0 >= 0 else v0 + leak) + inp
         x = state_min if x < state_min else x
         x = state_max if x > state_max else x

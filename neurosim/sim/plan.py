@@ -69,8 +69,6 @@ class SimPlan:
     n_channels: int
     serial_cycles: float
     # channels
-    ch_latency: np.ndarray      # float64 [n_channels] head latency through the channel
-    ch_is_x: np.ndarray         # bool [n_channels] mesh link along x
     # routes: elements (channel, parent) in topological order
     rt_ptr: np.ndarray          # uint64 [n_routes + 1]
     el_channel: np.ndarray      # uint32
@@ -101,7 +99,6 @@ class SimPlan:
     syn_w: np.ndarray           # int8/int16/int32, the narrowest that holds the weights
     sends: np.ndarray           # bool [n] the neuron's spikes send packets (others are not listed as sources)
     src_stats: np.ndarray       # int64 [n, N_SRC_STATS]
-    node_of_src: np.ndarray     # uint32 [n]
     # neurons, as segments (one population piece on one core), ordered by core then neuron id
     seg_g0: np.ndarray
     seg_g1: np.ndarray
@@ -118,8 +115,7 @@ class SimPlan:
     max_abs_in: float           # largest Σ|weight| of the synapses into one neuron
     max_abs_bias: float
     n_slots: int
-    # kept for reporting
-    router_xy: np.ndarray
+    # kept for reporting (link loads as a mesh)
     cols: int
     rows: int
 
@@ -155,10 +151,8 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     inj0, ej0 = n_mesh, n_mesh + n_nodes
     n_ch = ej0 + nc
     ch_lat = np.zeros(n_ch)
-    ch_is_x = np.zeros(n_ch, np.bool_)
     d = np.arange(n_mesh) % 4
     ch_lat[:n_mesh] = np.where(d < 2, hw.noc.hop_x_cycles.value, hw.noc.hop_y_cycles.value)
-    ch_is_x[:n_mesh] = d < 2
     node_xy = np.vstack([chip.router_xy.astype(np.int64), np.array(hw.noc.input_router, np.int64)[None, :]])
     node_of_src = np.where(chip.neuron_core >= 0, chip.neuron_core, nc).astype(np.uint32)
 
@@ -181,23 +175,13 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
 
     # routes
     rt_elems: list[list[tuple[int, int]]] = []   # per route: (channel, parent)
-    grp_el = np.zeros(n_grp, np.uint32)
-
-    def unicast_route(node: int, core: int) -> list[tuple[int, int]]:
-        el = [(inj0 + node, -1)]
-        for lk in xy_links(*node_xy[node], *node_xy[core], cols):
-            el.append((lk, len(el) - 1))
-        el.append((ej0 + core, len(el) - 1))
-        return el
-
+    grp_el = np.zeros(n_grp, np.uint32)   # tree: the group's ejection element in its packet's route
     tree = hw.noc.multicast == "tree"
-    if not tree:
+    if not tree:  # one packet per group, along the chain that is the tree of one destination
         pair = node_of_src[grp_src].astype(np.int64) * nc + grp_core
         upair, pk_route = np.unique(pair, return_inverse=True)
         for pr in upair:
-            rt_elems.append(unicast_route(int(pr // nc), int(pr % nc)))
-        if n_grp:
-            grp_el = np.array([len(e) - 1 for e in rt_elems], np.uint32)[pk_route]
+            rt_elems.append(_tree(int(pr // nc), (int(pr % nc),), node_xy, cols, inj0, ej0))
         src_pk_ptr = src_grp_ptr
         pk_grp = np.arange(n_grp + 1, dtype=np.uint64)
     else:  # tree: one packet per source with destinations; dedupe trees by (node, destination set)
@@ -232,8 +216,8 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     # chain packets (injection, mesh links, ejection): every unicast packet, and a tree packet with one
     # destination (its tree is that chain); the kernel walks them without the tree's element table
     n_pk = len(pk_route)
-    pk_first_grp = np.arange(n_pk) if not tree else pk_grp[:-1].astype(np.int64)
-    chain = np.ones(n_pk, np.bool_) if not tree else np.diff(pk_grp.astype(np.int64)) == 1
+    pk_first_grp = pk_grp[:-1].astype(np.int64)
+    chain = np.diff(pk_grp.astype(np.int64)) == 1
     pk_hop = np.zeros((max(n_pk, 1), 5), np.uint32)
     if n_pk:
         r = np.asarray(pk_route, np.int64)
@@ -341,12 +325,12 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     return SimPlan(
         n=n, n_cores=nc, n_nodes=n_nodes, n_mesh_links=n_mesh, n_channels=n_ch,
         serial_cycles=float(-(-hw.noc.packet_bits // hw.noc.link_width_bits)),
-        ch_latency=ch_lat, ch_is_x=ch_is_x, rt_ptr=rt_ptr, el_channel=el_channel, el_parent=el_parent,
+        rt_ptr=rt_ptr, el_channel=el_channel, el_parent=el_parent,
         el_latency=ch_lat[el_channel],
         max_route=int(rt_len.max(initial=1)),
         src_info=info, src_row_ptr=chip.src_row_ptr.astype(np.uint64, copy=False),
         src_grp_ptr=src_grp_ptr.astype(np.uint64),
-        pk_route=np.asarray(pk_route, np.uint32), pk_hop=pk_hop, pk_grp=pk_grp if tree else np.zeros(1, np.uint64),
+        pk_route=np.asarray(pk_route, np.uint32), pk_hop=pk_hop, pk_grp=pk_grp,
         grp_core=grp_core.astype(np.uint32), grp_el=grp_el if tree else np.zeros(1, np.uint32),
         grp_service=np.asarray(grp_service, np.float64),
         row_delay=chip.row_delay.astype(np.uint32, copy=False), any_dense=any_dense,
@@ -355,12 +339,12 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         row_dense_ptr=dptr.astype(np.uint64) if any_dense else np.zeros(1, np.uint64), dense_w=dense_w,
         row_syn_ptr=chip.row_syn_ptr.astype(np.uint64, copy=False),
         syn_off=syn_off.astype(odt, copy=False), syn_w=chip.syn_weight.astype(wdt), sends=np.diff(src_pk_ptr) > 0,
-        src_stats=stats, node_of_src=node_of_src,
+        src_stats=stats,
         seg_g0=seg[:, 0].astype(np.uint64), seg_g1=seg[:, 1].astype(np.uint64), seg_core=seg[:, 2].astype(np.uint32),
         seg_start=seg[:, 3].copy(), seg_thr=seg[:, 4].copy(), seg_cmp=seg[:, 5].copy(), seg_delta=seg[:, 6].copy(),
         seg_subtract=seg[:, 7].astype(np.bool_), seg_record=seg[:, 8].copy(), seg_pop=seg[:, 9].copy(), bias=bias,
         n_record=n_record, max_abs_in=float(absum.max(initial=0)),
-        max_abs_bias=float(np.abs(bias).max(initial=0)), n_slots=n_slots, router_xy=chip.router_xy, cols=cols,
+        max_abs_bias=float(np.abs(bias).max(initial=0)), n_slots=n_slots, cols=cols,
         rows=rows_)
 
 

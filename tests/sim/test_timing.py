@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
+from neurosim.errors import FitError
 from neurosim.ir import Network, Neuron, Population, Projection
 from neurosim.mapper import compile_network
 from neurosim.sim import simulate
@@ -151,8 +152,6 @@ def test_hops_are_manhattan_and_packets_are_conserved(seed, n_hidden, max_neuron
     np.testing.assert_array_equal(res.injected.sum(axis=1), res.counts["packets"])
     np.testing.assert_array_equal(res.delivered.sum(axis=1), res.counts["deliveries"])
     np.testing.assert_array_equal(res.link_loads.sum(axis=1), hops)
-    if not tree:
-        np.testing.assert_array_equal(res.counts["packets"], res.counts["deliveries"])
     # no load on links that leave the mesh
     mesh = res.link_load_mesh()
     assert mesh[:, :, -1, E].sum() == 0 and mesh[:, -1, :, 2].sum() == 0
@@ -266,8 +265,8 @@ def test_kernel_timing_equals_plain_python_model(seed, n_hidden, max_neurons, cp
               noc={"hop_x_cycles": hx, "hop_y_cycles": hy, "barrier_cycles": 7.0})
     try:
         comp = compile_network(net, hw)
-    except Exception:  # noqa: BLE001 - a random network that does not fit this small mesh
-        return
+    except FitError:  # a random network that does not fit this small mesh
+        reject()
     inputs = random_inputs(seed, 2, 4, net.populations[0].size, graded=False)
     res = simulate(comp, inputs, record_raster=True)
     cyc, busy = python_step_cycles(comp, inputs, res.raster, res.steps)
