@@ -75,7 +75,7 @@ def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.nda
             cores, tables = prior.cores, reused
     _check_core_count(net, hw, cores, fmt, geo, orders)
     chip = CompiledChip(hardware=hw, network=net, cores=cores, router_xy=np.zeros((len(cores), 2), np.int64),
-                        formats=_format_names(formats, net), **tables)
+                        formats=formats, **tables)
     traffic_src = "uniform"
     if rates is None and inputs is not None:
         rates = profile_rates(net, inputs)
@@ -108,10 +108,6 @@ def packet_traffic(chip: CompiledChip, rates: np.ndarray | None = None):
     np.add.at(traffic, (node, p_core), w)
     port = np.array(chip.hardware.noc.input_router, np.int64)
     return traffic, lambda xy: np.vstack([xy, port[None, :]])
-
-
-def _format_names(formats: dict[str, str], net: Network) -> dict[str, str]:
-    return {pr.name: formats[pr.name] for pr in net.projections}
 
 
 def _check_core_count(net: Network, hw: Hardware, cores: list[list[Chunk]], fmt: str, geo: Geometry,

@@ -190,13 +190,12 @@ def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: 
     # merge the projections' rows into (source, core, delay) order
     maxd = int(rdelay.max(initial=0)) + 1
     rkey = (src * nc + rcore) * maxd + rdelay
-    if rkey.size and not np.all(rkey[1:] >= rkey[:-1]):
-        order = np.argsort(rkey, kind="stable")
+    order = _sorted_by(rkey)
+    if order is not None:
         row_start = np.concatenate(([0], np.cumsum(rnnz)))[:-1]
         src, rcore, rdelay, rwords, rnnz = src[order], rcore[order], rdelay[order], rwords[order], rnnz[order]
         idx = _expand(row_start[order], rnnz)
         syn_post, syn_w = syn_post[idx], syn_w[idx]
-        rkey = rkey[order]
     src_row_ptr = np.zeros(n + 1, np.uint64)
     np.cumsum(np.bincount(src, minlength=n), out=src_row_ptr[1:])
     row_syn_ptr = np.zeros(src.size + 1, np.uint64)

@@ -30,7 +30,7 @@ FORMATS = ("dense", "sparse", "bitmap", "conv_shared")
 
 def words(bits: np.ndarray | int, word_bits: int) -> np.ndarray | int:
     """Whole words needed for `bits` (row-wise ceil)."""
-    return -(-np.asarray(bits) // word_bits) if isinstance(bits, np.ndarray) else -(-bits // word_bits)
+    return -(-bits // word_bits)
 
 
 def row_layout(fmt: str, n_targets: int, core: Core) -> tuple[int, int]:
