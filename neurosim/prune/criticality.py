@@ -28,6 +28,8 @@ from typing import Literal
 
 import numpy as np
 
+from neurosim.snn.surrogate import ATan
+
 Form = Literal["grad", "prim"]
 
 #: Dspike temperature and clamp half-width of the released unstructured code (temp = 3.0, 0.5).
@@ -37,8 +39,7 @@ DSPIKE_HALF_WIDTH = 0.5
 
 def atan_grad(x: np.ndarray, alpha: float = 2.0) -> np.ndarray:
     """ATan surrogate derivative g'(x) = (α/2) / (1 + (π α x / 2)²) (spikingjelly ``ATan``)."""
-    x = np.asarray(x, dtype=np.float64)
-    return (alpha / 2.0) / (1.0 + (np.pi / 2.0 * alpha * x) ** 2)
+    return ATan(alpha).grad(np.asarray(x, dtype=np.float64))
 
 
 def dspike_prim(x: np.ndarray, temp: float = DSPIKE_TEMP, half_width: float = DSPIKE_HALF_WIDTH) -> np.ndarray:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neurosim.prune.unstructured import top_with_ties
+
 
 def bn_l1_subgradient(gammas: Sequence[np.ndarray], s: float) -> list[np.ndarray]:
     """s · sign(γ) per BN layer: add it to the BN-scale gradients after backward (``updateBN``)."""
@@ -79,10 +81,7 @@ def select_channels(gammas: Sequence[np.ndarray], percent: float, growth_rate: f
         sc = np.concatenate([np.asarray(s, dtype=np.float64).ravel() for s in scores])
         if sc.size != total:
             raise ValueError(f"{sc.size} regeneration scores for {total} channels")
-        cand = np.flatnonzero(~keep)
-        k = min(g, cand.size)
-        rho = float(np.partition(sc[cand], cand.size - k)[cand.size - k])
-        regrown[cand] = sc[cand] >= rho
+        regrown, rho = top_with_ties(sc, g, ~keep)
     final = keep | regrown
 
     masks, start, rescued = [], 0, 0

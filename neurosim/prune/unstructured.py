@@ -82,8 +82,9 @@ def _top(values: np.ndarray, k: int, eligible: np.ndarray | None = None,
     return sel
 
 
-def _top_with_ties(values: np.ndarray, k: int, eligible: np.ndarray) -> tuple[np.ndarray, float | None]:
-    """All eligible values ≥ ρ, the k-th largest eligible value (the code's ``>= acceptable_score``)."""
+def top_with_ties(values: np.ndarray, k: int, eligible: np.ndarray) -> tuple[np.ndarray, float | None]:
+    """(mask, ρ): all eligible values ≥ ρ, the k-th largest eligible value (the seed code's
+    ``>= acceptable_score``); ρ is None when nothing is eligible. Weight and channel regrowth share it."""
     idx = np.flatnonzero(eligible)
     k = min(k, idx.size)
     if k <= 0:
@@ -260,7 +261,7 @@ def prune_regrow(weights: Sequence[np.ndarray], sparsity: float, r: float, regro
         candidates = ~keep_mag & ~is_cls_flat
         scores = _flat([np.zeros(w.shape) if i == cls else regrowth.scores(i, w) for i, w in enumerate(weights)])
         if regrowth.ties == "all":
-            regrown, rho = _top_with_ties(scores, g, candidates)
+            regrown, rho = top_with_ties(scores, g, candidates)
         else:
             regrown = _top(scores, g, candidates, getattr(regrowth, "rng", None))
             rho = float(scores[regrown].min()) if regrown.any() else None

@@ -129,7 +129,7 @@ def to_network(model: SNN, *, name: str = "snn", encoder: str = "direct", input_
     'timesteps', 'encoder' and 'readout' (the population whose summed potential gives the class)."""
     pops = [Population("input", int(np.prod(model.in_shape)), None, shape=tuple(model.in_shape))]
     projs: list[Projection] = []
-    cur, cur_shape, pending = "input", tuple(model.in_shape), []
+    cur, pending = "input", []
     for i, layer in enumerate(model.layers):
         if not isinstance(layer, LIF | Readout):
             if not pending:
@@ -148,12 +148,11 @@ def to_network(model: SNN, *, name: str = "snn", encoder: str = "direct", input_
         bias = None if not np.any(bias) else np.asarray(bias, np.float64).reshape(size)
         pops.append(Population(layer.name, size, neuron, bias=bias, shape=tuple(shape)))
         projs.append(proj)
-        cur, cur_shape, pending = layer.name, shape, []
+        cur, pending = layer.name, []
     if pending:
         raise ValueError(f"layers after {cur} do not end in a LIF or readout layer")
     md = {"timesteps": model.timesteps, "encoder": encoder, "readout": cur}
     if encoder == "direct" and input_levels != 1:
         md["input_levels"] = {"input": int(input_levels)}
     md.update(meta or {})
-    del cur_shape
     return Network(pops, projs, name=name, meta=md)

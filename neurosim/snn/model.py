@@ -90,7 +90,6 @@ class SNN:
             x = layer.forward(x, st)
             if layer.temporal and not st.timed:
                 st = Step(T=T, timed=True, train=train)
-        self._timed_input = timed
         return x.reshape((T, -1) + x.shape[1:])
 
     def backward(self, dout: np.ndarray) -> None:
