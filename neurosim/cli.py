@@ -12,32 +12,37 @@ from neurosim.errors import UserError
 FORMAT_CHOICES = ("auto", "dense", "sparse", "bitmap", "conv_shared")
 
 
-def _fmt(v, scale=1.0, digits=3) -> str:
-    return "-" if v is None else f"{v * scale:.{digits}g}"
-
-
 def format_table(records: list[dict]) -> str:
-    """The at-a-glance table printed by `neurosim run`."""
+    """The at-a-glance table printed by `neurosim run` (report.md's cells without the method)."""
+    from neurosim.report.index import result_cells
+
     head = ["chip", "sparsity", "accuracy", "SOPs/inf", "energy/inf (uJ)", "latency (us)", "inf/s", "cores",
             "syn mem (KiB)"]
-    rows = []
-    for r in records:
-        if not r.get("fits", True):
-            rows.append([r["hardware"], f"{r['sparsity']:.2f}", "-", "does not fit", "", "", "", "", ""])
-            continue
-        rows.append([r["hardware"], f"{r['sparsity']:.2f}", _fmt(r.get("accuracy"), 100, 4),
-                     f"{r['synaptic_ops_per_inference']:.4g}", _fmt(r["energy_per_inference_j"], 1e6, 4),
-                     _fmt(r["latency_per_inference_s"], 1e6, 4), _fmt(r["throughput_inferences_per_s"], 1, 4),
-                     str(r["cores_used"]), f"{r['synapse_memory_bits'] / 8192:.1f}"])
+    rows = [[c for i, c in enumerate(result_cells(r, none="-")) if i != 1] for r in records]
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
     lines = ["  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True))]
     lines += ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
     return "\n".join(lines)
 
 
-def cmd_run(a: argparse.Namespace) -> int:
+def _sweep_into(out: Path, sweep) -> tuple[dict, list[dict]]:
+    """Run `sweep()` writing into `out`; a user error (or nothing that fits) removes a folder this run
+    created, so nothing half-written is left behind (an interrupted run keeps points/)."""
     import shutil
 
+    fresh = not out.exists()
+    try:
+        prov, records = sweep()
+        if not any(r.get("fits") for r in records):
+            raise UserError(records[0]["fit_error"])
+    except UserError:
+        if fresh and out.exists():
+            shutil.rmtree(out)
+        raise
+    return prov, records
+
+
+def cmd_run(a: argparse.Namespace) -> int:
     from neurosim.config import load_hardware, load_workload
     from neurosim.report import all_plots, write_index, write_results
     from neurosim.sweep.pipeline import Chip, run_workload
@@ -45,15 +50,8 @@ def cmd_run(a: argparse.Namespace) -> int:
     wl, wl_path, wl_sha = load_workload(a.workload)
     chips = [Chip(*load_hardware(h)) for h in (a.hw or wl.hardware)]
     out = Path(a.out)
-    fresh = not out.exists()
-    try:
-        prov, records = run_workload(wl, wl_path, wl_sha, chips, fmt=a.format, points_dir=out / "points")
-        if not any(r.get("fits") for r in records):
-            raise UserError(records[0]["fit_error"])
-    except UserError:
-        if fresh and out.exists():
-            shutil.rmtree(out)  # nothing half-written is left behind (an interrupted run keeps points/)
-        raise
+    prov, records = _sweep_into(out, lambda: run_workload(wl, wl_path, wl_sha, chips, fmt=a.format,
+                                                          points_dir=out / "points"))
     jpath, cpath = write_results(out, prov, records)
     plots = all_plots(records, out, wl.name)
     index = write_index(out, f"neurosim: {wl.name}", prov, records, plots)
@@ -63,8 +61,6 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 
 def cmd_dse(a: argparse.Namespace) -> int:
-    import shutil
-
     from neurosim.config import load_workload
     from neurosim.report import all_plots, write_index, write_results
     from neurosim.report.plots import pareto
@@ -73,15 +69,8 @@ def cmd_dse(a: argparse.Namespace) -> int:
     wl, wl_path, wl_sha = load_workload(a.workload)
     chips = variants(a.hw or wl.hardware[0], parse_vary(a.vary or []))
     out = Path(a.out)
-    fresh = not out.exists()
-    try:
-        prov, records = run_grid(wl, wl_path, wl_sha, chips, a.format, out / "points", a.workers, a.scheduler)
-        if not any(r.get("fits") for r in records):
-            raise UserError(records[0]["fit_error"])
-    except UserError:
-        if fresh and out.exists():
-            shutil.rmtree(out)
-        raise
+    prov, records = _sweep_into(out, lambda: run_grid(wl, wl_path, wl_sha, chips, a.format, out / "points",
+                                                      a.workers, a.scheduler))
     write_results(out, prov, records)
     plots = pareto(records, out, f"{wl.name}: design space of {a.hw or wl.hardware[0]}")
     plots += all_plots(records, out, wl.name)

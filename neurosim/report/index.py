@@ -7,8 +7,17 @@ from pathlib import Path
 from neurosim.report.records import write_atomic
 
 
-def _cell(v, scale=1.0, fmt="{:.4g}") -> str:
-    return "–" if v is None else fmt.format(v * scale)
+def result_cells(r: dict, none: str = "–") -> list[str]:
+    """One record as table cells: chip, method, sparsity, accuracy (%), SOPs, energy (µJ), latency (µs),
+    inferences/s, cores, synapse memory (KiB); a level that does not fit says so after the accuracy."""
+    def cell(v, scale=1.0) -> str:
+        return none if v is None else f"{v * scale:.4g}"
+    lead = [r["hardware"], str(r.get("method")), f"{r['sparsity']:.2f}", cell(r.get("accuracy"), 100)]
+    if not r.get("fits", True):
+        return lead + ["does not fit", "", "", "", "", ""]
+    return lead + [cell(r["synaptic_ops_per_inference"]), cell(r["energy_per_inference_j"], 1e6),
+                   cell(r["latency_per_inference_s"], 1e6), cell(r["throughput_inferences_per_s"]),
+                   str(r["cores_used"]), f"{r['synapse_memory_bits'] / 8192:.1f}"]
 
 
 def markdown_table(records: list[dict]) -> str:
@@ -16,14 +25,7 @@ def markdown_table(records: list[dict]) -> str:
             "latency (µs) | inferences / s | cores | synapse memory (KiB) |")
     lines = [head, "|---" * (head.count("|") - 1) + "|"]
     for r in sorted(records, key=lambda r: (r["hardware"], str(r.get("method")), r["sparsity"])):
-        if not r.get("fits", True):
-            lines.append(f"| {r['hardware']} | {r.get('method')} | {r['sparsity']:.2f} | "
-                         f"{_cell(r.get('accuracy'), 100)} | does not fit | | | | | |")
-            continue
-        lines.append(f"| {r['hardware']} | {r.get('method')} | {r['sparsity']:.2f} | {_cell(r.get('accuracy'), 100)} "
-                     f"| {_cell(r['synaptic_ops_per_inference'])} | {_cell(r['energy_per_inference_j'], 1e6)} | "
-                     f"{_cell(r['latency_per_inference_s'], 1e6)} | {_cell(r['throughput_inferences_per_s'])} | "
-                     f"{r['cores_used']} | {r['synapse_memory_bits'] / 8192:.1f} |")
+        lines.append("| " + " | ".join(result_cells(r)) + " |")
     return "\n".join(lines)
 
 
