@@ -42,16 +42,12 @@ from neurosim.mapper.order import runs
 
 @dataclass(frozen=True)
 class Chunk:
-    """Neurons [start, stop) (local ids) of one population on one core. `synapse_bits` are the bits
-    its incoming rows take; `fan_in` the input axons it adds to the core (beyond earlier pieces). A
-    core holding a spatial piece of a conv population holds several chunks of it (one per run of
-    consecutive ids); the first of them carries the piece's bits and axons, the others 0."""
+    """Neurons [start, stop) (local ids) of one population on one core. A core holding a spatial piece
+    of a conv population holds several chunks of it (one per run of consecutive ids)."""
 
     population: str
     start: int
     stop: int
-    synapse_bits: int
-    fan_in: int
 
     @property
     def neurons(self) -> int:
@@ -195,36 +191,29 @@ class CostModel:
     def chunks(self, a: int, b: int) -> list[Chunk]:
         """The chunks (runs of consecutive local ids) of one core holding sequence range [a, b)."""
         out = []
-        for c in self.cost(a, b)[2]:
-            k = self.index[c.population]
-            if self.order[c.population] is None:
-                out.append(c)
-                continue
-            for i, (lo, hi) in enumerate(runs(self.local_ids(k, c.start, c.stop))):
-                out.append(Chunk(c.population, lo, hi, c.synapse_bits if i == 0 else 0, c.fan_in if i == 0 else 0))
+        for k, lo, hi in self.pieces(a, b):
+            name = self.pops[k].name
+            if self.order[name] is None:
+                out.append(Chunk(name, lo, hi))
+            else:
+                out += [Chunk(name, r0, r1) for r0, r1 in runs(self.local_ids(k, lo, hi))]
         return out
 
-    def cost(self, a: int, b: int) -> tuple[int, int, list[Chunk]]:
-        """(synapse bits, input axons, pieces) of one core holding sequence range [a, b); the pieces'
-        start/stop are positions in each population's order."""
+    def cost(self, a: int, b: int) -> tuple[int, int]:
+        """(synapse bits, input axons) of one core holding sequence range [a, b)."""
         s = self.scratch
         s.stamp += 1
         bits = fan_in = 0
-        chunks = []
         for k, lo, hi in self.pieces(a, b):
-            cb = cf = 0
             for pc in self.incoming[self.pops[k].name]:
                 pb, pf = pc.cost(lo, hi, s)
-                cb += pb
-                cf += pf
-            chunks.append(Chunk(self.pops[k].name, lo, hi, cb, cf))
-            bits += cb
-            fan_in += cf
-        return bits, fan_in, chunks
+                bits += pb
+                fan_in += pf
+        return bits, fan_in
 
     def fits(self, a: int, b: int, cur: int) -> bool:
         """Every budget holds for a core holding [a, b) with id `cur` in the cut being made."""
-        bits, fan_in, _ = self.cost(a, b)
+        bits, fan_in = self.cost(a, b)
         c = self.hw.core
         if bits > c.synapse_memory_bits or fan_in > c.max_fan_in_axons:
             return False
@@ -400,7 +389,7 @@ def _first_overfull(model: CostModel, a: int) -> int:
         for pc in model.incoming[model.pops[k].name]:
             indeg += np.bincount(pc.pr.post_idx, minlength=indeg.size)
         i = int(model.seq_off[k]) + int(model.pos[model.pops[k].name][int(np.argmax(indeg))])
-        bits, fan_in, _ = model.cost(i, i + 1)
+        bits, fan_in = model.cost(i, i + 1)
         if bits > core.synapse_memory_bits or fan_in > core.max_fan_in_axons:
             return i
     return a
@@ -409,8 +398,9 @@ def _first_overfull(model: CostModel, a: int) -> int:
 def _raise_single_neuron(model: CostModel, a: int, cur: int) -> None:
     hw, core = model.hw, model.hw.core
     a = _first_overfull(model, a)
-    bits, fan_in, pieces = model.cost(a, a + 1)
-    layer, pos = pieces[0].population, pieces[0].start
+    bits, fan_in = model.cost(a, a + 1)
+    k, pos, _ = model.pieces(a, a + 1)[0]
+    layer = model.pops[k].name
     idx = model.chunks(a, a + 1)[0].start  # local id of the neuron
     if bits <= core.synapse_memory_bits and fan_in <= core.max_fan_in_axons:
         fan_out, entries = model.out_cost(a, a + 1, cur)

@@ -149,8 +149,7 @@ def test_prior_partition_is_kept_when_the_fresh_cut_needs_more_cores(monkeypatch
                 out.append(cc)
                 continue
             mid = c.start + c.neurons // 2
-            out += [[Chunk(c.population, c.start, mid, c.synapse_bits, c.fan_in)],
-                    [Chunk(c.population, mid, c.stop, 0, 0)] + cc[1:]]
+            out += [[Chunk(c.population, c.start, mid)], [Chunk(c.population, mid, c.stop)] + cc[1:]]
         return out
 
     monkeypatch.setattr(mapper_pkg, "partition", worse)
