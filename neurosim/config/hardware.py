@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from neurosim.config.schema import Quantity, spec
+from neurosim.config.schema import NAME_PATTERN, Quantity, spec
 
 SynapseFormat = Literal["dense", "sparse", "bitmap", "conv_shared"]
 
@@ -36,6 +36,11 @@ class Clock:
     asynchronous: bool = spec("the chip has no global clock; cycles are a time unit only", default=False)
     min_step_s: float = spec("shortest time step the chip allows (TrueNorth's 1 ms tick); 0 = none",
                              default=0.0, unit="s", min=0.0)
+
+    def check(self):
+        if not self.frequency_hz.value > 0:
+            return ("frequency_hz.value", self.frequency_hz.value, "a frequency > 0 Hz")
+        return None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,7 +139,7 @@ class Energy:
 class Hardware:
     """One chip description (one hwconfigs/*.yaml file)."""
 
-    name: str = spec("short name used in results and plots")
+    name: str = spec("short name used in results and plots (letters, digits, _ . -)", pattern=NAME_PATTERN)
     description: str = spec("what chip this is and how faithful the numbers are", default="")
     mesh: Mesh = spec("router mesh")
     clock: Clock = spec("time base")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 import re
 import types
 import typing
@@ -24,10 +25,14 @@ from neurosim.errors import ConfigError
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
+# A name from a user file ends up in file names (caches, plots): a name, never a path.
+NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.+=,\[\]-]{0,119}"
+
+
 def spec(doc: str, *, default: Any = MISSING, unit: str | None = None, min: float | None = None,
-         max: float | None = None, min_len: int | None = None) -> Any:
-    """Declare a config field: its documentation, unit, range and default."""
-    meta = {"doc": doc, "unit": unit, "min": min, "max": max, "min_len": min_len}
+         max: float | None = None, min_len: int | None = None, pattern: str | None = None) -> Any:
+    """Declare a config field: its documentation, unit, range, default and (strings) the pattern it must match."""
+    meta = {"doc": doc, "unit": unit, "min": min, "max": max, "min_len": min_len, "pattern": pattern}
     if isinstance(default, list):
         default = tuple(default)  # config objects are frozen: lists become tuples
     return dataclasses.field(default=default, metadata=meta)
@@ -37,7 +42,7 @@ def spec(doc: str, *, default: Any = MISSING, unit: str | None = None, min: floa
 class Quantity:
     """A number that must say where it comes from: a paper and table, or `assumed: why`."""
 
-    value: float = spec("the number, in the unit the key names")
+    value: float = spec("the number, in the unit the key names (an energy, time or power: >= 0)", min=0.0)
     source: str = spec("paper and table it comes from, or 'assumed: <reason>'")
 
 
@@ -59,7 +64,10 @@ class _Ctx:
         self.file = file
 
     def fail(self, path: str, value: Any, allowed: str) -> typing.NoReturn:
-        shown = repr(value)
+        try:
+            shown = repr(value)
+        except ValueError:  # an integer with more digits than Python will print
+            shown = "<an integer of more than 4300 digits>"
         if len(shown) > 60:
             shown = shown[:57] + "..."
         raise ConfigError(f"{self.file}: {path}: got {shown}; expected {allowed}")
@@ -108,11 +116,20 @@ def _convert(tp: Any, value: Any, path: str, ctx: _Ctx, meta: dict) -> Any:
             value = float(value)  # PyYAML reads 1e9 (no dot) as a string
         if isinstance(value, bool) or not isinstance(value, int | float):
             ctx.fail(path, value, "a number" + _range_text(meta))
-        _check_range(value, path, ctx, meta, "a number")
-        return float(value)
+        try:
+            x = float(value)
+        except OverflowError:  # an integer too large for a float
+            x = math.inf
+        if not math.isfinite(x):  # NaN passes every comparison; inf and 1e400 are no figures either
+            ctx.fail(path, value, "a finite number" + _range_text(meta))
+        _check_range(x, path, ctx, meta, "a number", shown=value)
+        return x
     if tp is str:
         if not isinstance(value, str) or not value.strip():
             ctx.fail(path, value, "a non-empty string")
+        pat = meta.get("pattern")
+        if pat and not re.fullmatch(pat, value):
+            ctx.fail(path, value, "a name of letters, digits and _ . - (at most 120 characters, no / or spaces)")
         return value
     raise TypeError(f"unsupported config type {tp!r} at {path}")  # programming error, not user error
 
@@ -128,10 +145,10 @@ def _range_text(meta: dict) -> str:
     return ""
 
 
-def _check_range(value: float, path: str, ctx: _Ctx, meta: dict, kind: str) -> None:
+def _check_range(value: float, path: str, ctx: _Ctx, meta: dict, kind: str, shown: Any = None) -> None:
     lo, hi = meta.get("min"), meta.get("max")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        ctx.fail(path, value, kind + _range_text(meta))
+        ctx.fail(path, value if shown is None else shown, kind + _range_text(meta))
 
 
 def parse_node(cls: type, data: dict, path: str, ctx: _Ctx) -> Any:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from neurosim.config.schema import spec
+from neurosim.config.schema import NAME_PATTERN, spec
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -204,7 +204,8 @@ class Simulation:
 class Workload:
     """One workload file."""
 
-    name: str = spec("short name used in results")
+    name: str = spec("short name used in results and cache file names (letters, digits, _ . -)",
+                      pattern=NAME_PATTERN)
     description: str = spec("what the workload is", default="")
     seed: int = spec("seed for every random choice (data, weights, pruning)", default=0, min=0)
     timesteps: int = spec("time steps T per inference (input frames)", min=1)

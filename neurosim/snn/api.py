@@ -9,6 +9,7 @@ from pathlib import Path
 
 from neurosim.config import Workload, as_workload, load_hardware
 from neurosim.errors import ConfigError
+from neurosim.files import safe_stem, set_aside
 from neurosim.ir.network import Network
 from neurosim.snn import checkpoint
 from neurosim.snn.datasets import Dataset, load_dataset
@@ -68,14 +69,20 @@ def train_workload(workload: Workload | str | Path, *, seed: int | None = None, 
     except ConfigError as e:
         raise ConfigError(f"workload {wl.name}: {e}") from None
     key = checkpoint.config_key(spec, T, seed)
-    path = checkpoint.cache_dir() / f"{wl.name}-{key[:20]}.npz"
+    path = checkpoint.cache_dir() / f"{safe_stem(wl.name)}-{key[:20]}.npz"
     cached = checkpoint.load(path) if use_cache else None
     history: list[dict] = []
     if cached is not None:
         state, info = cached
-        model.load_state_dict(state)
-        train_seconds, history = info["train_seconds"], info.get("history", [])
-        train_cpu = info.get("train_cpu_seconds", float("nan"))
+        try:
+            model.load_state_dict(state)
+            train_seconds, history = float(info["train_seconds"]), list(info.get("history", []))
+            train_cpu = float(info.get("train_cpu_seconds", float("nan")))
+        except (KeyError, ValueError, TypeError) as e:  # intact file, wrong contents: retrain
+            set_aside(path, f"training checkpoint {path} does not match the model ({e})")
+            model = build(spec, ds.in_shape, T, seed)
+            cached, history = None, []
+    if cached is not None:
         if progress:
             print(f"[neurosim.snn] {wl.name}: loaded trained model from cache {path}", file=sys.stderr)
     else:

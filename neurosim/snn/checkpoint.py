@@ -1,7 +1,8 @@
 """Training checkpoints cached by configuration hash, so repeated runs do not retrain.
 
 Directory: $NEUROSIM_CACHE/snn (default ~/.cache/neurosim/snn). The key hashes the `model`
-section, T, the seed and a format version; files are written atomically."""
+section, T, the seed and a format version; files are written atomically, hold plain arrays and JSON
+(never pickle) and a checksum over both, so a corrupt file is set aside and retrained, never fatal."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT_VERSION = 1
+from neurosim.files import arrays_digest, set_aside
+
+FORMAT_VERSION = 2
 
 
 def cache_dir() -> Path:
@@ -34,17 +37,30 @@ def config_key(spec, timesteps: int, seed: int) -> str:
 def save(path: Path, state: dict[str, np.ndarray], info: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    text = json.dumps(info, allow_nan=False)
     with open(tmp, "wb") as f:
-        np.savez(f, __info__=np.array(json.dumps(info)), **state)
+        np.savez(f, __info__=np.array(text), __sha256__=np.array(arrays_digest(text, state)), **state)
     os.replace(tmp, path)
 
 
 def load(path: Path) -> tuple[dict[str, np.ndarray], dict] | None:
-    """(state, info), or None when the file is missing or unreadable (then it is retrained)."""
+    """(state, info), or None when the file is missing, or corrupt (then set aside and retrained)."""
     try:
         with np.load(path, allow_pickle=False) as f:
-            state = {k: f[k] for k in f.files if k != "__info__"}
-            info = json.loads(str(f["__info__"]))
+            state = {k: f[k] for k in f.files if k not in ("__info__", "__sha256__")}
+            text = str(f["__info__"])
+            stored = str(f["__sha256__"])
+        if arrays_digest(text, state) != stored:
+            raise ValueError("checksum mismatch")
+        info = json.loads(text)
+        if not isinstance(info, dict):
+            raise ValueError("info is not a mapping")
         return state, info
-    except (OSError, ValueError, KeyError, EOFError):
+    except FileNotFoundError:
+        return None
+    except Exception as e:  # noqa: BLE001 - whatever a damaged zip, npy header or payload raises
+        set_aside(path, f"training checkpoint {path} is unusable ({type(e).__name__}: {e})")
+        return None
+
+        set_aside(path, f"training checkpoint {path} is unusable ({e})")
         return None

@@ -66,6 +66,8 @@ class SNN:
 
     def load_state_dict(self, d: dict[str, np.ndarray]) -> None:
         for p in self.params():
+            if np.shape(d[p.name]) != p.value.shape:
+                raise ValueError(f"{p.name} has shape {np.shape(d[p.name])}, the model {p.value.shape}")
             p.value = np.array(d[p.name], dtype=p.value.dtype)
         for layer in self.layers:
             if isinstance(layer, BatchNorm):

@@ -21,6 +21,7 @@ import neurosim
 from neurosim.config import Hardware, Workload
 from neurosim.energy import energy_breakdown, ert_table
 from neurosim.errors import FitError
+from neurosim.files import set_aside
 from neurosim.ir import Network
 from neurosim.mapper import compile_network
 from neurosim.mapper.compiled import CompiledChip
@@ -192,8 +193,7 @@ def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fm
                 t1 = time.perf_counter()
                 rec = evaluate(level, chip, source, fmt, wl.name, prior)
                 if points_dir is not None:
-                    points_dir.mkdir(parents=True, exist_ok=True)
-                    write_atomic(points_dir / f"{keys[chip]}.json", json.dumps(rec))
+                    _save_point(points_dir, keys[chip], rec)
                 took = f"{time.perf_counter() - t1:.1f} s"
             else:
                 took = "from an earlier run"
@@ -220,11 +220,27 @@ def run_provenance(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], 
                       wall_seconds=round(seconds, 2))
 
 
+def _save_point(points_dir: Path, key: str, rec: dict) -> None:
+    """One finished point as {sha256, record}: the checksum tells a damaged file from a good one."""
+    points_dir.mkdir(parents=True, exist_ok=True)
+    body = json.dumps(rec, sort_keys=True, allow_nan=False)
+    write_atomic(points_dir / f"{key}.json",
+                 json.dumps({"sha256": hashlib.sha256(body.encode()).hexdigest(), "record": json.loads(body)}))
+
+
 def _load_point(points_dir: Path | None, key: str) -> dict | None:
+    """A stored point, or None: missing, or damaged (then set aside with one line, and recomputed)."""
     if points_dir is None:
         return None
     p = points_dir / f"{key}.json"
     try:
-        return json.loads(p.read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
+        data = json.loads(p.read_text())
+        rec = data["record"]
+        if hashlib.sha256(json.dumps(rec, sort_keys=True, allow_nan=False).encode()).hexdigest() != data["sha256"]:
+            raise ValueError("checksum mismatch")
+        return rec
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
+        set_aside(p, f"stored point {p} is unusable ({type(e).__name__}: {e})")
         return None

@@ -7,8 +7,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +16,9 @@ import numpy as np
 import neurosim
 from neurosim.config import Workload
 from neurosim.errors import UserError
+from neurosim.files import safe_stem, set_aside
 from neurosim.ir import Network, Neuron, quantize
+from neurosim.ir.store import CorruptFile, load_network, save_network
 from neurosim.ir.synthetic import bernoulli_inputs, calibrated_feedforward
 from neurosim.prune.magnitude import connection_sparsity, prune_magnitude
 
@@ -88,8 +88,9 @@ class Source:
 
 class TrainedSource(Source):
     """A network trained on a dataset; accuracy from the deploy model on the whole test set.
-    Levels pruned by a training-time method are cached (pickled `Level`) next to the training
-    checkpoints, keyed by everything they depend on, so a second run does not retrain."""
+    Levels pruned by a training-time method are cached (`ir.store` files: arrays and JSON with a
+    checksum, never pickle) next to the training checkpoints, keyed by everything they depend on, so a
+    second run does not retrain."""
 
     def __init__(self, wl: Workload, progress: bool = True):
         from neurosim.snn import deploy_inputs, train_workload
@@ -137,7 +138,8 @@ class TrainedSource(Source):
 
         blob = json.dumps([config_key(self.wl.network.model, self.wl.timesteps, self.wl.seed),
                            dataclasses.asdict(self.wl.pruning), sparsity, neurosim.__version__], default=str)
-        return cache_dir().parent / "levels" / f"{self.wl.name}-{hashlib.sha256(blob.encode()).hexdigest()[:20]}.pkl"
+        digest = hashlib.sha256(blob.encode()).hexdigest()[:20]
+        return cache_dir().parent / "levels" / f"{safe_stem(self.wl.name)}-{digest}.npz"
 
     def float_accuracy(self, net: Network) -> float | None:
         from neurosim.snn import predict_deploy
@@ -153,21 +155,20 @@ class TrainedSource(Source):
 
 
 def _load_level(path: Path) -> Level | None:
-    """A cached pruned level, or None (missing or unreadable: it is recomputed)."""
+    """A cached pruned level, or None: missing, or corrupt (then set aside as `*.corrupt` with a
+    one-line message, and recomputed)."""
     try:
-        with open(path, "rb") as f:
-            level = pickle.load(f)
-        return level if isinstance(level, Level) else None
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        net, info = load_network(path)
+        return Level(float(info["sparsity"]), str(info["method"]), net, dict(info["info"]))
+    except FileNotFoundError:
+        return None
+    except (CorruptFile, KeyError, TypeError, ValueError) as e:
+        set_aside(path, f"cached pruned level {path} is unusable ({e})")
         return None
 
 
 def _save_level(path: Path, level: Level) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as f:
-        pickle.dump(level, f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    save_network(path, level.network, {"sparsity": level.sparsity, "method": level.method, "info": level.info})
 
 
 def make_source(wl: Workload, wl_path: Path, progress: bool = True) -> Source:

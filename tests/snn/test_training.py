@@ -143,6 +143,20 @@ hardware: [loihi]
     assert not c.metrics["cached"]
     net = a.to_network()
     assert [p.name for p in net.populations] == ["input", "lif1", "readout"]
+    # a damaged checkpoint is set aside and retrained, never fatal; a good one with foreign arrays too
+    (ck,) = [p for p in tmp_path.glob("snn/tiny_digits-*.npz") if p.stat().st_mtime == max(
+        q.stat().st_mtime for q in tmp_path.glob("snn/tiny_digits-*.npz"))]
+    raw = bytearray(ck.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    ck.write_bytes(bytes(raw))
+    d = train_workload(wl, progress=False, seed=5)
+    assert not d.metrics["cached"] and ck.with_name(ck.name + ".corrupt").exists()
+    from neurosim.snn import checkpoint
+
+    state, info = checkpoint.load(ck)
+    checkpoint.save(ck, {k: v[..., :1] for k, v in state.items()}, info)  # intact file, wrong shapes
+    e = train_workload(wl, progress=False, seed=5)
+    assert not e.metrics["cached"] and e.metrics["test_accuracy"] == d.metrics["test_accuracy"]
 
 
 def test_cache_key_follows_npz_content(tmp_path):

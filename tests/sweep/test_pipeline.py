@@ -77,3 +77,25 @@ def test_a_resumed_sweep_maps_the_earlier_levels_again_for_the_prior(chips, tmp_
     assert priors[0] is None and priors[1] is not None        # level 0 mapped again, then passed on
     keys = ("cores_used", "energy_per_inference_j", "synapse_memory_bits")
     assert [{k: r[k] for k in keys} for r in resumed] == [{k: r[k] for k in keys} for r in fresh]
+
+
+def test_a_damaged_point_is_set_aside_and_recomputed(chips, tmp_path, capsys):
+    """A truncated, edited or foreign points/ entry is never fatal and never trusted."""
+    import json
+
+    wl = parse_mapping(Workload, dict(WL, pruning={"levels": [0.0]}))
+    _, recs = run_workload(wl, Path("t.yaml"), "d", chips[:1], points_dir=tmp_path, progress=False)
+    (point,) = tmp_path.glob("*.json")
+    data = json.loads(point.read_text())
+    edited = {**data, "record": {**data["record"], "cores_used": data["record"]["cores_used"] + 1}}
+    for damage in (point.read_text()[:40], "[]", json.dumps(edited)):
+        point.write_text(damage)
+        _, again = run_workload(wl, Path("t.yaml"), "d", chips[:1], points_dir=tmp_path, progress=False)
+        assert [_untimed(r) for r in again] == [_untimed(r) for r in recs]
+        assert "unusable" in capsys.readouterr().err
+        assert point.with_name(point.name + ".corrupt").exists()
+    assert _untimed(json.loads(point.read_text())["record"]) == _untimed(recs[0])
+
+
+def _untimed(rec: dict) -> dict:
+    return {k: v for k, v in rec.items() if not k.endswith("_seconds")}
