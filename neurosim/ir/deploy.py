@@ -1,9 +1,10 @@
 """The deploy model: a vectorised numpy run of a `Network` over a batch of samples.
 
-For an integer network this is what the chip computes (DESIGN §3): integer currents, the leak
-v ← v − trunc(v·δ / 4096), saturation to `state_bits`, then threshold and reset. For a float
-network it is the float LIF. Both timings are supported; the event-driven simulator must be
-spike-for-spike identical to the integer model run with hardware timing.
+For an integer network this is what the chip computes (DESIGN §3, Loihi's compartment): the current
+u ← decay_int(u, δ_u) + I wrapping at `state_bits`, the membrane v ← decay_int(v, δ_v) + u + bias
+saturating at ±(2^(state_bits−1) − 1) and floored at v_min, then threshold, reset and refractory hold.
+For a float network it is the same model in floats. Both timings are supported; the event-driven
+simulator must be spike-for-spike identical to the integer model run with hardware timing.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 
 from neurosim.ir.kernels import csr_project
 from neurosim.ir.network import Network, Projection, Timing
-from neurosim.ir.quantize import LEAK_SHIFT, leak_delta
+from neurosim.ir.quantize import decay_int, leak_delta, wrap_int
 
 _DENSE_LIMIT = 4_000_000  # pre x post entries below which a dense matmul is used
 
@@ -79,7 +80,7 @@ def run(net: Network, inputs: np.ndarray | dict[str, np.ndarray], timing: Timing
 
     spikes: dict[str, np.ndarray] = {}
     potentials: dict[str, np.ndarray] = {}
-    state: dict[str, np.ndarray] = {}
+    state: dict[str, list[np.ndarray]] = {}   # [v, u, refractory steps left]
     for p in net.populations:
         if p.is_input:
             continue
@@ -89,7 +90,8 @@ def run(net: Network, inputs: np.ndarray | dict[str, np.ndarray], timing: Timing
             spikes[p.name] = arr
         else:
             potentials[p.name] = arr
-        state[p.name] = np.zeros((B, p.size), dtype=dtype)
+        state[p.name] = [np.zeros((B, p.size), dtype=dtype), np.zeros((B, p.size), dtype=dtype),
+                         np.zeros((B, p.size), dtype=np.int64)]
 
     smax = (1 << (net.state_bits - 1)) - 1 if net.integer and net.state_bits else None
     for t in range(steps):
@@ -100,27 +102,45 @@ def run(net: Network, inputs: np.ndarray | dict[str, np.ndarray], timing: Timing
             for pre, d, op in incoming[p.name]:
                 if t - d >= 0:
                     cur += op(out[pre][:, t - d])
-            if p.bias is not None:
-                cur += p.bias
-            v = state[p.name]
-            n = p.neuron
-            if net.integer:
-                delta = leak_delta(n.decay)
-                v = v - np.sign(v) * ((np.abs(v) * delta) >> LEAK_SHIFT) + np.rint(cur).astype(np.int64)
-                if smax is not None:
-                    np.clip(v, -smax - 1, smax, out=v)
-            else:
-                v = n.decay * v + cur
-            if n.spiking:
-                s = (v >= n.threshold) if n.fire_at_equal else (v > n.threshold)
-                if n.reset == "zero":
-                    v = np.where(s, 0, v)
-                else:
-                    v = v - s * (int(n.threshold) if net.integer else n.threshold)
-                out[p.name][:, t] = s
-            else:
-                out[p.name][:, t] = v
-            state[p.name] = v
+            s = _update(p, state[p.name], cur, net.integer, net.state_bits if net.integer else None, smax)
+            out[p.name][:, t] = s if p.neuron.spiking else state[p.name][0]
     for k in spikes:
         spikes[k] = spikes[k].astype(bool)
     return DeployResult(spikes=spikes, potentials=potentials, steps=steps, start=start)
+
+
+def _update(p, st: list[np.ndarray], cur: np.ndarray, integer: bool, bits: int | None, smax: int | None):
+    """One step of population `p` (see `Neuron`) on its state [v, u, refractory left], in place; returns
+    the spikes (bool, (B, size)). Integer networks use Loihi's arithmetic (module docstring)."""
+    n = p.neuron
+    v, u, ref = st
+    bias = 0 if p.bias is None else p.bias
+    if integer:
+        i = np.rint(cur).astype(np.int64)
+        u = i if not n.has_current else decay_int(u, leak_delta(n.current_decay)) + i
+        if bits is not None:
+            u = wrap_int(u, bits)
+        x = decay_int(v, leak_delta(n.decay)) + u + bias
+        if smax is not None:
+            np.clip(x, -smax, smax, out=x)
+    else:
+        u = cur if not n.has_current else n.current_decay * u + cur
+        x = n.decay * v + (u + bias)
+    if n.v_min is not None:
+        x = np.maximum(x, int(n.v_min) if integer else n.v_min)
+    if n.refractory:
+        free = ref == 0
+        x = np.where(free, x, v)                    # held during the refractory period
+    if n.spiking:
+        s = (x >= n.threshold) if n.fire_at_equal else (x > n.threshold)
+        if n.refractory:
+            s &= free
+            ref = np.where(s, n.refractory, np.maximum(ref - 1, 0))
+        if n.reset == "zero":
+            x = np.where(s, 0, x)
+        else:
+            x = x - s * (int(n.threshold) if integer else n.threshold)
+    else:
+        s = np.zeros(x.shape, np.bool_)
+    st[0], st[1], st[2] = x, u, ref
+    return s

@@ -26,15 +26,31 @@ Timing = Literal["zero", "hardware"]
 
 @dataclass(frozen=True)
 class Neuron:
-    """Discrete-time LIF parameters: v ← decay·v + I; spike when v > threshold (≥ if
-    `fire_at_equal`); then reset to 0 (`zero`) or subtract the threshold. `spiking=False` makes a
-    leaky-integrator readout whose membrane potential is the output."""
+    """Discrete-time current-based LIF (Loihi's compartment), per step:
+    u ← current_decay·u + I (the synaptic current; current_decay = 0: u = I, a plain LIF);
+    v ← decay·v + u + bias, floored at `v_min`; spike when v > threshold (≥ if `fire_at_equal`);
+    then reset v to 0 (`zero`) or subtract the threshold, and hold v there (no update, no spike) for
+    `refractory` steps while u keeps integrating. `spiking=False` makes a leaky-integrator readout
+    whose membrane potential is the output."""
 
     decay: float = 1.0
     threshold: float = 1.0
     reset: Literal["zero", "subtract"] = "zero"
     fire_at_equal: bool = False
     spiking: bool = True
+    current_decay: float = 0.0
+    refractory: int = 0
+    v_min: float | None = None
+
+    @property
+    def has_current(self) -> bool:
+        """The synaptic current is a state of its own (it carries over between steps)."""
+        return self.current_decay != 0.0
+
+    @property
+    def is_plain(self) -> bool:
+        """A plain LIF: no current state, no refractory period, no floor (the fast path of the kernels)."""
+        return not self.has_current and self.refractory == 0 and self.v_min is None
 
 
 @dataclass(frozen=True)

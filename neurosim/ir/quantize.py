@@ -4,7 +4,11 @@ Per post-synaptic population (a "layer"), one scale S maps float currents to int
 become round(w·S / k_pre) where k_pre is the integer level of a unit input of the source (1 for
 spikes, e.g. 255 for 8-bit graded input), so that every incoming projection adds in the same
 unit; S is chosen so that the largest |weight| uses the full signed `weight_bits` range.
-Thresholds and biases are scaled by S and rounded. Decay becomes the Loihi leak δ = round((1−β)·4096).
+Thresholds, biases and voltage floors are scaled by S and rounded. Each decay β (of the membrane and of
+the synaptic current) becomes Loihi's integer decay: δ = round((1−β)·4096) and
+x ← (x·(4096 − δ)) >> 12 with the product rounded toward zero, as Lava's bit-accurate Loihi model
+computes it (`decay_int`). The synaptic current wraps around at `state_bits` (two's complement), the
+membrane potential saturates at ±(2^(state_bits−1) − 1), as on the chip.
 
 S is also capped so that the threshold stays `STATE_HEADROOM` times below the largest state value:
 a membrane potential must be able to exceed its threshold without saturating. On chips with narrow
@@ -25,8 +29,21 @@ STATE_HEADROOM = 8
 
 
 def leak_delta(decay: float) -> int:
-    """δ of the integer leak v ← v − ((v·δ) >> 12), rounding toward zero; δ = round((1−β)·4096)."""
+    """δ of the integer decay x ← (x·(4096 − δ)) >> 12 (toward zero); δ = round((1−β)·4096)."""
     return int(round((1.0 - decay) * (1 << LEAK_SHIFT)))
+
+
+def decay_int(x: np.ndarray, delta: int) -> np.ndarray:
+    """Loihi's integer decay of int64 states: x·(4096 − δ) / 4096 rounded toward zero. (The decrement
+    form x − (x·δ >> 12) never decays |x| below 4096/δ, so silent neurons would stay active.)"""
+    p = x * ((1 << LEAK_SHIFT) - delta)
+    return np.sign(p) * (np.abs(p) >> LEAK_SHIFT)
+
+
+def wrap_int(x: np.ndarray, bits: int) -> np.ndarray:
+    """Two's-complement wrap-around of int64 values to signed `bits` (how Loihi's current overflows)."""
+    half = 1 << (bits - 1)
+    return ((x + half) & ((1 << bits) - 1)) - half
 
 
 def input_levels(net: Network, name: str) -> int:
@@ -65,7 +82,7 @@ def quantize(net: Network, weight_bits: int, state_bits: int) -> Network:
         if p.neuron.spiking and p.neuron.threshold > 0:
             s = min(s, smax / (STATE_HEADROOM * p.neuron.threshold))
         elif not p.neuron.spiking:  # a readout integrates without reset: bound its largest possible potential
-            drive = _max_abs_drive(net, p.name)
+            drive = _max_abs_drive(net, p.name) / max(1.0 - abs(p.neuron.current_decay), 1e-9)
             steps = min(STATE_HEADROOM, 1.0 / max(1.0 - p.neuron.decay, 1e-9))
             if drive > 0:
                 s = min(s, smax / (drive * steps))
@@ -77,8 +94,9 @@ def quantize(net: Network, weight_bits: int, state_bits: int) -> Network:
             continue
         s = scales[p.name]
         thr = float(max(1, round(p.neuron.threshold * s)))
-        bias = None if p.bias is None else np.clip(np.rint(p.bias * s), -smax - 1, smax).astype(np.int64)
-        pops.append(replace(p, neuron=replace(p.neuron, threshold=thr), bias=bias))
+        v_min = None if p.neuron.v_min is None else float(max(-smax, round(p.neuron.v_min * s)))
+        bias = None if p.bias is None else np.clip(np.rint(p.bias * s), -smax, smax).astype(np.int64)
+        pops.append(replace(p, neuron=replace(p.neuron, threshold=thr, v_min=v_min), bias=bias))
     projs = []
     for pr in net.projections:
         s = scales[pr.post]

@@ -118,7 +118,7 @@ def plan_for(chip: CompiledChip) -> SimPlan:
     return plan
 
 
-def kernel_tables(plan: SimPlan, hw, smax: int) -> tuple:
+def kernel_tables(plan: SimPlan, hw, state_bits: int) -> tuple:
     """The static arguments of the kernel (everything between the inputs and the outputs)."""
     tm, noc = hw.timing, hw.noc
     return (plan.n_cores, plan.serial_cycles, plan.el_latency, plan.rt_ptr, plan.el_channel,
@@ -127,7 +127,8 @@ def kernel_tables(plan: SimPlan, hw, smax: int) -> tuple:
             plan.any_dense, plan.row_dense_lo, plan.row_dense_len,
             plan.row_dense_ptr, plan.dense_w, plan.row_syn_ptr, plan.syn_off, plan.syn_w, plan.sends, plan.src_stats,
             plan.seg_g0, plan.seg_g1, plan.seg_core, plan.seg_start, plan.seg_thr, plan.seg_cmp,
-            plan.seg_delta, plan.seg_subtract, plan.seg_record, plan.bias, -smax - 1, smax, plan.n_slots,
+            plan.seg_delta, plan.seg_subtract, plan.seg_delta_u, plan.seg_refractory, plan.seg_floor, plan.seg_plain,
+            plan.seg_record, plan.bias, np.int64(state_bits), np.int64((1 << (state_bits - 1)) - 1), plan.n_slots,
             tm.neuron_update_active_cycles.value, tm.neuron_update_idle_cycles.value,
             tm.spike_emit_cycles.value, noc.barrier_cycles.value)
 
@@ -146,7 +147,6 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
     S, T = ev.samples, ev.timesteps
     steps = net.steps(T, "hardware")
     n = plan.n
-    smax = (1 << (net.state_bits - 1)) - 1
     n_seg = plan.seg_g0.size
     counters = np.zeros((S, N_SRC_STATS), np.int64)
     step_cycles = np.zeros((S, steps), np.float64)
@@ -158,9 +158,12 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
     recorded = np.zeros((S, steps, plan.n_record), np.int64)
     acc = np.zeros((S, plan.n_slots * n), acc_dtype_for(plan, ev.max_abs))
     v = np.zeros((S, n), np.int64)
+    stateful = not plan.seg_plain.all()          # current state and refractory counters only where used
+    u = np.zeros((S, n if stateful else 0), np.int64)
+    ref = np.zeros((S, n if stateful else 0), np.int64)
     in_base = np.uint64(net.offsets[net.index(inp.name)])
-    args = (steps, T, ev.ptr, in_base, ev.idx, ev.val, kernel_tables(plan, hw, smax))
-    outs = (acc, v, counters, step_cycles, core_busy, ch_load, seg_spikes, seg_active, raster, recorded)
+    args = (steps, T, ev.ptr, in_base, ev.idx, ev.val, kernel_tables(plan, hw, net.state_bits))
+    outs = (acc, v, u, ref, counters, step_cycles, core_busy, ch_load, seg_spikes, seg_active, raster, recorded)
     if S == 1 or numba.get_num_threads() == 1:  # serial: a parallel launch costs more than it gives here
         for i in range(S):
             K.run_one(i, *args, *(o[i] for o in outs))

@@ -85,35 +85,86 @@ def count_nonzero_rows(flat):
     return k
 
 
+@nb.njit(cache=True, boundscheck=False, inline="always")
+def _decay(x, keep):
+    """Loihi's integer decay: x·keep >> 12 with the product rounded toward zero (keep = 4096 − δ)."""
+    p = x * keep
+    return (p >> LEAK_SHIFT) if p >= 0 else -((-p) >> LEAK_SHIFT)
+
+
 @nb.njit(cache=True, boundscheck=False)
-def _update_segment(acc, v, bias, sends, fired, deliv, count, keep, raster_row, slot_base, g0, g1, thr, cmp, delta, sub,
-                    state_min, state_max):
-    """Integer LIF update of neurons [g0, g1) (one population piece on one core), branch-free on
-    local views so that it vectorises. fired[j] = 1 where neuron g0 + j spikes and sends packets (a
-    spike without fan-out costs nothing further); deliv counts each spike as a delivery when `count`
-    (spikes of the last step are not delivered); raster_row records every spike when `keep`.
-    Returns (active neurons: input or nonzero state, spikes)."""
+def _update_segment(acc, v, u, ref, bias, sends, fired, deliv, count, keep, raster_row, slot_base, g0, g1, thr, cmp,
+                    delta, sub, delta_u, refractory, v_floor, plain, bits, state_max):
+    """Integer update of neurons [g0, g1) (one population piece on one core; the model of
+    `ir.Neuron` in Loihi's arithmetic, as `ir.deploy`): current u wraps at `bits`, membrane v
+    saturates at ±state_max and is floored at v_floor, refractory hold. `plain` segments (no current
+    state, refractory or floor) take a branch-free loop on local views that vectorises, and keep no u.
+    fired[j] = 1 where neuron g0 + j spikes and sends packets (a spike without fan-out costs nothing
+    further); deliv counts each spike as a delivery when `count` (spikes of the last step are not
+    delivered); raster_row records every spike when `keep`.
+    Returns (active neurons: input, bias or nonzero state, spikes)."""
     m = g1 - g0
     a_ = acc[slot_base + g0:slot_base + g1]
     v_ = v[g0:g1]
     b_ = bias[g0:g1]
     s_ = sends[g0:g1]
     d_ = deliv[g0:g1]
+    half = np.int64(1) << (bits - 1)
+    mask = (np.int64(1) << bits) - 1
+    kv = (np.int64(1) << LEAK_SHIFT) - delta
     active = np.int64(0)
     spikes = np.int64(0)
+    if plain:
+        for j in range(m):
+            i = np.int64(a_[j])
+            a_[j] = 0
+            v0 = v_[j]
+            b = b_[j]
+            active += (v0 | i | b) != 0
+            uu = ((i + half) & mask) - half
+            p = v0 * kv
+            x = ((p >> LEAK_SHIFT) if p >= 0 else -((-p) >> LEAK_SHIFT)) + uu + b
+            x = -state_max if x < -state_max else x
+            x = state_max if x > state_max else x
+            f = x > cmp
+            r = x - thr if sub else np.int64(0)
+            v_[j] = r if f else x
+            spikes += f
+            fired[j] = f & s_[j]
+            d_[j] += f & count
+            if keep:
+                raster_row[g0 + j] = f
+        return active, spikes
+    u_ = u[g0:g1]
+    r_ = ref[g0:g1]
+    ku = (np.int64(1) << LEAK_SHIFT) - delta_u
     for j in range(m):
-        inp = np.int64(a_[j]) + b_[j]
+        i = np.int64(a_[j])
         a_[j] = 0
         v0 = v_[j]
-        active += (v0 | inp) != 0
-        mag = v0 if v0 >= 0 else -v0
-        leak = (mag * delta) >> LEAK_SHIFT    # = (|v|·δ) >> 12 (non-negative)
-        x = (v0 - leak if v0 >= 0 else v0 + leak) + inp
-        x = state_min if x < state_min else x
+        u0 = u_[j]
+        b = b_[j]
+        held = r_[j] > 0
+        active += ((v0 | u0 | i | b) != 0) | held
+        uu = _decay(u0, ku) + i
+        uu = ((uu + half) & mask) - half
+        u_[j] = uu
+        if held:
+            r_[j] -= 1
+            fired[j] = False
+            if keep:
+                raster_row[g0 + j] = False
+            continue
+        x = _decay(v0, kv) + uu + b
+        x = -state_max if x < -state_max else x
         x = state_max if x > state_max else x
+        x = v_floor if x < v_floor else x
         f = x > cmp
-        r = x - thr if sub else np.int64(0)
-        v_[j] = r if f else x
+        if f:
+            v_[j] = x - thr if sub else np.int64(0)
+            r_[j] = refractory
+        else:
+            v_[j] = x
         spikes += f
         fired[j] = f & s_[j]
         d_[j] += f & count
@@ -124,14 +175,14 @@ def _update_segment(acc, v, bias, sends, fired, deliv, count, keep, raster_row, 
 
 @nb.njit(cache=True, boundscheck=False)
 def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
-            acc, v, counters, step_cycles, core_busy, load, seg_spikes, seg_active, raster, recorded):
+            acc, v, u, ref, counters, step_cycles, core_busy, load, seg_spikes, seg_active, raster, recorded):
     """Simulate sample s (see the module docstring); writes row s of the output arrays. `tables` is
     `engine.kernel_tables(...)`, the plan's static arrays and the chip's costs, unpacked here once."""
     (n_cores, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
      src_info, src_row_ptr, src_grp_ptr, pk_route, pk_hop, pk_grp, grp_core, grp_el, grp_service,
      row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_off, syn_w,
      sends, src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
-     seg_record, bias, state_min, state_max, n_slots,
+     seg_delta_u, seg_refractory, seg_floor, seg_plain, seg_record, bias, state_bits, state_max, n_slots,
      c_upd_active, c_upd_idle, c_spike, c_barrier) = tables
     n = v.shape[0]
     n_ch = load.shape[0]
@@ -321,9 +372,10 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                 for j in range(g0, g1):
                     acc[slot_base + j] = 0
                 continue
-            active, nf = _update_segment(acc, v, bias, sends, fired, deliv, count, keep_raster, raster[t % r_rows],
-                                         slot_base, g0, g1, seg_thr[sg], seg_cmp[sg], seg_delta[sg], seg_subtract[sg],
-                                         state_min, state_max)
+            active, nf = _update_segment(acc, v, u, ref, bias, sends, fired, deliv, count, keep_raster,
+                                         raster[t % r_rows], slot_base, g0, g1, seg_thr[sg], seg_cmp[sg],
+                                         seg_delta[sg], seg_subtract[sg], seg_delta_u[sg], seg_refractory[sg],
+                                         seg_floor[sg], seg_plain[sg], state_bits, state_max)
             m = g1 - g0
             for j in range(m, (m + 7) // 8 * 8):
                 fired[j] = False
@@ -372,10 +424,11 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
 
 @nb.njit(cache=True, parallel=True)
 def run_samples(steps, T, in_ptr, in_base, in_idx, in_val, tables,
-                acc_all, v_all, counters, step_cycles, core_busy, ch_load, seg_spikes, seg_active, raster, recorded):
+                acc_all, v_all, u_all, ref_all, counters, step_cycles, core_busy, ch_load, seg_spikes, seg_active,
+                raster, recorded):
     """Every sample in parallel (prange); outputs are indexed by sample (raster (S, 1, 0) = not kept)."""
     for s in nb.prange(counters.shape[0]):
         run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
-                acc_all[s], v_all[s], counters[s], step_cycles[s], core_busy[s], ch_load[s], seg_spikes[s],
-                seg_active[s], raster[s], recorded[s])
+                acc_all[s], v_all[s], u_all[s], ref_all[s], counters[s], step_cycles[s], core_busy[s], ch_load[s],
+                seg_spikes[s], seg_active[s], raster[s], recorded[s])
     return 0

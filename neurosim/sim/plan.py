@@ -36,6 +36,7 @@ SRC_SYN_LO, SRC_SYN_HI, SRC_PK_LO, SRC_PK_HI, SRC_BASE, SRC_DELAY = range(6)
 PK_MESH_LO, PK_MESH_HI, PK_CORE, PK_EJECT, PK_GROUP = range(5)
 FORK = np.uint32(0xFFFFFFFF)
 MULTI_ROW = np.uint64(1 << 32)  # SRC_DELAY of a source whose rows need the row loop (dense rows, several delays)
+NO_FLOOR = -(1 << 62)           # seg_floor of a population without a voltage floor
 
 
 def mesh_link(x: int, y: int, d: int, cols: int) -> int:
@@ -108,6 +109,10 @@ class SimPlan:
     seg_cmp: np.ndarray         # fires when v > seg_cmp (threshold, or threshold - 1 with fire_at_equal)
     seg_delta: np.ndarray
     seg_subtract: np.ndarray    # bool
+    seg_delta_u: np.ndarray     # δ of the current decay (4096: the current does not carry over)
+    seg_refractory: np.ndarray  # steps the membrane is held after a spike
+    seg_floor: np.ndarray       # voltage floor (NO_FLOOR: none)
+    seg_plain: np.ndarray       # bool: no current state, refractory or floor (the kernel's fast loop)
     seg_record: np.ndarray      # int64 column of the first neuron in `potentials`, -1 for spiking
     seg_pop: np.ndarray         # population index
     bias: np.ndarray            # int64 [n]
@@ -310,9 +315,12 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
             thr = int(p.neuron.threshold)
             cmp = (thr - 1 if p.neuron.fire_at_equal else thr) if p.neuron.spiking else np.iinfo(np.int64).max
             rec = record_col[p.name] + c.start if p.name in record_col else -1
-            segs.append((g0, g0 + c.neurons, ci, stages[p.name], thr, cmp, leak_delta(p.neuron.decay),
-                         p.neuron.reset == "subtract", rec, pi))
-    seg = np.array(segs, np.int64).reshape(-1, 10)
+            nr = p.neuron
+            floor = NO_FLOOR if nr.v_min is None else int(nr.v_min)
+            segs.append((g0, g0 + c.neurons, ci, stages[p.name], thr, cmp, leak_delta(nr.decay),
+                         nr.reset == "subtract", rec, pi, leak_delta(nr.current_decay), nr.refractory, floor,
+                         nr.is_plain))
+    seg = np.array(segs, np.int64).reshape(-1, 14)
     bias = np.zeros(n, np.int64)
     for i, p in enumerate(net.populations):
         if p.bias is not None:
@@ -342,7 +350,9 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         src_stats=stats,
         seg_g0=seg[:, 0].astype(np.uint64), seg_g1=seg[:, 1].astype(np.uint64), seg_core=seg[:, 2].astype(np.uint32),
         seg_start=seg[:, 3].copy(), seg_thr=seg[:, 4].copy(), seg_cmp=seg[:, 5].copy(), seg_delta=seg[:, 6].copy(),
-        seg_subtract=seg[:, 7].astype(np.bool_), seg_record=seg[:, 8].copy(), seg_pop=seg[:, 9].copy(), bias=bias,
+        seg_subtract=seg[:, 7].astype(np.bool_), seg_record=seg[:, 8].copy(), seg_pop=seg[:, 9].copy(),
+        seg_delta_u=seg[:, 10].copy(), seg_refractory=seg[:, 11].copy(), seg_floor=seg[:, 12].copy(),
+        seg_plain=seg[:, 13].astype(np.bool_), bias=bias,
         n_record=n_record, max_abs_in=float(absum.max(initial=0)),
         max_abs_bias=float(np.abs(bias).max(initial=0)), n_slots=n_slots, cols=cols,
         rows=rows_)

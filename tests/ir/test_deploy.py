@@ -20,21 +20,65 @@ def _chain(ws, neuron, biases=None, recurrent=None):
 
 
 def test_integer_leak_saturation_and_reset_by_hand():
-    # one neuron, weight 100, decay 0.75 -> delta = 1024; threshold 150, state 9 bits (max 255)
+    # one neuron, weight 100, decay 0.75 -> delta = 1024; threshold 150, state 9 bits (range +-255)
     net = Network([Population("in", 1), Population("n", 1, Neuron(decay=0.75, threshold=150.0))],
                   [Projection("in", "n", [0], [0], np.array([100], np.int32))], integer=True, state_bits=9)
-    x = np.array([[[1], [1], [0], [-3]]])
+    x = np.array([[[1], [1], [0], [-3], [-2], [0]]])
     r = run(net, x)
-    # t0: v = 0 + 100 = 100; t1: 100 - (100*1024 >> 12 = 25) + 100 = 175 > 150 -> spike, reset 0
-    # t2: 0; t3: 0 + (-300) -> saturates at -256
-    assert r.spikes["n"][0, :, 0].tolist() == [False, True, False, False]
-    net2 = Network(net.populations, net.projections, integer=True, state_bits=9)
-    # leak rounds toward zero for negative potentials: -256 -> -256 + (256*1024 >> 12 = 64)
-    x2 = np.array([[[-3], [0]]])
-    net2.populations[1] = Population("n", 1, Neuron(decay=0.75, threshold=150.0, spiking=False))
-    r2 = run(Network(net2.populations, net2.projections, integer=True, state_bits=9), x2)
-    assert r2.potentials["n"][0, :, 0].tolist() == [-256, -192]
+    # t0: v = 0 + 100 = 100; t1: (100*3072 >> 12 = 75) + 100 = 175 > 150 -> spike, reset 0
+    # t2: 0; t3: the current -300 wraps around in 9 bits to 212 -> v = 212 > 150 -> spike
+    # t4: u = -200 (no wrap), v = 0 - 200 = -200; t5: v = -(200*3072 >> 12) = -150
+    assert r.spikes["n"][0, :, 0].tolist() == [False, True, False, True, False, False]
+    ro = Network([net.populations[0], Population("n", 1, Neuron(decay=0.75, threshold=150.0, spiking=False))],
+                 net.projections, integer=True, state_bits=9)
+    # the membrane saturates at -255 (symmetric range, as Lava's Loihi model); the decay rounds the
+    # product toward zero: -255*3072/4096 = -191.25 -> -191; then -191*0.75 = -143.25 -> -143
+    x2 = np.array([[[-2], [-1], [0], [0]]])
+    assert run(ro, x2).potentials["n"][0, :, 0].tolist() == [-200, -250, -187, -140]
+    x3 = np.array([[[-2], [-2], [0], [0]]])
+    assert run(ro, x3).potentials["n"][0, :, 0].tolist() == [-200, -255, -191, -143]
     assert leak_delta(0.75) == 1024 and leak_delta(1.0) == 0
+
+
+def test_integer_decay_reaches_zero_unlike_the_decrement_form():
+    """x·(4096 − δ) >> 12 decays every potential to 0; the old decrement x − (x·δ >> 12) stalled at
+    4096/δ (here 40: 40·100 >> 12 = 0), so a silent neuron kept counting as active."""
+    from neurosim.ir.quantize import decay_int
+
+    x = np.array([40, -40, 7, -1], np.int64)
+    for _ in range(200):
+        x = decay_int(x, 100)
+    assert x.tolist() == [0, 0, 0, 0]
+    assert decay_int(np.array([-5]), 2048).tolist() == [-2]          # -2.5 rounds toward zero
+
+
+def test_current_based_compartment_refractory_and_floor_by_hand():
+    """Loihi's compartment: u ← u·(4096 − δu) >> 12 + I; v ← v·(4096 − δv) >> 12 + u; refractory hold;
+    voltage floor. Integer and float networks agree where the arithmetic is exact."""
+    cuba = Neuron(decay=0.5, threshold=100.0, current_decay=0.5, refractory=2, v_min=-20.0)
+    pops = [Population("in", 1), Population("n", 1, cuba)]
+    proj = [Projection("in", "n", [0], [0], np.array([64], np.int32))]
+    x = np.array([[[1], [0], [0], [0], [0], [0], [-4], [0]]])
+    r = run(Network(pops, proj, integer=True, state_bits=16), x)
+    # t0: u = 64, v = 64; t1: u = 32, v = 32 + 32 = 64; t2: u = 16, v = 32 + 16 = 48
+    # t3: u = 8, v = 24 + 8 = 32; t4: u = 4, v = 16 + 4 = 20; t5: u = 2, v = 10 + 2 = 12
+    # t6: u = 1 - 256 = -255, v = 6 - 255 -> floor -20; t7: u = -127 (toward zero: -127.5), v -> floor -20
+    ro = Network([pops[0], Population("n", 1, Neuron(decay=0.5, threshold=100.0, current_decay=0.5, v_min=-20.0,
+                                                     spiking=False))], proj, integer=True, state_bits=16)
+    assert run(ro, x).potentials["n"][0, :, 0].tolist() == [64, 64, 48, 32, 20, 12, -20, -20]
+    assert not r.spikes["n"].any()
+    # refractory: input 150 at t0 fires (v = 150 > 100), v held at 0 for two steps although u is large
+    x4 = np.array([[[3], [0], [0], [0], [0]]])
+    proj4 = [Projection("in", "n", [0], [0], np.array([50], np.int32))]
+    r4 = run(Network(pops, proj4, integer=True, state_bits=16), x4)
+    # t0: u = 150, v = 150 -> spike; t1, t2: held (u = 75, 37); t3: u = 18, v = 0 + 18 = 18; t4: u = 9, v = 9 + 9
+    assert r4.spikes["n"][0, :, 0].tolist() == [True, False, False, False, False]
+    ro4 = Network([pops[0], Population("n", 1, Neuron(decay=0.5, threshold=100.0, current_decay=0.5, refractory=2,
+                                                      spiking=False))], proj4, integer=True, state_bits=16)
+    # a readout never fires, so it is never held: v = 150, 75 + 75, 75 + 37, 56 + 18, 37 + 9
+    assert run(ro4, x4).potentials["n"][0, :, 0].tolist() == [150, 150, 112, 74, 46]
+    fl = run(Network(pops, [Projection("in", "n", [0], [0], np.array([50.0]))]), x4.astype(float))
+    assert fl.spikes["n"][0, :, 0].tolist() == [True, False, False, False, False]
 
 
 def test_float_model_matches_plain_numpy_lif():

@@ -8,9 +8,15 @@ from neurosim.ir import ConvGeometry, Network, Neuron, Population, Projection
 
 
 def random_neuron(rng: np.random.Generator, spiking: bool = True) -> Neuron:
+    """A plain LIF, or (40 %) Loihi's full compartment: a synaptic current with its own decay, a
+    refractory period and a voltage floor, each drawn independently."""
+    full = rng.random() < 0.4
     return Neuron(decay=float(rng.choice([1.0, 0.9, 0.75, 0.5])), threshold=float(rng.integers(1, 8)),
                   reset=str(rng.choice(["zero", "subtract"])), fire_at_equal=bool(rng.integers(2)),
-                  spiking=spiking)
+                  spiking=spiking,
+                  current_decay=float(rng.choice([0.0, 0.5, 0.9])) if full else 0.0,
+                  refractory=int(rng.integers(0, 3)) if full else 0,
+                  v_min=float(rng.choice([-2, -20])) if full and rng.random() < 0.5 else None)
 
 
 def random_projection(rng, pre: str, post: str, n_pre: int, n_post: int, density: float, wmax: int = 6,
