@@ -642,12 +642,19 @@ class _Importer:
             elif k == "neuron":
                 m = models[nid] = self.neuron_model(nid)
                 size = int(np.prod(shape))
+                current_decay = 0.0
+                if m["syn"] is not None and not _has_constant(sinks.get(nid)):
+                    # one current-based compartment (Loihi's): u ← α·u + g_syn·g_mem·x, v ← β·v + u + drive;
+                    # exactly the two-stage form below with u scaled by the membrane gain g_mem
+                    current_decay = m["syn"]["decay"]
+                    m["gain"] = m["gain"] * m["syn"]["gain"]
+                    m["syn"] = None
                 neuron = Neuron(decay=m["decay"], threshold=m["threshold"], reset=m["reset"],
-                                fire_at_equal=m["fire_at_equal"], spiking=m["spiking"])
+                                fire_at_equal=m["fire_at_equal"], spiking=m["spiking"], current_decay=current_decay)
                 main = pname(nid)
                 pops[nid] = Population(main, size, neuron=neuron, shape=shape_attr)
                 target_of[nid] = nid
-                if m["syn"] is not None:
+                if m["syn"] is not None:  # a constant input into the current: a stage of its own (exact, graded)
                     sid = nid + ".syn"
                     while sid in self.nodes:
                         sid += "_"
@@ -1027,9 +1034,14 @@ def write_nir(net: Network, path, *, dt: float = 1e-4) -> None:
             tmp.unlink()
 
 
+def _has_constant(e) -> bool:
+    """The synapse input of a node adds a nonzero constant (an Affine bias, a constant Input)."""
+    return e is not None and e.const is not None and bool(np.any(e.const))
+
+
 def graded_sources(net: Network) -> list[str]:
-    """Non-spiking, non-input populations that drive a projection (a CubaLIF's `.syn` current, an LI
-    feeding another node): they send graded values, not spikes."""
+    """Non-spiking, non-input populations that drive a projection (the synaptic stage of a CubaLIF
+    whose input has a constant term, an LI feeding another node): they send graded values, not spikes."""
     return sorted({pr.pre for pr in net.projections
                    if not net.pop(pr.pre).is_input and not net.pop(pr.pre).neuron.spiking})
 
@@ -1047,8 +1059,9 @@ def network_from_nir_spec(nir_path, workload_file: str | Path | None = None, *, 
     net = read_nir(p, **kw)
     graded = graded_sources(net)
     if graded and not allow_graded:
-        raise UserError(f"{p}: populations {graded} drive synapses with graded values (a CubaLIF's synaptic "
-                        "current or a non-spiking LI/I node feeding another node); neurosim's integer deploy "
-                        "model and chip simulator carry spikes only, so this network cannot be run on a chip "
-                        "exactly yet (read it with neurosim.ir.nir_io.read_nir for the exact float model)")
+        raise UserError(f"{p}: populations {graded} drive synapses with graded values (a non-spiking LI/I node "
+                        "feeding another node, or a CubaLIF whose synaptic current receives a constant bias: chips "
+                        "add biases to the membrane, not the current); neurosim's integer deploy model and chip "
+                        "simulator carry spikes only, so this network cannot be run on a chip exactly (re-export "
+                        "without that bias, or read it with neurosim.ir.nir_io.read_nir for the exact float model)")
     return net

@@ -118,7 +118,10 @@ def test_cubalif_is_current_then_membrane_like_snntorch_synaptic():
                                    v_leak=np.zeros(5), v_threshold=np.full(5, theta), w_in=np.full(5, ts / dt))},
               [("in", "fc"), ("fc", "cuba")])
     net = read_nir(g, convention="snntorch")
-    assert [p.name for p in net.populations] == ["in", "cuba.syn", "cuba"]
+    # one current-based compartment (Loihi's): u ← α·u + I, v ← β·v + u
+    assert [p.name for p in net.populations] == ["in", "cuba"]
+    n = net.pop("cuba").neuron
+    assert n.current_decay == pytest.approx(alpha) and n.decay == pytest.approx(beta)
     x = spikes_in(rng, 2, 25, 3)
     syn = np.zeros((2, 5))
     mem = np.zeros((2, 5))
@@ -684,13 +687,21 @@ def test_tiny_example_file_is_what_its_script_generates():
 
 
 def test_workload_entry_refuses_graded_sources_it_cannot_run_exactly(tmp_path):
+    """A CubaLIF is one compartment the chip runs; only a constant input into its current (a bias,
+    which chips add to the membrane) needs the graded two-stage form, which the chip refuses."""
     dt = 1e-4
-    g = graph({"in": nir.Input(input_type={"input": np.array([2])}), "fc": nir.Linear(weight=np.eye(2)),
-               "c": nir.CubaLIF(tau_syn=np.full(2, 2 * dt), tau_mem=np.full(2, 2 * dt), r=np.full(2, 2.0),
-                                v_leak=np.zeros(2), v_threshold=np.ones(2), w_in=np.full(2, 2.0))},
+    cuba = nir.CubaLIF(tau_syn=np.full(2, 2 * dt), tau_mem=np.full(2, 2 * dt), r=np.full(2, 2.0),
+                       v_leak=np.zeros(2), v_threshold=np.ones(2), w_in=np.full(2, 2.0))
+    g = graph({"in": nir.Input(input_type={"input": np.array([2])}), "fc": nir.Linear(weight=np.eye(2)), "c": cuba},
               [("in", "fc"), ("fc", "c")])
     nir.write(tmp_path / "c.nir", g)
+    net = network_from_nir_spec("c.nir", tmp_path / "w.yaml")
+    assert graded_sources(net) == [] and net.pop("c").neuron.current_decay == pytest.approx(0.5)
+    g = graph({"in": nir.Input(input_type={"input": np.array([2])}),
+               "fc": nir.Affine(weight=np.eye(2), bias=np.array([0.1, 0.0])), "c": cuba},
+              [("in", "fc"), ("fc", "c")])
+    nir.write(tmp_path / "b.nir", g)
     with pytest.raises(UserError, match=r"c\.syn.*graded"):
-        network_from_nir_spec("c.nir", tmp_path / "w.yaml")
-    net = network_from_nir_spec("c.nir", tmp_path / "w.yaml", allow_graded=True)
+        network_from_nir_spec("b.nir", tmp_path / "w.yaml")
+    net = network_from_nir_spec("b.nir", tmp_path / "w.yaml", allow_graded=True)
     assert graded_sources(net) == ["c.syn"]
