@@ -209,7 +209,8 @@ def big_chip(cols: int, rows: int) -> Hardware:
                 "barrier_cycles": q(465.0)},
         "energy": {k: q(1.0) for k in ("synaptic_op_pj", "word_read_pj", "neuron_update_active_pj",
                                         "neuron_update_idle_pj", "spike_generated_pj", "packet_injected_pj",
-                                        "hop_x_pj", "hop_y_pj", "barrier_pj", "static_power_per_core_w")},
+                                        "hop_x_pj", "hop_y_pj", "barrier_pj")},
+        "power": {"core_static_w": q(1.0)},
     })
 
 

@@ -1,5 +1,6 @@
-"""The chip description (hwconfigs/*.yaml): mesh, clock, per-core budgets and timing, NoC, and the
-energy reference table. Every timing and energy number is a `Quantity` carrying its source.
+"""The chip description (hwconfigs/*.yaml): mesh, clock, per-core budgets and timing, NoC, the host
+interface, the energy reference table, power states, operating points and area. Every timing, energy,
+power and area number is a `Quantity` carrying its source (docs/cost_model.md says how each is used).
 """
 
 from __future__ import annotations
@@ -8,9 +9,10 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from neurosim.config.schema import NAME_PATTERN, Quantity, spec
+from neurosim.config.schema import NAME_PATTERN, Curve, Quantity, spec, zero
 
 SynapseFormat = Literal["dense", "sparse", "bitmap", "conv_shared"]
+FORMATS = ("dense", "sparse", "bitmap", "conv_shared")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,10 +34,10 @@ class Clock:
     """Time base. Asynchronous chips give a nominal frequency whose cycle is the unit of the
     per-op latencies below (e.g. 1 GHz: latencies are in ns)."""
 
+    MOVED = {"min_step_s": "operating.points[].min_step_s (the tick period is an operating setting)"}
+
     frequency_hz: Quantity = spec("cycles per second (nominal for asynchronous chips)", unit="Hz")
     asynchronous: bool = spec("the chip has no global clock; cycles are a time unit only", default=False)
-    min_step_s: float = spec("shortest time step the chip allows (TrueNorth's 1 ms tick); 0 = none",
-                             default=0.0, unit="s", min=0.0)
 
     def check(self):
         if not self.frequency_hz.value > 0:
@@ -81,6 +83,21 @@ class Core:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PerFormat:
+    """One figure per synapse format (any subset)."""
+
+    dense: Quantity | None = spec("dense rows", default=None)
+    sparse: Quantity | None = spec("sparse rows (index per synapse)", default=None)
+    bitmap: Quantity | None = spec("bitmap rows", default=None)
+    conv_shared: Quantity | None = spec("shared conv kernels", default=None)
+
+
+def _by_format(table: PerFormat | None, fmt: str, default: Quantity) -> Quantity:
+    q = None if table is None else getattr(table, fmt)
+    return default if q is None else q
+
+
+@dataclass(frozen=True, kw_only=True)
 class Timing:
     """Per-core service times, in cycles of `clock`."""
 
@@ -94,6 +111,16 @@ class Timing:
     neuron_update_idle_cycles: Quantity = spec("cycles per update of a neuron at rest", unit="cycle")
     spike_emit_cycles: Quantity = spec("cycles to emit one spike (per spike, not per packet)",
                                        unit="cycle")
+    synaptic_op_cycles_by_format: PerFormat | None = spec(
+        "synaptic_op_cycles per synapse format where they differ (Loihi: dense, sparse and shared-kernel "
+        "synapses cost differently); formats not named use synaptic_op_cycles", default=None, unit="cycle")
+    packet_send_cycles: Quantity = spec("core work per packet it sends (axon-out message); also the least "
+                                        "interval between two packets of one core", default=zero(),
+                                        unit="cycle")
+
+    def op_cycles(self, fmt: str) -> float:
+        """Cycles per synaptic op of format `fmt`."""
+        return _by_format(self.synaptic_op_cycles_by_format, fmt, self.synaptic_op_cycles).value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,14 +135,51 @@ class Noc:
                                 "ceil(packet_bits / link_width_bits) cycles", min=1)
     multicast: Literal["unicast", "tree"] = spec("copies per destination core (unicast) or one packet "
                                                  "forking along the XY tree", default="unicast")
-    barrier_cycles: Quantity = spec("end-of-step barrier synchronisation", unit="cycle")
-    input_router: tuple[int, ...] = spec("router (x, y) where input spikes from the host enter the mesh",
-                                         default=[0, 0])
+    barrier_cycles: Quantity | Curve = spec(
+        "end-of-step barrier synchronisation: a constant {value, source}, or {points: [[tiles, cycles], ...], "
+        "source} as a function of the tiles (routers) in use, linear in log2(tiles) between the points and "
+        "beyond them", unit="cycle")
+
+    MOVED = {"input_router": "host.router"}
+
+    def barrier_at(self, tiles: int) -> float:
+        """Barrier cycles when `tiles` routers hold used cores."""
+        b = self.barrier_cycles
+        return b.value if isinstance(b, Quantity) else b.at_log2(max(tiles, 1))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Host:
+    """The host (x86, FPGA or USB side) as a node of its own: where it attaches, what each message in
+    and out costs in time on its side, its link, and per-step and per-inference work. The energy of
+    these actions is in `energy` (input_message_pj, ...)."""
+
+    router: tuple[int, ...] = spec("router (x, y) where the host link attaches: input spikes enter the mesh "
+                                   "there and output spikes leave", default=[0, 0])
+    input_message_s: Quantity = spec("host-side time per input message (one input spike or value)",
+                                     default=zero(), unit="s")
+    output_message_s: Quantity = spec("host-side time per output message (an output spike, or a readout "
+                                      "value read at the end of an inference)", default=zero(), unit="s")
+    message_bits: int = spec("bits of one host message on the link", default=32, min=1)
+    link_bits_per_s: Quantity | None = spec("host link bandwidth; a message takes at least message_bits / "
+                                            "link_bits_per_s (null: not limiting)", default=None, unit="bit/s")
+    per_step_s: Quantity = spec("serial host or management work every step (housekeeping, I/O set-up)",
+                                default=zero(), unit="s")
+    per_inference_s: Quantity = spec("set-up between two inferences in single-input mode (state reset, "
+                                     "result read-out); none in streaming mode", default=zero(), unit="s")
+    overlap: bool = spec("host work overlaps the cores' step (step time = max of the two) instead of "
+                         "preceding it (their sum)", default=False)
 
     def check(self):
-        if len(self.input_router) != 2:
-            return ("input_router", list(self.input_router), "two integers [x, y]")
+        if len(self.router) != 2:
+            return ("router", list(self.router), "two integers [x, y]")
         return None
+
+    def message_s(self, per_message: Quantity) -> float:
+        """Host time of one message: its own cost, at least the link's serialisation time."""
+        link = 0.0 if self.link_bits_per_s is None or self.link_bits_per_s.value <= 0 else \
+            self.message_bits / self.link_bits_per_s.value
+        return max(per_message.value, link)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,8 +195,99 @@ class Energy:
     hop_x_pj: Quantity = spec("one packet crossing one router hop along x", unit="pJ")
     hop_y_pj: Quantity = spec("one packet crossing one router hop along y", unit="pJ")
     barrier_pj: Quantity = spec("one end-of-step barrier (whole chip)", unit="pJ")
-    static_power_per_core_w: Quantity = spec("leakage of one powered core", unit="W")
-    power_gating: bool = spec("unused cores are power-gated (no static power)", default=True)
+    synaptic_op_pj_by_format: PerFormat | None = spec(
+        "synaptic_op_pj per synapse format where they differ; formats not named use synaptic_op_pj",
+        default=None, unit="pJ")
+    core_step_pj: Quantity = spec("fixed work of one used core every step (tick, scan of its neuron array)",
+                                  default=zero(), unit="pJ")
+    input_message_pj: Quantity = spec("one input message from the host (chip side of the link)",
+                                      default=zero(), unit="pJ")
+    output_message_pj: Quantity = spec("one output message to the host (chip side of the link)",
+                                       default=zero(), unit="pJ")
+    step_pj: Quantity = spec("management work every step (embedded processors, host interface)",
+                             default=zero(), unit="pJ")
+    inference_pj: Quantity = spec("set-up between two inferences in single-input mode (state reset)",
+                                  default=zero(), unit="pJ")
+
+    MOVED = {"static_power_per_core_w": "power.core_static_w", "power_gating": "power.power_gating"}
+
+    def op_pj(self, fmt: str) -> float:
+        """pJ per synaptic op of format `fmt`."""
+        return _by_format(self.synaptic_op_pj_by_format, fmt, self.synaptic_op_pj).value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Power:
+    """Static power by state, at the reference voltage. While an inference runs the chip draws
+    chip_idle_w + core_static_w per powered core (+ gated_core_w per gated one) + armed_w; at idle
+    (model loaded, nothing running) the same without armed_w. "Energy above idle" subtracts the idle
+    part only, as published "dynamic" figures do."""
+
+    chip_idle_w: Quantity = spec("the chip's floor apart from core leakage (I/O, PLLs, uncore) when powered",
+                                 default=zero(), unit="W")
+    core_static_w: Quantity = spec("leakage of one powered neuromorphic core", unit="W")
+    armed_w: Quantity = spec("extra power while a model runs: clocks, management processors, barrier logic",
+                             default=zero(), unit="W")
+    power_gating: bool = spec("unused cores are power-gated (draw gated_core_w instead of core_static_w)",
+                              default=False)
+    gated_core_w: Quantity = spec("leakage of one power-gated core", default=zero(), unit="W")
+    boundary: str = spec("what the figures include, e.g. 'chip supply rails' or 'board'", default="chip")
+
+
+@dataclass(frozen=True, kw_only=True)
+class OperatingPoint:
+    """Supply voltage and clock/tick settings the chip is run at."""
+
+    name: str = spec("name used in results and `dse --vary operating.point=...`", pattern=NAME_PATTERN)
+    voltage_v: float = spec("supply voltage", unit="V", min=0.05, max=5.0)
+    frequency_hz: float | None = spec("cycles per second at this point (synchronous: the clock; asynchronous: "
+                                      "the nominal cycle rate the latencies scale with); null: clock's",
+                                      default=None, unit="Hz", min=1e-3)
+    min_step_s: float = spec("shortest step (tick period): TrueNorth's real time is 0.001, 5x faster than "
+                             "real time 0.0002; 0 = unthrottled", default=0.0, unit="s", min=0.0)
+    static_scale: float | None = spec("static power relative to the reference voltage from a published table "
+                                      "(null: operating.leakage_per_volt's law)", default=None, min=0.0)
+    source: str = spec("where this point's settings come from", default="assumed")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Operating:
+    """Operating points. Energies, powers and latencies are given at `reference_voltage_v`; at another
+    voltage V dynamic energies scale by (V/V_ref)^dynamic_exponent (CV²), armed power by the same
+    factor times the clock ratio, static power by the point's `static_scale` or by
+    (V/V_ref)·exp(k·(V − V_ref)) with k = leakage_per_volt (subthreshold leakage with DIBL)."""
+
+    reference_voltage_v: float = spec("voltage of the energy table, powers and latencies", unit="V", min=0.05,
+                                      max=5.0)
+    point: str = spec("the operating point used (one of points[].name)")
+    points: tuple[OperatingPoint, ...] = spec("the operating points", min_len=1)
+    leakage_per_volt: Quantity = spec("k of the leakage law static(V) ∝ V·exp(k·V)", default=zero(),
+                                      unit="1/V")
+    dynamic_exponent: float = spec("dynamic energy ∝ V^dynamic_exponent", default=2.0, min=0.0, max=4.0)
+
+    def check(self):
+        names = [p.name for p in self.points]
+        if len(set(names)) != len(names):
+            return ("points", names, "operating points with distinct names")
+        if self.point not in names:
+            return ("point", self.point, "one of " + ", ".join(names))
+        return None
+
+    @property
+    def selected(self) -> OperatingPoint:
+        return next(p for p in self.points if p.name == self.point)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Area:
+    """Silicon area from parts, calibrated on published die areas: SRAM per bit (synapse, neuron-state
+    and routing memory, with periphery), logic per core, per router, and the rest of the die."""
+
+    sram_um2_per_bit: Quantity = spec("SRAM area per bit including its periphery", unit="um^2")
+    core_logic_um2: Quantity = spec("logic of one core (neuron and synapse datapath, control)", unit="um^2")
+    router_um2: Quantity = spec("one router", default=zero(), unit="um^2")
+    uncore_mm2: Quantity = spec("the rest of the die: I/O, management processors, clocking", default=zero(),
+                                unit="mm^2")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -146,14 +301,19 @@ class Hardware:
     core: Core = spec("per-core budgets and formats")
     timing: Timing = spec("per-core service times")
     noc: Noc = spec("network on chip")
-    energy: Energy = spec("energy reference table")
-    pipelined: bool = spec("successive inferences overlap in the layer pipeline: a new input enters every T "
-                           "steps (reported as throughput_pipelined_inferences_per_s)", default=False)
+    host: Host = spec("the host interface", default=Host())
+    energy: Energy = spec("energy reference table (pJ per action, at the reference voltage)")
+    power: Power = spec("static power by state (at the reference voltage)")
+    operating: Operating | None = spec("operating points (null: one point at the reference figures, unthrottled)",
+                                       default=None)
+    area: Area | None = spec("area model (null: area not reported)", default=None)
+
+    MOVED = {"pipelined": "the workload's simulation.mode: streaming (inputs back to back)"}
 
     def check(self):
-        x, y = self.noc.input_router
+        x, y = self.host.router
         if not (0 <= x < self.mesh.cols and 0 <= y < self.mesh.rows):
-            return ("noc.input_router", [x, y], f"a router inside the {self.mesh.cols}x{self.mesh.rows} mesh")
+            return ("host.router", [x, y], f"a router inside the {self.mesh.cols}x{self.mesh.rows} mesh")
         if "conv_shared" in self.core.synapse_formats and not self.core.weight_sharing:
             return ("core.synapse_formats", list(self.core.synapse_formats),
                     "conv_shared only when core.weight_sharing is true")
@@ -163,3 +323,38 @@ class Hardware:
         """Action → source of its energy figure (a quick check that every entry names one)."""
         e = self.energy
         return {k: getattr(e, k).source for k in e.__dataclass_fields__ if isinstance(getattr(e, k), Quantity)}
+
+    @property
+    def n_tiles(self) -> int:
+        return self.mesh.cols * self.mesh.rows
+
+
+@dataclass(frozen=True)
+class OperatingState:
+    """The figures of a chip at its selected operating point, derived once (see `Operating`):
+    the clock that converts cycles to seconds, the shortest step, and the factors that scale the
+    reference energies (dynamic), leakage (static) and armed power."""
+
+    name: str
+    voltage_v: float | None      # None: the chip declares no operating points
+    clock_hz: float
+    min_step_s: float
+    dynamic_scale: float
+    static_scale: float
+    armed_scale: float
+
+
+def operating_state(hw: Hardware) -> OperatingState:
+    """`hw` at its selected operating point (the reference figures when it declares none)."""
+    f0 = hw.clock.frequency_hz.value
+    op = hw.operating
+    if op is None:
+        return OperatingState("reference", None, f0, 0.0, 1.0, 1.0, 1.0)
+    p = op.selected
+    v, v0 = p.voltage_v, op.reference_voltage_v
+    f = p.frequency_hz if p.frequency_hz is not None else f0
+    dyn = (v / v0) ** op.dynamic_exponent
+    static = p.static_scale if p.static_scale is not None else \
+        (v / v0) * math.exp(op.leakage_per_volt.value * (v - v0))
+    armed = dyn * (f / f0 if not hw.clock.asynchronous else 1.0)
+    return OperatingState(p.name, v, f, p.min_step_s, dyn, static, armed)

@@ -8,6 +8,7 @@ YAML keys cannot drift from the parser.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import hashlib
 import math
@@ -44,6 +45,43 @@ class Quantity:
 
     value: float = spec("the number, in the unit the key names (an energy, time or power: >= 0)", min=0.0)
     source: str = spec("paper and table it comes from, or 'assumed: <reason>'")
+
+
+def zero(why: str = "not modelled (0)") -> Quantity:
+    """The default of an optional figure: 0, saying so."""
+    return Quantity(value=0.0, source=f"default: {why}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Curve:
+    """A figure that depends on a count, given at points [count, value] (sorted by count, counts
+    >= 1), read linearly in log2(count) between and beyond the points (e.g. a barrier that grows by a
+    fixed time per doubling of the tiles it spans)."""
+
+    points: tuple[tuple[float, ...], ...] = spec("[[count, value], ...] with increasing counts >= 1", min_len=1)
+    source: str = spec("paper and table the points come from, or 'assumed: <reason>'")
+
+    def check(self):
+        xs = []
+        for i, p in enumerate(self.points):
+            if len(p) != 2 or p[0] < 1 or p[1] < 0:
+                return (f"points[{i}]", list(p), "a pair [count >= 1, value >= 0]")
+            xs.append(p[0])
+        if any(b <= a for a, b in zip(xs, xs[1:], strict=False)):
+            return ("points", [list(p) for p in self.points], "points with strictly increasing counts")
+        return None
+
+    def at_log2(self, count: float) -> float:
+        """The value at `count`: piecewise linear in log2(count), extended along the end segments
+        (never below 0)."""
+        if len(self.points) == 1:
+            return float(self.points[0][1])
+        lx = [math.log2(p[0]) for p in self.points]
+        ys = [float(p[1]) for p in self.points]
+        x = math.log2(count)
+        i = min(max(bisect.bisect_right(lx, x) - 1, 0), len(lx) - 2)   # the segment at x, or an end one
+        y = ys[i] + (ys[i + 1] - ys[i]) * (x - lx[i]) / (lx[i + 1] - lx[i])
+        return max(y, 0.0)
 
 
 def _describe(tp: Any) -> str:
@@ -156,7 +194,11 @@ def parse_node(cls: type, data: dict, path: str, ctx: _Ctx) -> Any:
     fields = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
     prefix = f"{path}." if path else ""
+    moved = getattr(cls, "MOVED", {})
     for key in data:
+        if key in moved and key not in fields:
+            raise ConfigError(f"{ctx.file}: {prefix}{key}: this key has moved; write it as {moved[key]} "
+                              f"(docs/config_reference.md)")
         if key not in fields:
             known = ", ".join(fields)
             raise ConfigError(f"{ctx.file}: {prefix}{key}: unknown key; allowed keys here: {known}")
@@ -228,7 +270,11 @@ def reference_markdown(cls: type, title: str, path: str = "") -> list[str]:
             kind = "mapping"
         else:
             kind = _describe(tp)
-        if f.default is not MISSING:
+        if isinstance(f.default, Quantity):
+            default = f"`{f.default.value:g}`"
+        elif f.default is not MISSING and dataclasses.is_dataclass(f.default):
+            default = "see below"
+        elif f.default is not MISSING:
             default = f"`{f.default!r}`"
         elif f.default_factory is not MISSING:
             default = f"`{f.default_factory()!r}`"

@@ -193,11 +193,23 @@ class Pruning:
 
 @dataclass(frozen=True, kw_only=True)
 class Simulation:
-    """How many samples go through the cycle-approximate simulator per pruning level."""
+    """How inputs go through the cycle-approximate simulator per pruning level."""
 
-    samples: int = spec("samples simulated on the chip model per level", default=4, min=1)
+    samples: int = spec("inputs simulated on the chip model per level (their spread gives the intervals)",
+                        default=4, min=1)
     input_rate: float = spec("Bernoulli rate of the input spikes simulated when the workload has no dataset "
                              "(NIR networks)", default=0.2, min=0.0, max=1.0)
+    mode: Literal["single", "streaming"] = spec(
+        "single: each input is one inference from rest (state reset between inputs, the host's set-up cost "
+        "each time); streaming: inputs run back to back without reset, as a deployed chip on an audio or "
+        "event stream, in streams of stream_length inputs", default="single")
+    stream_length: int = spec("streaming: inputs per stream (samples must be a multiple of it; the spread "
+                              "over streams gives the intervals)", default=4, min=1)
+
+    def check(self):
+        if self.mode == "streaming" and self.samples % self.stream_length:
+            return ("samples", self.samples, f"a multiple of stream_length ({self.stream_length}) in streaming mode")
+        return None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -106,7 +106,7 @@ def packet_traffic(chip: CompiledChip, rates: np.ndarray | None = None):
     node[node < 0] = n
     traffic = np.zeros((n + 1, n))
     np.add.at(traffic, (node, p_core), w)
-    port = np.array(chip.hardware.noc.input_router, np.int64)
+    port = np.array(chip.hardware.host.router, np.int64)
     return traffic, lambda xy: np.vstack([xy, port[None, :]])
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from neurosim.config.hardware import Hardware
+from neurosim.config.hardware import FORMATS, Hardware
 from neurosim.ir.network import Network
 from neurosim.mapper.formats import kernel_block_bits, row_layout, words
 from neurosim.mapper.partition import Chunk, Geometry
@@ -48,6 +48,7 @@ class CompiledChip:
     row_core: np.ndarray            # uint32 [n_rows] destination core
     row_delay: np.ndarray           # uint32 [n_rows] steps between emission and integration
     row_words: np.ndarray           # uint32 [n_rows] synapse words read when the row is served
+    row_format: np.ndarray          # uint8 [n_rows] index into config.hardware.FORMATS of the row's format
     row_syn_ptr: np.ndarray         # uint64 [n_rows + 1] -> synapses of each row
     syn_post: np.ndarray            # uint32 [n_syn] target global neuron id
     syn_weight: np.ndarray          # int32 [n_syn]
@@ -153,7 +154,7 @@ def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: 
         usage[ci].neurons = sum(c.neurons for c in chunks)
         usage[ci].neuron_bits = usage[ci].neurons * hw.core.neuron_state_bits
 
-    r_src, r_core, r_delay, r_words, r_nnz, s_post, s_w = [], [], [], [], [], [], []
+    r_src, r_core, r_delay, r_words, r_nnz, r_fmt, s_post, s_w = [], [], [], [], [], [], [], []
     for pr, d in zip(net.projections, delays, strict=True):
         fmt = formats[pr.name]
         on_core = targets[net.index(pr.post)]
@@ -178,6 +179,7 @@ def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: 
         r_delay.append(np.full(src.size, d, np.int64))
         r_words.append(row_w)
         r_nnz.append(nnz)
+        r_fmt.append(np.full(src.size, FORMATS.index(fmt), np.int64))
         post_idx, weight = (pr.post_idx, pr.weight) if syn_order is None else (pr.post_idx[syn_order],
                                                                                pr.weight[syn_order])
         s_post.append(post_idx + np.uint32(offsets[net.index(pr.post)]))  # global ids fit uint32
@@ -185,7 +187,8 @@ def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: 
 
     def cat(parts, dtype):
         return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
-    src, rcore, rdelay, rwords, rnnz = (cat(x, np.int64) for x in (r_src, r_core, r_delay, r_words, r_nnz))
+    src, rcore, rdelay, rwords, rnnz, rfmt = (cat(x, np.int64) for x in (r_src, r_core, r_delay, r_words, r_nnz,
+                                                                          r_fmt))
     syn_post, syn_w = cat(s_post, np.uint32), cat(s_w, np.int32)
     # merge the projections' rows into (source, core, delay) order
     maxd = int(rdelay.max(initial=0)) + 1
@@ -193,7 +196,8 @@ def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: 
     order = _sorted_by(rkey)
     if order is not None:
         row_start = np.concatenate(([0], np.cumsum(rnnz)))[:-1]
-        src, rcore, rdelay, rwords, rnnz = src[order], rcore[order], rdelay[order], rwords[order], rnnz[order]
+        src, rcore, rdelay, rwords, rnnz, rfmt = (src[order], rcore[order], rdelay[order], rwords[order],
+                                                  rnnz[order], rfmt[order])
         idx = _expand(row_start[order], rnnz)
         syn_post, syn_w = syn_post[idx], syn_w[idx]
     src_row_ptr = np.zeros(n + 1, np.uint64)
@@ -220,7 +224,7 @@ def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: 
         u.routing_bits = u.routing_entries * hw.core.routing_entry_bits
     return dict(usage=usage, neuron_core=neuron_core, src_row_ptr=src_row_ptr,
                 row_core=rcore.astype(np.uint32), row_delay=rdelay.astype(np.uint32),
-                row_words=rwords.astype(np.uint32), row_syn_ptr=row_syn_ptr,
+                row_words=rwords.astype(np.uint32), row_format=rfmt.astype(np.uint8), row_syn_ptr=row_syn_ptr,
                 syn_post=syn_post.astype(np.uint32, copy=False), syn_weight=syn_w.astype(np.int32, copy=False))
 
 

@@ -3,7 +3,7 @@
 A *slot* is one core position: router r = slot // cores_per_router (routers numbered row-major),
 so cores sharing a router are 0 hops apart. The cost of a placement is Σ expected packets ×
 Manhattan router hops over every (source node, destination core) pair; source nodes are the used
-cores and the host input port (`noc.input_router`, fixed).
+cores and the host input port (`host.router`, fixed).
 
 - `serpentine`: the baseline; cores in layer order fill routers row by row, alternating direction.
 - `traffic_aware`: a greedy construction (the core with most traffic to those already placed goes
@@ -60,7 +60,7 @@ def candidate_slots(n_cores: int, hw: Hardware) -> np.ndarray:
     if m.n_cores <= max(4 * n_cores, 256):
         return np.arange(m.n_cores)
     xy = slot_xy(hw)
-    d = np.abs(xy - np.array(hw.noc.input_router)[None, :]).sum(axis=1)
+    d = np.abs(xy - np.array(hw.host.router)[None, :]).sum(axis=1)
     near = np.argsort(d, kind="stable")[:4 * n_cores]
     return np.union1d(serpentine_slots(n_cores, hw), near)
 
@@ -77,7 +77,7 @@ class _Problem:
         self.f = traffic[n]
         xy = slot_xy(hw)[slots]
         self.D = (np.abs(xy[:, None, 0] - xy[None, :, 0]) + np.abs(xy[:, None, 1] - xy[None, :, 1])).astype(float)
-        port = np.array(hw.noc.input_router, np.int64)
+        port = np.array(hw.host.router, np.int64)
         self.dport = np.abs(xy - port[None, :]).sum(axis=1).astype(float)
         self.n, self.n_slots = n, xy.shape[0]
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numba
 import numpy as np
 
+from neurosim.config.hardware import FORMATS, operating_state
 from neurosim.mapper.compiled import CompiledChip
 from neurosim.sim import kernels as K
 from neurosim.sim.plan import (
@@ -18,6 +20,7 @@ from neurosim.sim.plan import (
     SRC_PACKETS,
     SRC_ROWS,
     SRC_SYN_OPS,
+    SRC_SYN_OPS_FMT0,
     SRC_WORDS,
     SimPlan,
     acc_dtype_for,
@@ -25,29 +28,46 @@ from neurosim.sim.plan import (
 )
 
 ACTIONS = ("synaptic_ops", "word_reads", "rows_served", "packets", "hops_x", "hops_y",
-           "neuron_updates_active", "neuron_updates_idle", "spikes", "barriers", "deliveries")
+           "neuron_updates_active", "neuron_updates_idle", "spikes", "barriers", "deliveries",
+           "input_messages", "output_messages", "output_hops_x", "output_hops_y", "steps", "core_steps",
+           "inferences",
+           *(f"synaptic_ops_{f}" for f in FORMATS))
 _STATIC = {"synaptic_ops": SRC_SYN_OPS, "word_reads": SRC_WORDS, "rows_served": SRC_ROWS, "packets": SRC_PACKETS,
-           "hops_x": SRC_HOPS_X, "hops_y": SRC_HOPS_Y, "deliveries": SRC_DELIVERIES}
+           "hops_x": SRC_HOPS_X, "hops_y": SRC_HOPS_Y, "deliveries": SRC_DELIVERIES,
+           **{f"synaptic_ops_{f}": SRC_SYN_OPS_FMT0 + k for k, f in enumerate(FORMATS)}}
+Mode = Literal["single", "streaming"]
 
 
 @dataclass
 class SimResult:
-    """Per-sample action counts and timing of a simulation.
+    """Action counts and timing of a simulation, per simulated sample: one input (`single` mode:
+    each inference starts from rest) or a stream of `inputs_per_sample` inputs run back to back
+    without reset (`streaming`). Per-inference figures divide by `inputs_per_sample`.
 
     counts[action] is an int64 array over samples (actions: `ACTIONS`; `packets` are packets
-    injected, `deliveries` packet arrivals at cores — equal under unicast); step_cycles is
-    (samples, steps); core_busy_cycles is (samples, cores) of work (service + updates + spikes);
-    link_loads is (samples, 4 · cols · rows) packets over each directed mesh link (id
-    (y · cols + x) · 4 + d, d = E, W, N, S; see `link_load_mesh`); injected / delivered are packets per
-    node (cores, then the host port) and per core. `raster` (samples, steps, neurons) is kept when asked."""
+    injected, `deliveries` packet arrivals at cores — equal under unicast; `input_messages` /
+    `output_messages` messages from / to the host, `output_hops_x/y` the hops of output spikes to the
+    host's router; `steps` and `core_steps` (used cores × steps) the
+    per-step work; `inferences` the set-ups between inputs; `synaptic_ops_<format>` split
+    `synaptic_ops`); step_cycles is (samples, steps) of chip work; step_s the wall time of each step:
+    the chip's cycles at the operating point's clock combined with the host's serial work (added, or
+    overlapped when `host.overlap`), at least the operating point's min_step_s; overhead_s
+    (samples,) time outside the steps (set-up between inferences, reading readout values);
+    core_busy_cycles is (samples, cores) of work (service + updates + spikes + sends); link_loads is
+    (samples, 4 · cols · rows) packets over each directed mesh link (id (y · cols + x) · 4 + d, d = E,
+    W, N, S; see `link_load_mesh`); injected / delivered are packets per node (cores, then the host
+    port) and per core. `raster` (samples, steps, neurons) is kept when asked."""
 
     counts: dict[str, np.ndarray]
     step_cycles: np.ndarray
+    step_s: np.ndarray
+    overhead_s: np.ndarray
     core_busy_cycles: np.ndarray
     steps: int
     timesteps: int
+    inputs_per_sample: int
+    mode: str
     clock_hz: float
-    min_step_s: float
     spikes_per_population: dict[str, np.ndarray]
     raster: np.ndarray | None
     potentials: np.ndarray | None   # (samples, steps, k) of recorded neurons (readouts)
@@ -60,16 +80,17 @@ class SimResult:
     def samples(self) -> int:
         return self.step_cycles.shape[0]
 
-    def step_seconds(self) -> np.ndarray:
-        """(samples, steps) wall time of each step: cycles / clock, at least the chip's minimum step."""
-        return np.maximum(self.step_cycles / self.clock_hz, self.min_step_s)
-
     def latency_s(self) -> np.ndarray:
-        """Time per inference (per sample): Σ step times."""
-        return self.step_seconds().sum(axis=1)
+        """Time per inference, per sample: (Σ step times + overhead) / inputs per sample."""
+        return (self.step_s.sum(axis=1) + self.overhead_s) / self.inputs_per_sample
+
+    def per_inference(self) -> dict[str, np.ndarray]:
+        """Action counts per inference, per sample (float)."""
+        return {k: v / self.inputs_per_sample for k, v in self.counts.items()}
 
     def mean_counts(self) -> dict[str, float]:
-        return {k: float(v.mean()) for k, v in self.counts.items()}
+        """Action counts per inference, averaged over samples."""
+        return {k: float(v.mean()) for k, v in self.per_inference().items()}
 
     def link_load_mesh(self) -> np.ndarray:
         """(samples, rows, cols, 4) packets leaving each router per direction (E, W, N, S)."""
@@ -120,7 +141,7 @@ def plan_for(chip: CompiledChip) -> SimPlan:
 
 def kernel_tables(plan: SimPlan, hw, state_bits: int) -> tuple:
     """The static arguments of the kernel (everything between the inputs and the outputs)."""
-    tm, noc = hw.timing, hw.noc
+    tm = hw.timing
     return (plan.n_cores, plan.serial_cycles, plan.el_latency, plan.rt_ptr, plan.el_channel,
             plan.el_parent, plan.max_route, plan.src_info, plan.src_row_ptr, plan.src_grp_ptr,
             plan.pk_route, plan.pk_hop, plan.pk_grp, plan.grp_core, plan.grp_el, plan.grp_service, plan.row_delay,
@@ -128,22 +149,36 @@ def kernel_tables(plan: SimPlan, hw, state_bits: int) -> tuple:
             plan.row_dense_ptr, plan.dense_w, plan.row_syn_ptr, plan.syn_off, plan.syn_w, plan.sends, plan.src_stats,
             plan.seg_g0, plan.seg_g1, plan.seg_core, plan.seg_start, plan.seg_thr, plan.seg_cmp,
             plan.seg_delta, plan.seg_subtract, plan.seg_delta_u, plan.seg_refractory, plan.seg_floor, plan.seg_plain,
-            plan.seg_record, plan.bias, np.int64(state_bits), np.int64((1 << (state_bits - 1)) - 1), plan.n_slots,
+            plan.seg_output, plan.seg_record, plan.bias, np.int64(state_bits),
+            np.int64((1 << (state_bits - 1)) - 1), plan.n_slots, plan.node_interval, plan.send_cycles,
             tm.neuron_update_active_cycles.value, tm.neuron_update_idle_cycles.value,
-            tm.spike_emit_cycles.value, noc.barrier_cycles.value)
+            tm.spike_emit_cycles.value, plan.barrier_cycles)
+
+
+def as_streams(ev: InputEvents, per_stream: int) -> InputEvents:
+    """The samples of `ev` grouped into streams of `per_stream` consecutive inputs, each run as one
+    sample of per_stream · T frames (no copy: the event rows are sample-major already)."""
+    if per_stream < 1 or ev.samples % per_stream:
+        raise ValueError(f"{ev.samples} inputs do not split into streams of {per_stream}")
+    return InputEvents(ev.ptr, ev.idx, ev.val, ev.samples // per_stream, ev.timesteps * per_stream, ev.n_input)
 
 
 def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster: bool = False,
-             plan: SimPlan | None = None) -> SimResult:
-    """Simulate every sample of `inputs` (S, T, n_input) — spikes (0/1) or graded integers, dense or
-    as `InputEvents` — with hardware timing (one-step delay per layer), on the compiled chip.
-    Samples run in parallel."""
+             plan: SimPlan | None = None, mode: Mode = "single", stream_length: int = 1) -> SimResult:
+    """Simulate `inputs` (S, T, n_input) — spikes (0/1) or graded integers, dense or as
+    `InputEvents` — with hardware timing (one-step delay per layer), on the compiled chip. `single`:
+    every input is an inference from rest (S samples). `streaming`: inputs run back to back without
+    reset, in S / stream_length streams of stream_length inputs (each stream one sample). Samples run
+    in parallel."""
     net, hw = chip.network, chip.hardware
     plan = plan or plan_for(chip)
     (inp,) = net.inputs
     ev = inputs if isinstance(inputs, InputEvents) else encode_events(np.asarray(inputs))
     if ev.n_input != inp.size:
         raise ValueError(f"inputs have {ev.n_input} channels; the network's input '{inp.name}' has {inp.size}")
+    per = stream_length if mode == "streaming" else 1
+    if mode == "streaming":
+        ev = as_streams(ev, per)
     S, T = ev.samples, ev.timesteps
     steps = net.steps(T, "hardware")
     n = plan.n
@@ -154,6 +189,7 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
     ch_load = np.zeros((S, plan.n_channels), np.int64)
     seg_spikes = np.zeros((S, n_seg), np.int64)
     seg_active = np.zeros((S, n_seg), np.int64)
+    out_steps = np.zeros((S, steps), np.int64)
     raster = np.zeros((S, steps, n) if record_raster else (S, 1, 0), np.bool_)
     recorded = np.zeros((S, steps, plan.n_record), np.int64)
     acc = np.zeros((S, plan.n_slots * n), acc_dtype_for(plan, ev.max_abs))
@@ -163,7 +199,8 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
     ref = np.zeros((S, n if stateful else 0), np.int64)
     in_base = np.uint64(net.offsets[net.index(inp.name)])
     args = (steps, T, ev.ptr, in_base, ev.idx, ev.val, kernel_tables(plan, hw, net.state_bits))
-    outs = (acc, v, u, ref, counters, step_cycles, core_busy, ch_load, seg_spikes, seg_active, raster, recorded)
+    outs = (acc, v, u, ref, counters, step_cycles, core_busy, ch_load, seg_spikes, seg_active, out_steps, raster,
+            recorded)
     if S == 1 or numba.get_num_threads() == 1:  # serial: a parallel launch costs more than it gives here
         for i in range(S):
             K.run_one(i, *args, *(o[i] for o in outs))
@@ -177,15 +214,48 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
     counts["neuron_updates_idle"] = updates - active
     counts["spikes"] = seg_spikes.sum(axis=1)
     counts["barriers"] = np.full(S, steps, np.int64)
+    # the host: input events in, output spikes (and their hops to the host's router) and readout values out
+    in_steps = np.zeros((S, steps), np.int64)
+    in_steps[:, :T] = np.diff(ev.ptr.astype(np.int64)).reshape(S, T)
+    readouts = plan.n_record  # values read per inference (non-spiking outputs)
+    out_spk = seg_spikes[:, plan.seg_output]
+    counts["output_hops_x"] = out_spk @ plan.seg_host_hops[plan.seg_output, 0]
+    counts["output_hops_y"] = out_spk @ plan.seg_host_hops[plan.seg_output, 1]
+    counts["input_messages"] = in_steps.sum(axis=1)
+    counts["output_messages"] = out_steps.sum(axis=1) + readouts * per
+    counts["steps"] = np.full(S, steps, np.int64)
+    counts["core_steps"] = np.full(S, steps * plan.n_cores, np.int64)
+    counts["inferences"] = np.full(S, per if mode == "single" else 0, np.int64)
     counts = {a: counts[a] for a in ACTIONS}
+    step_s, overhead_s = _wall_time(hw, step_cycles, in_steps, out_steps, readouts * per, mode)
     per_pop = {}
     for i, p in enumerate(net.populations):
         if not p.is_input and p.neuron.spiking:
             per_pop[p.name] = seg_spikes[:, plan.seg_pop == i].sum(axis=1)
     m = plan.n_mesh_links
-    return SimResult(counts=counts, step_cycles=step_cycles, core_busy_cycles=core_busy, steps=steps,
-                     timesteps=T, clock_hz=hw.clock.frequency_hz.value, min_step_s=hw.clock.min_step_s,
-                     spikes_per_population=per_pop, raster=raster if record_raster else None,
+    return SimResult(counts=counts, step_cycles=step_cycles, step_s=step_s, overhead_s=overhead_s,
+                     core_busy_cycles=core_busy, steps=steps, timesteps=T, inputs_per_sample=per, mode=mode,
+                     clock_hz=operating_state(hw).clock_hz, spikes_per_population=per_pop,
+                     raster=raster if record_raster else None,
                      potentials=recorded if plan.n_record else None, link_loads=ch_load[:, :m],
                      injected=ch_load[:, m:m + plan.n_nodes], delivered=ch_load[:, m + plan.n_nodes:],
                      mesh_shape=(plan.cols, plan.rows))
+
+
+def _wall_time(hw, step_cycles: np.ndarray, in_steps: np.ndarray, out_steps: np.ndarray, reads: int,
+               mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """(step_s, overhead_s): each step is the chip's cycles at the operating clock, with the host's
+    serial work of that step (its messages in and out and its per-step work) added — or, when the host
+    overlaps the step, run beside it (its input messages are then timed inside the kernel) — and at
+    least the operating point's shortest step. Overhead: set-up between inferences (single mode) and
+    reading the readout values at the end of each inference."""
+    op = operating_state(hw)
+    h = hw.host
+    chip_s = step_cycles / op.clock_hz
+    t_in, t_out = h.message_s(h.input_message_s), h.message_s(h.output_message_s)
+    host_s = in_steps * t_in + out_steps * t_out + h.per_step_s.value
+    step_s = np.maximum(chip_s, host_s) if h.overlap else chip_s + host_s
+    step_s = np.maximum(step_s, op.min_step_s)
+    setup = h.per_inference_s.value if mode == "single" else 0.0
+    overhead = np.full(step_cycles.shape[0], reads * t_out + setup)
+    return step_s, overhead

@@ -5,7 +5,9 @@ independent; a second thread inside one step does not pay, DESIGN §8). Per step
 - sources in node order (each core's spikes of t−1, then the host's input events of t): add the
   weights of the source's synapses into the delay slot of its rows and list its packets;
 (a) packets are routed XY and granted channels (injection, mesh links, ejection) in injection order
-    (round robin over nodes), each channel busy `ser` cycles per packet;
+    (round robin over nodes), each channel busy `ser` cycles per packet; a core's k-th packet leaves
+    at k·max(ser, send cycles) (its sending work comes before its service), the host's at the later of
+    k·ser and m·(message time) for its m-th message when its I/O overlaps the step;
 (b) each destination core serves its deliveries FIFO: row header + word reads + ⌈nnz / lanes⌉
     synaptic ops;
 (c) after its last delivery a core updates its neurons (integer leak, saturation, threshold,
@@ -175,15 +177,16 @@ def _update_segment(acc, v, u, ref, bias, sends, fired, deliv, count, keep, rast
 
 @nb.njit(cache=True, boundscheck=False)
 def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
-            acc, v, u, ref, counters, step_cycles, core_busy, load, seg_spikes, seg_active, raster, recorded):
+            acc, v, u, ref, counters, step_cycles, core_busy, load, seg_spikes, seg_active, out_steps, raster,
+            recorded):
     """Simulate sample s (see the module docstring); writes row s of the output arrays. `tables` is
     `engine.kernel_tables(...)`, the plan's static arrays and the chip's costs, unpacked here once."""
     (n_cores, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
      src_info, src_row_ptr, src_grp_ptr, pk_route, pk_hop, pk_grp, grp_core, grp_el, grp_service,
      row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_off, syn_w,
      sends, src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
-     seg_delta_u, seg_refractory, seg_floor, seg_plain, seg_record, bias, state_bits, state_max, n_slots,
-     c_upd_active, c_upd_idle, c_spike, c_barrier) = tables
+     seg_delta_u, seg_refractory, seg_floor, seg_plain, seg_output, seg_record, bias, state_bits, state_max,
+     n_slots, node_interval, c_send, c_upd_active, c_upd_idle, c_spike, c_barrier) = tables
     n = v.shape[0]
     n_ch = load.shape[0]
     n_seg = seg_g0.shape[0]
@@ -209,6 +212,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
     for src in range(n):
         max_pk = max(max_pk, np.int64(src_info[src, SRC_PK_HI] - src_info[src, SRC_PK_LO]))
     pk_list = np.zeros(min(np.int64(pk_route.shape[0]), np.int64(1 << 16)) + 1, np.uint64)
+    pk_t = np.zeros(pk_list.shape[0], np.float64)   # release time of each listed packet at its node
     rt_used = np.zeros(rt_ptr.shape[0] - 1, np.int64)
     # accumulator base of each delay: sb[d] for spikes of t-1, sb[n_slots + d] for input events of t
     # (one array indexed by an offset: assigning arrays to a variable in the loop costs refcounting)
@@ -232,6 +236,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
         need = (cur_ptr[n_cores] + a1 - a0) * max_pk
         if need > pk_list.shape[0]:  # grown outside the hot loop (reassigning arrays there costs refcounting)
             pk_list = np.empty(max(need, 2 * pk_list.shape[0]), np.uint64)
+            pk_t = np.empty(pk_list.shape[0], np.float64)
         # sources in node order: each core's spikes of t-1, then the host's input events of t
         # Written inline: a numba call here costs 3x (reference counting of its array arguments).
         n_pk = np.int64(0)
@@ -242,6 +247,11 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
             i0 = a0 if host else cur_ptr[node]
             i1 = a1 if host else cur_ptr[node + 1]
             off = np.uint64(n_slots) if host else np.uint64(0)
+            # release time of the node's k-th packet: k·interval for a core; for the host the later of
+            # k·ser (its link) and m·interval (its m-th message)
+            kbase = n_pk
+            a_int = ser if host else node_interval[node]
+            b_int = node_interval[node] if host else 0.0
             for i in range(i0, i1):
                 if host:
                     src = in_base + np.uint64(in_idx[i])
@@ -266,10 +276,16 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                     later_pay[n_later] = pay
                     later_off[n_later] = off
                     n_later += 1
+                m_t = (i - i0) * b_int
                 for p in range(src_info[src, SRC_PK_LO], src_info[src, SRC_PK_HI]):
                     pk_list[n_pk] = p
+                    k_t = (n_pk - kbase) * a_int
+                    pk_t[n_pk] = k_t if k_t > m_t else m_t
                     n_pk += 1
             node_ptr[node + 1] = n_pk
+            if not host and c_send > 0.0:  # the core's own work of sending, before it serves deliveries
+                core_free[node] = (n_pk - kbase) * c_send
+                core_busy[node] += core_free[node]
         for i in range(n_later):
             src = later_src[i]
             pay = later_pay[i]
@@ -312,9 +328,9 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
             for ai in range(1, n_act):
                 k_end = min(k_end, act_count[ai])
             while k < k_end:
-                t_inj = k * ser
                 for ai in range(n_act):
                     p = pk_list[act_start[ai] + k]
+                    t_inj = pk_t[act_start[ai] + k]
                     if pk_hop[p, PK_CORE] != FORK:  # a chain: injection, mesh links, ejection, one delivery
                         ta = t_inj
                         for e in range(np.uint64(pk_hop[p, PK_MESH_LO]), np.uint64(pk_hop[p, PK_MESH_HI])):
@@ -394,6 +410,8 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
             core_busy[c] += upd
             seg_spikes[sg] += nf
             seg_active[sg] += active
+            if seg_output[sg]:
+                out_steps[t] += nf
         while cptr <= n_cores:
             nxt_ptr[cptr] = ns
             cptr += 1
@@ -425,10 +443,10 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
 @nb.njit(cache=True, parallel=True)
 def run_samples(steps, T, in_ptr, in_base, in_idx, in_val, tables,
                 acc_all, v_all, u_all, ref_all, counters, step_cycles, core_busy, ch_load, seg_spikes, seg_active,
-                raster, recorded):
+                out_steps, raster, recorded):
     """Every sample in parallel (prange); outputs are indexed by sample (raster (S, 1, 0) = not kept)."""
     for s in nb.prange(counters.shape[0]):
         run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                 acc_all[s], v_all[s], u_all[s], ref_all[s], counters[s], step_cycles[s], core_busy[s], ch_load[s],
-                seg_spikes[s], seg_active[s], raster[s], recorded[s])
+                seg_spikes[s], seg_active[s], out_steps[s], raster[s], recorded[s])
     return 0

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neurosim.config.hardware import FORMATS, operating_state
 from neurosim.ir.quantize import leak_delta
 from neurosim.mapper.compiled import CompiledChip
 
@@ -26,9 +27,11 @@ DIRECTIONS = ("E", "W", "N", "S")
 # over their target span are added as contiguous vectors. That makes dense networks 2-3x faster but
 # breaks the speed contract's scaling with sparsity, so the default is CSR rows only (docs/simulator.md §Speed).
 FAST_DENSE_MIN_DENSITY = 0.3
-# per-source static counts (one delivered spike/event of the source adds its row of this table)
+# per-source static counts (one delivered spike/event of the source adds its row of this table); the
+# last four split SRC_SYN_OPS by synapse format (config.hardware.FORMATS order)
 SRC_SYN_OPS, SRC_WORDS, SRC_ROWS, SRC_PACKETS, SRC_HOPS_X, SRC_HOPS_Y, SRC_DELIVERIES = range(7)
-N_SRC_STATS = 7
+SRC_SYN_OPS_FMT0 = 7
+N_SRC_STATS = SRC_SYN_OPS_FMT0 + len(FORMATS)
 # columns of SimPlan.src_info
 SRC_SYN_LO, SRC_SYN_HI, SRC_PK_LO, SRC_PK_HI, SRC_BASE, SRC_DELAY = range(6)
 # columns of SimPlan.pk_hop (packets whose route is a chain: every unicast packet, a tree packet with
@@ -115,11 +118,18 @@ class SimPlan:
     seg_plain: np.ndarray       # bool: no current state, refractory or floor (the kernel's fast loop)
     seg_record: np.ndarray      # int64 column of the first neuron in `potentials`, -1 for spiking
     seg_pop: np.ndarray         # population index
+    seg_output: np.ndarray      # bool: the population is an output (no outgoing synapses): its spikes go to the host
+    seg_host_hops: np.ndarray   # int64 [n_seg, 2] x and y hops from the segment's router to the host's
     bias: np.ndarray            # int64 [n]
     n_record: int
     max_abs_in: float           # largest Σ|weight| of the synapses into one neuron
     max_abs_bias: float
     n_slots: int
+    node_interval: np.ndarray   # float64 [n_nodes] least cycles between two packets a node injects: cores
+    #                             max(ser, packet_send_cycles); the host max(ser, message time) when it overlaps
+    send_cycles: float          # core work per packet sent
+    barrier_cycles: float       # at the tiles this chip uses (noc.barrier_at)
+    tiles_used: int
     # kept for reporting (link loads as a mesh)
     cols: int
     rows: int
@@ -139,8 +149,9 @@ def _narrowest_int(vmax: int) -> type:
 
 def _row_service(chip: CompiledChip, nnz: np.ndarray) -> np.ndarray:
     tm = chip.hardware.timing
+    op = np.array([tm.op_cycles(f) for f in FORMATS])[chip.row_format]
     return (tm.row_header_cycles.value + chip.row_words.astype(np.float64) * tm.word_read_cycles.value
-            + np.ceil(nnz / tm.synaptic_lanes) * tm.synaptic_op_cycles.value)
+            + np.ceil(nnz / tm.synaptic_lanes) * op)
 
 
 def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> SimPlan:
@@ -158,7 +169,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     ch_lat = np.zeros(n_ch)
     d = np.arange(n_mesh) % 4
     ch_lat[:n_mesh] = np.where(d < 2, hw.noc.hop_x_cycles.value, hw.noc.hop_y_cycles.value)
-    node_xy = np.vstack([chip.router_xy.astype(np.int64), np.array(hw.noc.input_router, np.int64)[None, :]])
+    node_xy = np.vstack([chip.router_xy.astype(np.int64), np.array(hw.host.router, np.int64)[None, :]])
     node_of_src = np.where(chip.neuron_core >= 0, chip.neuron_core, nc).astype(np.uint32)
 
     # rows -> groups (source, destination core)
@@ -241,6 +252,8 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     stats[:, SRC_ROWS] = np.diff(row_ptr)
     stats[:, SRC_PACKETS] = np.diff(src_pk_ptr)
     stats[:, SRC_DELIVERIES] = np.diff(src_grp_ptr)
+    for k in range(len(FORMATS)):
+        stats[:, SRC_SYN_OPS_FMT0 + k] = np.bincount(row_src, weights=row_nnz * (chip.row_format == k), minlength=n)
     pk_src = np.repeat(np.arange(n), np.diff(src_pk_ptr))
     if pk_src.size:
         stats[:, SRC_HOPS_X] = np.bincount(pk_src, weights=rt_hx[pk_route], minlength=n)
@@ -300,6 +313,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     # neuron segments ordered by core
     offsets = net.offsets
     stages = net.stages()
+    outputs = output_populations(net)
     segs = []
     record_col: dict[str, int] = {}
     n_record = 0
@@ -317,14 +331,25 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
             rec = record_col[p.name] + c.start if p.name in record_col else -1
             nr = p.neuron
             floor = NO_FLOOR if nr.v_min is None else int(nr.v_min)
+            hx, hy = np.abs(chip.router_xy[ci].astype(np.int64) - np.array(hw.host.router, np.int64))
             segs.append((g0, g0 + c.neurons, ci, stages[p.name], thr, cmp, leak_delta(nr.decay),
                          nr.reset == "subtract", rec, pi, leak_delta(nr.current_decay), nr.refractory, floor,
-                         nr.is_plain))
-    seg = np.array(segs, np.int64).reshape(-1, 14)
+                         nr.is_plain, p.name in outputs, hx, hy))
+    seg = np.array(segs, np.int64).reshape(-1, 17)
     bias = np.zeros(n, np.int64)
     for i, p in enumerate(net.populations):
         if p.bias is not None:
             bias[offsets[i]:offsets[i + 1]] = p.bias
+
+    # injection: a core's packets leave at most one per max(ser, send) cycles; the host's, when its I/O
+    # overlaps the step, one message per host message time (otherwise its serial time is added per step)
+    ser = float(-(-hw.noc.packet_bits // hw.noc.link_width_bits))
+    send = hw.timing.packet_send_cycles.value
+    node_interval = np.full(n_nodes, max(ser, send))
+    node_interval[nc] = ser
+    if hw.host.overlap:
+        node_interval[nc] = max(ser, hw.host.message_s(hw.host.input_message_s) * operating_state(hw).clock_hz)
+    tiles_used = len({tuple(xy) for xy in chip.router_xy.tolist()})
 
     # accumulator width (chosen per run by `acc_dtype_for`): the largest Σ|w| into one neuron
     absum = np.bincount(chip.syn_post, weights=np.abs(chip.syn_weight).astype(np.float64), minlength=n)
@@ -332,7 +357,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
 
     return SimPlan(
         n=n, n_cores=nc, n_nodes=n_nodes, n_mesh_links=n_mesh, n_channels=n_ch,
-        serial_cycles=float(-(-hw.noc.packet_bits // hw.noc.link_width_bits)),
+        serial_cycles=ser,
         rt_ptr=rt_ptr, el_channel=el_channel, el_parent=el_parent,
         el_latency=ch_lat[el_channel],
         max_route=int(rt_len.max(initial=1)),
@@ -352,10 +377,19 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         seg_start=seg[:, 3].copy(), seg_thr=seg[:, 4].copy(), seg_cmp=seg[:, 5].copy(), seg_delta=seg[:, 6].copy(),
         seg_subtract=seg[:, 7].astype(np.bool_), seg_record=seg[:, 8].copy(), seg_pop=seg[:, 9].copy(),
         seg_delta_u=seg[:, 10].copy(), seg_refractory=seg[:, 11].copy(), seg_floor=seg[:, 12].copy(),
-        seg_plain=seg[:, 13].astype(np.bool_), bias=bias,
+        seg_plain=seg[:, 13].astype(np.bool_), seg_output=seg[:, 14].astype(np.bool_),
+        seg_host_hops=seg[:, 15:17].copy(),
+        bias=bias,
         n_record=n_record, max_abs_in=float(absum.max(initial=0)),
-        max_abs_bias=float(np.abs(bias).max(initial=0)), n_slots=n_slots, cols=cols,
-        rows=rows_)
+        max_abs_bias=float(np.abs(bias).max(initial=0)), n_slots=n_slots,
+        node_interval=node_interval, send_cycles=send, barrier_cycles=hw.noc.barrier_at(tiles_used),
+        tiles_used=tiles_used, cols=cols, rows=rows_)
+
+
+def output_populations(net) -> set[str]:
+    """Non-input populations no projection leaves: the network's outputs, read by the host."""
+    sources = {pr.pre for pr in net.projections}
+    return {p.name for p in net.populations if not p.is_input and p.name not in sources}
 
 
 def _tree(node: int, dests: tuple, node_xy: np.ndarray, cols: int, inj0: int, ej0: int) -> list[tuple[int, int]]:

@@ -19,14 +19,18 @@ import numpy as np
 
 import neurosim
 from neurosim.config import Hardware, Workload
-from neurosim.energy import energy_breakdown, ert_table
+from neurosim.config.hardware import operating_state
+from neurosim.energy import above_idle, armed_power_w, energy_breakdown, ert_table, idle_power_w
+from neurosim.energy.area import chip_area_mm2
 from neurosim.errors import FitError
 from neurosim.files import set_aside
 from neurosim.ir import Network
 from neurosim.mapper import compile_network
 from neurosim.mapper.compiled import CompiledChip
 from neurosim.report.records import provenance, write_atomic
+from neurosim.report.stats import mean_ci, wilson
 from neurosim.sim import simulate
+from neurosim.sim.engine import plan_for
 from neurosim.sweep.sources import Level, Source, make_source
 
 
@@ -73,32 +77,50 @@ def evaluate(level: Level, chip: Chip, source: Source, fmt: str, workload: str, 
     except FitError as e:
         rec.update(fits=False, fit_error=str(e))
         return rec
-    res = simulate(compiled, inputs)
+    sim = source.wl.simulation
+    res = simulate(compiled, inputs, mode=sim.mode, stream_length=sim.stream_length)
     counts = res.mean_counts()
     lat = res.latency_s()
     latency = float(lat.mean())
-    breakdown = energy_breakdown(counts, latency, hw, compiled.n_cores)
-    energy = sum(breakdown.values())
-    per_sample = [sum(energy_breakdown({k: float(v[i]) for k, v in res.counts.items()}, float(lat[i]), hw,
-                                       compiled.n_cores).values()) for i in range(res.samples)]
+    n_cores = compiled.n_cores
+    breakdown = energy_breakdown(counts, latency, hw, n_cores)
+    per_inf = res.per_inference()
+    per_sample = [energy_breakdown({k: float(v[i]) for k, v in per_inf.items()}, float(lat[i]), hw, n_cores)
+                  for i in range(res.samples)]
+    energy = mean_ci([sum(b.values()) for b in per_sample])
+    dynamic = mean_ci([above_idle(b) for b in per_sample])
+    latency_ci = mean_ci(lat)
+    # inferences per second = 1 / mean latency (total inputs over total time); its interval from the latency's
+    throughput = None if latency_ci[1] <= 0 else (1.0 / latency_ci[0], 1.0 / latency_ci[2], 1.0 / latency_ci[1])
     totals = compiled.totals()
     core = hw.core
-    n_cores = compiled.n_cores
     link_loads = np.asarray(res.link_loads)
-    T = res.timesteps
-    step_s = float(res.step_seconds().mean())
+    T = res.timesteps // res.inputs_per_sample
+    acc = source.deploy_accuracy(level, hw.core.weight_bits, hw.core.state_bits)
+    acc_ci = None if acc is None else wilson(*acc)
+    op = operating_state(hw)
     rec.update({
         "fits": True,
-        "accuracy": source.deploy_accuracy(level, hw.core.weight_bits, hw.core.state_bits),
+        "mode": res.mode,
+        "inputs_per_stream": res.inputs_per_sample if res.mode == "streaming" else None,
+        "operating_point": {"name": op.name, "voltage_v": op.voltage_v, "min_step_s": op.min_step_s},
+        "accuracy": None if acc_ci is None else acc_ci[0],
+        "accuracy_ci95": None if acc_ci is None else list(acc_ci[1:]),
+        "accuracy_test_inputs": None if acc is None else acc[1],
         "synaptic_ops_per_inference": counts["synaptic_ops"],
-        "energy_per_inference_j": energy,
-        "energy_per_inference_std_j": float(np.std(per_sample)),
+        "energy_per_inference_j": energy[0],
+        "energy_per_inference_ci95_j": list(energy[1:]),
+        "energy_above_idle_per_inference_j": dynamic[0],
+        "energy_above_idle_per_inference_ci95_j": list(dynamic[1:]),
         "energy_breakdown_j": breakdown,
-        "energy_per_synaptic_op_j": energy / counts["synaptic_ops"] if counts["synaptic_ops"] else None,
-        "latency_per_inference_s": latency,
-        "latency_per_inference_std_s": float(lat.std()),
-        "throughput_inferences_per_s": 1.0 / latency if latency > 0 else None,
-        "throughput_pipelined_inferences_per_s": 1.0 / (T * step_s) if hw.pipelined and step_s > 0 else None,
+        "idle_power_w": idle_power_w(hw, n_cores),
+        "armed_power_w": armed_power_w(hw),
+        "energy_per_synaptic_op_j": energy[0] / counts["synaptic_ops"] if counts["synaptic_ops"] else None,
+        "latency_per_inference_s": latency_ci[0],
+        "latency_per_inference_ci95_s": list(latency_ci[1:]),
+        "throughput_inferences_per_s": None if throughput is None else throughput[0],
+        "throughput_inferences_per_s_ci95": None if throughput is None else list(throughput[1:]),
+        "area_mm2": chip_area_mm2(hw),
         "cores_used": n_cores,
         "synapse_memory_bits": totals["synapse_bits"],
         "synapse_memory_bits_by_format": compiled.synapse_bits_by_format(),
@@ -119,11 +141,14 @@ def evaluate(level: Level, chip: Chip, source: Source, fmt: str, workload: str, 
         "max_link_load": float(link_loads.mean(axis=0).max()) if link_loads.size else None,
         "spikes_per_inference": counts["spikes"],
         "activation_sparsity": 1.0 - counts["spikes"] / max(1, _spiking_neurons(qnet) * T),
+        "input_messages_per_inference": counts["input_messages"],
+        "output_messages_per_inference": counts["output_messages"],
         "neuron_updates_per_inference": counts["neuron_updates_active"] + counts["neuron_updates_idle"],
         "word_reads_per_inference": counts["word_reads"],
         "timesteps": T,
         "steps_simulated": res.steps,
         "samples_simulated": res.samples,
+        "barrier_cycles": float(plan_for(compiled).barrier_cycles),
         "core_load": {"router_xy": compiled.router_xy.tolist(),
                       "busy_cycles": res.core_busy_cycles.mean(axis=0).round(1).tolist(),
                       "mesh_cols": hw.mesh.cols, "mesh_rows": hw.mesh.rows},

@@ -48,8 +48,8 @@ class Source:
         every chip with those widths (a sweep keeps only the current level's)."""
         return self._deployed_entry(level, weight_bits, state_bits)[0]
 
-    def deploy_accuracy(self, level: Level, weight_bits: int, state_bits: int) -> float | None:
-        """`accuracy` of that deploy network, computed once per level and bit widths."""
+    def deploy_accuracy(self, level: Level, weight_bits: int, state_bits: int) -> tuple[int, int] | None:
+        """(correct, test inputs) of that deploy network, computed once per level and bit widths."""
         entry = self._deployed_entry(level, weight_bits, state_bits)
         if len(entry) == 1:
             entry.append(self.accuracy(entry[0]))
@@ -81,8 +81,9 @@ class Source:
     def float_accuracy(self, net: Network) -> float | None:
         return None
 
-    def accuracy(self, qnet: Network) -> float | None:
-        """Accuracy of an integer deploy network on the whole test set (None without labels)."""
+    def accuracy(self, qnet: Network) -> tuple[int, int] | None:
+        """(correct, test inputs) of an integer deploy network on the whole test set, run the way the
+        workload's simulation mode runs inputs (None without labels)."""
         return None
 
 
@@ -147,11 +148,13 @@ class TrainedSource(Source):
         test = self.trained.dataset.test
         return float((predict_deploy(net, test.x, timing="zero") == test.y).mean())
 
-    def accuracy(self, qnet: Network) -> float | None:
+    def accuracy(self, qnet: Network) -> tuple[int, int] | None:
         from neurosim.snn import predict_deploy
 
         test = self.trained.dataset.test
-        return float((predict_deploy(qnet, test.x, timing="hardware") == test.y).mean())
+        sim = self.wl.simulation
+        stream = sim.stream_length if sim.mode == "streaming" else 1
+        return int((predict_deploy(qnet, test.x, timing="hardware", stream=stream) == test.y).sum()), len(test.y)
 
 
 def _load_level(path: Path) -> Level | None:

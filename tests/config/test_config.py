@@ -76,8 +76,8 @@ def test_literal_choices_and_cross_checks(loihi_dict):
     d["noc"]["multicast"] = "broadcast"
     _err(d, r"noc\.multicast: got 'broadcast'; expected one of 'unicast', 'tree'")
     d = copy.deepcopy(loihi_dict)
-    d["noc"]["input_router"] = [9, 0]
-    _err(d, r"noc\.input_router: got \[9, 0\]; expected a router inside the 8x4 mesh")
+    d["host"]["router"] = [9, 0]
+    _err(d, r"host\.router: got \[9, 0\]; expected a router inside the 8x4 mesh")
 
 
 def test_file_errors(tmp_path):

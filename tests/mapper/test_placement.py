@@ -20,7 +20,7 @@ from .conftest import chip, integer_net
 def small_chip(cols, rows, cpr, port=(0, 0), max_neurons=16):
     hw = chip(max_neurons=max_neurons, synapse_formats=("dense", "sparse", "bitmap"), weight_sharing=False)
     return replace(hw, mesh=replace(hw.mesh, cols=cols, rows=rows, cores_per_router=cpr),
-                   noc=replace(hw.noc, input_router=tuple(port)))
+                   host=replace(hw.host, router=tuple(port)))
 
 
 def random_net(rng, sizes, density):
@@ -34,7 +34,7 @@ def random_net(rng, sizes, density):
 
 def independent_cost(c, rates):
     """Σ over (source neuron, destination core) pairs of rate × Manhattan hops, by plain loops."""
-    port = np.array(c.hardware.noc.input_router)
+    port = np.array(c.hardware.host.router)
     total = 0.0
     for s in range(c.src_row_ptr.size - 1):
         dests = {int(c.row_core[r]) for r in range(int(c.src_row_ptr[s]), int(c.src_row_ptr[s + 1]))}

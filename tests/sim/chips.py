@@ -12,7 +12,8 @@ def q(v: float) -> dict:
 def chip(max_neurons: int = 4, cols: int = 4, rows: int = 4, cores_per_router: int = 1, multicast: str = "unicast",
          packet_bits: int = 32, link_width_bits: int = 16, lanes: int = 1, formats=("dense", "sparse", "bitmap"),
          share: bool = True, timing: dict | None = None, noc: dict | None = None, input_router=(0, 0),
-         state_bits: int = 16, weight_bits: int = 8, synapse_memory_bits: int = 1 << 20) -> Hardware:
+         state_bits: int = 16, weight_bits: int = 8, synapse_memory_bits: int = 1 << 20,
+         host: dict | None = None) -> Hardware:
     """A mesh chip with every timing figure explicit (cycles) so tests can compute by hand."""
     t = {"synaptic_op_cycles": 1.0, "word_read_cycles": 1.0, "row_header_cycles": 2.0,
          "neuron_update_active_cycles": 2.0, "neuron_update_idle_cycles": 1.0, "spike_emit_cycles": 1.0}
@@ -31,9 +32,12 @@ def chip(max_neurons: int = 4, cols: int = 4, rows: int = 4, cores_per_router: i
         "timing": {**{k: q(v) for k, v in t.items()}, "synaptic_lanes": lanes},
         "noc": {"routing": "xy", "hop_x_cycles": q(n["hop_x_cycles"]), "hop_y_cycles": q(n["hop_y_cycles"]),
                 "packet_bits": packet_bits, "link_width_bits": link_width_bits, "multicast": multicast,
-                "barrier_cycles": q(n["barrier_cycles"]), "input_router": list(input_router)},
+                "barrier_cycles": q(n["barrier_cycles"])},
+        "host": {"router": list(input_router),
+                 **{k: q(v) if k.endswith("_s") else v for k, v in (host or {}).items()}},
         "energy": {k: q(1.0) for k in ("synaptic_op_pj", "word_read_pj", "neuron_update_active_pj",
                                         "neuron_update_idle_pj", "spike_generated_pj", "packet_injected_pj",
-                                        "hop_x_pj", "hop_y_pj", "barrier_pj", "static_power_per_core_w")},
+                                        "hop_x_pj", "hop_y_pj", "barrier_pj")},
+        "power": {"core_static_w": q(1.0)},
     }
     return parse_mapping(Hardware, d)

@@ -112,7 +112,7 @@ def manhattan_expectation(comp, inputs, raster, steps, tree: bool):
     n = int(net.offsets[-1])
     cols = hw.mesh.cols
     ptr = comp.src_row_ptr.astype(np.int64)
-    port = np.array(hw.noc.input_router)
+    port = np.array(hw.host.router)
     stats = np.zeros((n, 3), np.int64)
     for src in range(n):
         dests = sorted(set(comp.row_core[ptr[src]:ptr[src + 1]].tolist()))
@@ -172,8 +172,10 @@ def python_step_cycles(comp, inputs, raster, steps):
     hw, net = comp.hardware, comp.network
     tm, noc = hw.timing, hw.noc
     ser = -(-noc.packet_bits // noc.link_width_bits)
+    send = tm.packet_send_cycles.value
+    host_int = max(ser, hw.host.input_message_s.value * 1e9) if hw.host.overlap else ser  # 1 GHz test clock
     cols, nc = hw.mesh.cols, comp.n_cores
-    port = tuple(noc.input_router)
+    port = tuple(hw.host.router)
     xy = [tuple(p) for p in comp.router_xy.tolist()] + [port]
     lat = {}
     for x in range(cols):
@@ -211,20 +213,22 @@ def python_step_cycles(comp, inputs, raster, steps):
                     srcs = [j for j in np.nonzero(raster[s, t - 1])[0] if comp.neuron_core[j] == node] if t else []
                 else:
                     srcs = [i0 + i for i in np.nonzero(inputs[s, t])[0]] if t < inputs.shape[1] else []
-                q = []
-                for src in srcs:
+                q = []   # (src, destinations, release time at the node)
+                for m, src in enumerate(srcs):
                     dests = sorted(set(comp.row_core[ptr[src]:ptr[src + 1]].tolist()))
-                    if noc.multicast == "tree":
-                        q += [(src, dests)] if dests else []
-                    else:
-                        q += [(src, [d]) for d in dests]
+                    groups = ([dests] if dests else []) if noc.multicast == "tree" else [[d] for d in dests]
+                    for g in groups:
+                        k = len(q)
+                        q.append((src, g, max(k * ser, m * host_int) if node == nc else k * max(ser, send)))
                 queues.append(q)
             free, core_free, work = {}, np.zeros(nc), np.zeros(nc)
+            for node in range(nc):   # a core sends its packets before it serves any delivery
+                core_free[node] = work[node] = len(queues[node]) * send
             for k in range(max(len(q) for q in queues)):
                 for node, q in enumerate(queues):
                     if k >= len(q):
                         continue
-                    src, dests = q[k]
+                    src, dests, a0 = q[k]
                     head = {}  # channel -> head time at its far end
 
                     def grant(ch, a, head=head, free=free):
@@ -232,7 +236,6 @@ def python_step_cycles(comp, inputs, raster, steps):
                         free[ch] = st + ser
                         head[ch] = st + lat.get(ch, 0.0)
                         return head[ch]
-                    a0 = grant(("inj", node), 0.0)
                     for d in dests:
                         a = a0
                         for lk in xy_links(*xy[node], *xy[d], cols):
@@ -253,16 +256,19 @@ def python_step_cycles(comp, inputs, raster, steps):
 @given(seed=st.integers(0, 10_000), n_hidden=st.integers(1, 3), max_neurons=st.integers(1, 4),
        cpr=st.integers(1, 2), tree=st.booleans(), port=st.sampled_from([(0, 0), (2, 3), (4, 1)]),
        ser=st.tuples(st.sampled_from([8, 16, 32]), st.sampled_from([8, 16])),
-       costs=st.tuples(*(st.integers(0, 4) for _ in range(7))), lanes=st.integers(1, 3))
-def test_kernel_timing_equals_plain_python_model(seed, n_hidden, max_neurons, cpr, tree, port, ser, costs, lanes):
+       costs=st.tuples(*(st.integers(0, 4) for _ in range(7))), lanes=st.integers(1, 3),
+       send=st.integers(0, 5), host_msg=st.sampled_from([None, 1, 7]))
+def test_kernel_timing_equals_plain_python_model(seed, n_hidden, max_neurons, cpr, tree, port, ser, costs, lanes,
+                                                 send, host_msg):
     hx, hy, hdr, word, sop, upd, spk = costs
     net = random_network(seed, n_hidden, True, True, True, True, 0.6)
     hw = chip(max_neurons=max_neurons, cols=5, rows=5, cores_per_router=cpr, multicast="tree" if tree else "unicast",
               input_router=port, packet_bits=ser[0], link_width_bits=ser[1], lanes=lanes,
               timing={"row_header_cycles": hdr, "word_read_cycles": word, "synaptic_op_cycles": sop + 1,
                       "neuron_update_active_cycles": upd, "neuron_update_idle_cycles": upd,
-                      "spike_emit_cycles": spk},
-              noc={"hop_x_cycles": hx, "hop_y_cycles": hy, "barrier_cycles": 7.0})
+                      "spike_emit_cycles": spk, "packet_send_cycles": send},
+              noc={"hop_x_cycles": hx, "hop_y_cycles": hy, "barrier_cycles": 7.0},
+              host=None if host_msg is None else {"input_message_s": host_msg * 1e-9, "overlap": True})
     try:
         comp = compile_network(net, hw)
     except FitError:  # a random network that does not fit this small mesh

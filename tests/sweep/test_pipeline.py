@@ -44,18 +44,26 @@ def test_records_and_resume(chips, tmp_path, monkeypatch):
         run_workload(wl, Path("tiny.yaml"), "abd", chips, points_dir=tmp_path, progress=False)
 
 
-def test_static_energy_follows_power_gating(chips):
+def test_static_energy_follows_power_gating_and_states(chips):
+    """Idle floor (uncore + leakage of powered cores) and armed power, each × latency; with gating only
+    used cores leak. Energy above idle = all-in − idle floor."""
     wl = parse_mapping(Workload, dict(WL, pruning={"levels": [0.0]}))
     gated = chips[0]  # generic_mesh gates unused cores: static power counts used cores only
-    assert gated.hw.energy.power_gating
+    assert gated.hw.power.power_gating
     _, (rec,) = run_workload(wl, Path("t.yaml"), "x", [gated], progress=False)
-    e = gated.hw.energy
-    assert rec["energy_breakdown_j"]["static"] == pytest.approx(
-        e.static_power_per_core_w.value * rec["cores_used"] * rec["latency_per_inference_s"])
-    ungated = Chip(*load_hardware("loihi"))  # Loihi preset: no power gating, all 128 cores leak
+    p = gated.hw.power
+    idle = p.chip_idle_w.value + p.core_static_w.value * rec["cores_used"] + p.gated_core_w.value * (
+        16 - rec["cores_used"])
+    assert rec["idle_power_w"] == pytest.approx(idle)
+    assert rec["energy_breakdown_j"]["static"] == pytest.approx(idle * rec["latency_per_inference_s"])
+    assert rec["energy_breakdown_j"]["armed"] == pytest.approx(p.armed_w.value * rec["latency_per_inference_s"])
+    assert rec["energy_above_idle_per_inference_j"] == pytest.approx(
+        rec["energy_per_inference_j"] - rec["energy_breakdown_j"]["static"])
+    ungated = Chip(*load_hardware("loihi"))  # no power gating: all 128 cores leak
     _, (rec2,) = run_workload(wl, Path("t.yaml"), "x", [ungated], progress=False)
+    q = ungated.hw.power
     assert rec2["energy_breakdown_j"]["static"] == pytest.approx(
-        ungated.hw.energy.static_power_per_core_w.value * 128 * rec2["latency_per_inference_s"])
+        (q.chip_idle_w.value + q.core_static_w.value * 128) * rec2["latency_per_inference_s"])
 
 
 def test_a_resumed_sweep_maps_the_earlier_levels_again_for_the_prior(chips, tmp_path, monkeypatch):

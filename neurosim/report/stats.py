@@ -1,0 +1,54 @@
+"""Uncertainty of reported figures: 95 % confidence intervals of a mean over simulated samples
+(Student t) and of an accuracy over a test set (Wilson score), and numbers printed with as many
+significant digits as their interval supports."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom (beyond: the normal 1.96)
+_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
+         2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
+         2.045, 2.042)
+
+
+def t975(df: int) -> float:
+    return _T975[df - 1] if 1 <= df <= len(_T975) else 1.96
+
+
+def mean_ci(values) -> tuple[float, float, float]:
+    """(mean, low, high) of the 95 % interval of the mean of `values`; one value has no spread
+    to estimate, so its interval is the value itself (and says so by having zero width only then)."""
+    x = np.asarray(values, np.float64)
+    m = float(x.mean())
+    if x.size < 2:
+        return m, m, m
+    half = t975(x.size - 1) * float(x.std(ddof=1)) / math.sqrt(x.size)
+    return m, m - half, m + half
+
+
+def wilson(correct: int, n: int) -> tuple[float, float, float]:
+    """(accuracy, low, high): the Wilson score 95 % interval of a proportion correct / n."""
+    if n <= 0:
+        return math.nan, math.nan, math.nan
+    z = 1.96
+    p = correct / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return p, max(0.0, c - h), min(1.0, c + h)
+
+
+def with_interval(mean: float, lo: float, hi: float, scale: float = 1.0) -> str:
+    """`mean ± half-width` with the digits the interval supports: the half-width to 2 significant
+    digits, the mean to the same decimal place (e.g. 43.4 ± 1.2); a zero-width interval prints the
+    mean to 4 significant digits."""
+    m, half = mean * scale, max(hi - mean, mean - lo) * scale
+    if not math.isfinite(m):
+        return "–"
+    if half <= 0 or not math.isfinite(half):
+        return f"{m:.4g}"
+    decimals = max(0, 1 - math.floor(math.log10(half)))
+    return f"{m:.{decimals}f} ± {half:.{decimals}f}"
