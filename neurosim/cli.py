@@ -10,6 +10,9 @@ from neurosim import __version__
 from neurosim.errors import UserError
 
 FORMAT_CHOICES = ("auto", "dense", "sparse", "bitmap", "conv_shared")
+OBJECTIVE_CHOICES = ("auto", "cores", "latency")
+OBJECTIVE_HELP = ("mapping objective: cores (fewest), latency (spread the busiest layers over more cores) or auto "
+                  "(latency on chips whose unused cores are not power-gated, else cores; default)")
 
 
 def format_table(records: list[dict]) -> str:
@@ -45,12 +48,13 @@ def _sweep_into(out: Path, sweep) -> tuple[dict, list[dict]]:
 def cmd_run(a: argparse.Namespace) -> int:
     from neurosim.config import load_hardware, load_workload
     from neurosim.report import all_plots, write_index, write_results
-    from neurosim.sweep.pipeline import Chip, run_workload
+    from neurosim.sweep.pipeline import Chip, MapOptions, run_workload
 
     wl, wl_path, wl_sha = load_workload(a.workload)
     chips = [Chip(*load_hardware(h)) for h in (a.hw or wl.hardware)]
     out = Path(a.out)
-    prov, records = _sweep_into(out, lambda: run_workload(wl, wl_path, wl_sha, chips, fmt=a.format,
+    mapping = MapOptions(a.format, a.objective)
+    prov, records = _sweep_into(out, lambda: run_workload(wl, wl_path, wl_sha, chips, mapping,
                                                           points_dir=out / "points"))
     jpath, cpath = write_results(out, prov, records)
     plots = all_plots(records, out, wl.name)
@@ -65,12 +69,13 @@ def cmd_dse(a: argparse.Namespace) -> int:
     from neurosim.report import all_plots, write_index, write_results
     from neurosim.report.plots import pareto
     from neurosim.sweep.grid import parse_vary, run_grid, variants
+    from neurosim.sweep.pipeline import MapOptions
 
     wl, wl_path, wl_sha = load_workload(a.workload)
     chips = variants(a.hw or wl.hardware[0], parse_vary(a.vary or []))
     out = Path(a.out)
-    prov, records = _sweep_into(out, lambda: run_grid(wl, wl_path, wl_sha, chips, a.format, out / "points",
-                                                      a.workers, a.scheduler))
+    prov, records = _sweep_into(out, lambda: run_grid(wl, wl_path, wl_sha, chips, MapOptions(a.format, a.objective),
+                                                      out / "points", a.workers, a.scheduler))
     write_results(out, prov, records)
     plots = pareto(records, out, f"{wl.name}: design space of {a.hw or wl.hardware[0]}")
     plots += all_plots(records, out, wl.name)
@@ -181,7 +186,7 @@ def cmd_map(a: argparse.Namespace) -> int:
         net = prune_magnitude(net, a.sparsity)
     qnet = quantize(net, hw.core.weight_bits, hw.core.state_bits)
     # expected traffic for the traffic-aware placement: a profiling run on the workload's sample inputs
-    chip = compile_network(qnet, hw, a.format, inputs=source.inputs_for(qnet))
+    chip = compile_network(qnet, hw, a.format, inputs=source.inputs_for(qnet), objective=a.objective)
     print(fit_report(chip))
     return 0
 
@@ -199,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="results", help="output folder (default: results)")
     r.add_argument("--format", default="auto", choices=FORMAT_CHOICES, help="synapse format (default: auto, the "
                    "smallest per projection)")
+    r.add_argument("--objective", default="auto", choices=OBJECTIVE_CHOICES, help=OBJECTIVE_HELP)
     r.set_defaults(func=cmd_run)
 
     v = sub.add_parser("validate", help="check chip or workload YAML files")
@@ -220,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run the sweep points on a Dask cluster: a scheduler address (tcp://host:8786; workers "
                         "must share the files) or local (a local cluster of --workers processes); needs the "
                         "'distributed' extra")
+    d.add_argument("--objective", default="auto", choices=OBJECTIVE_CHOICES, help=OBJECTIVE_HELP)
     d.set_defaults(func=cmd_dse)
 
     e = sub.add_parser("experiment", help="pruning experiment: accuracy vs sparsity per method over seeds")
@@ -253,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--hw", help="chip YAML file or preset name (default: the workload's first chip)")
     m.add_argument("--sparsity", type=float, default=0.0, help="magnitude-prune to this sparsity first")
     m.add_argument("--format", default="auto", choices=FORMAT_CHOICES)
+    m.add_argument("--objective", default="auto", choices=OBJECTIVE_CHOICES, help=OBJECTIVE_HELP)
     m.set_defaults(func=cmd_map)
     return p
 

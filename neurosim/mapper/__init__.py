@@ -8,20 +8,23 @@ import numpy as np
 from neurosim.config.hardware import Hardware
 from neurosim.errors import FitError
 from neurosim.ir.network import Network
+from neurosim.mapper.balance import OBJECTIVES, balanced_caps, core_work, resolve_objective
 from neurosim.mapper.compiled import CompiledChip, CoreUsage, build_tables
 from neurosim.mapper.order import DEFAULT_ORDER, ORDERS, population_orders
 from neurosim.mapper.partition import Chunk, CostModel, Geometry, choose_formats, partition
 from neurosim.mapper.placement import serpentine_slots, slot_xy, traffic_aware, traffic_cost
 from neurosim.mapper.profile import profile_rates
 
-__all__ = ["ORDERS", "Chunk", "CompiledChip", "CoreUsage", "compile_network", "packet_traffic", "profile_rates"]
+__all__ = ["OBJECTIVES", "ORDERS", "Chunk", "CompiledChip", "CoreUsage", "compile_network", "packet_traffic",
+           "profile_rates"]
 
 PLACERS = ("traffic", "serpentine")
 
 
 def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.ndarray | None = None,
                     placement: str = "traffic", inputs: np.ndarray | dict | None = None,
-                    order: str = DEFAULT_ORDER, prior: CompiledChip | None = None) -> CompiledChip:
+                    order: str = DEFAULT_ORDER, prior: CompiledChip | None = None,
+                    objective: str = "auto") -> CompiledChip:
     """Map integer network `net` onto chip `hw`.
 
     `fmt`: a synapse format or `auto` (smallest per projection). Placement weighs every (source,
@@ -29,34 +32,95 @@ def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.nda
     profiling run of `net` on sample `inputs` (see `profile_rates`); without either, each source
     counts once. `placement`: `traffic` (traffic-aware) or `serpentine` (the baseline). `order`: how
     conv-shaped populations are walked when cut into cores (`neurosim.mapper.order`; `channel` is the
-    network's channel-major order). `prior`: the compiled chip of a denser level of the same network;
-    when its partition has fewer cores and still fits every budget here, it is kept — so along a sweep
-    of increasing sparsity the cores needed never increase, whatever budget binds."""
+    network's channel-major order). `objective`: `cores` (fewest cores), `latency` (spread the busiest
+    layers over more cores, `mapper.balance`) or `auto` (latency where unused cores leak anyway, i.e.
+    without power gating). `prior` (objective `cores`): the compiled chip of a denser level of the same
+    network; when its partition has fewer cores and still fits every budget here, it is kept — so along
+    a sweep of increasing sparsity the cores needed never increase, whatever budget binds."""
     if not net.integer:
         raise ValueError("compile_network needs the integer deploy network (ir.quantize)")
     if placement not in PLACERS:
         raise FitError(f"unknown placement {placement!r}; choose one of {', '.join(PLACERS)}")
     if order not in ORDERS:
         raise FitError(f"unknown neuron order {order!r}; choose one of {', '.join(ORDERS)}")
+    goal = resolve_objective(objective, hw)
     geo = Geometry(net)
     orders = population_orders(net, order, hw.core.max_neurons)
     formats = choose_formats(net, hw, fmt, geo, orders)
     model = CostModel(net, hw, formats, geo, orders)
     delays = net.delays("hardware")
-    caps: dict[str, int] = {}
-    share = hw.core.share_cores_between_layers
-    cores = partition(model)
+    cores, tables = _cut(model, net, hw, formats, delays, geo)
+    if goal == "cores" and prior is not None and len(prior.cores) < len(cores):
+        reused = _reuse(prior, net, hw, formats, delays, geo)
+        if reused is not None:
+            cores, tables = prior.cores, reused
+    _check_core_count(net, hw, cores, fmt, geo, orders)
+    cores_needed = len(cores)
+    traffic_src = "uniform"
+    if rates is None and inputs is not None:
+        rates = profile_rates(net, inputs)
+    if rates is not None:
+        traffic_src = "profiled"
+    if goal == "latency" and len(cores) < hw.mesh.n_cores:
+        first = CompiledChip(hardware=hw, network=net, cores=cores, router_xy=np.zeros((len(cores), 2), np.int64),
+                             formats=formats, **tables)
+        steps = net.steps(_timesteps(inputs), "hardware")
+        r = rates if rates is not None else _once(net)
+        caps = balanced_caps(first, r, steps, hw.noc.barrier_at(hw.n_tiles))
+        if caps:
+            try:  # layers on cores of their own: a small piece sharing a busy layer's core is a hotspot
+                spread, spread_tables = _cut(model, net, hw, formats, delays, geo, caps, share=False)
+                if len(spread) <= hw.mesh.n_cores:
+                    cores, tables = spread, spread_tables
+            except FitError:
+                pass  # balancing is an optimisation: the fewest-cores cut stands
+    chip = CompiledChip(hardware=hw, network=net, cores=cores, router_xy=np.zeros((len(cores), 2), np.int64),
+                        formats=formats, objective=goal, cores_needed=cores_needed, **tables)
+    traffic, src_xy = packet_traffic(chip, rates)
+    xy = slot_xy(hw)
+    base = serpentine_slots(len(cores), hw)
+    chip.baseline_cost_hops = traffic_cost(xy[base], traffic, src_xy(xy[base]))
+    slots = traffic_aware(traffic, hw) if placement == "traffic" else base
+    chip.core_slot, chip.router_xy = slots, xy[slots]
+    chip.placement_cost_hops = traffic_cost(chip.router_xy, traffic, src_xy(chip.router_xy))
+    chip.placement, chip.traffic_source = ("traffic_aware" if placement == "traffic" else "serpentine"), traffic_src
+    if rates is not None:
+        chip.expected_work = core_work(chip, rates, net.steps(_timesteps(inputs), "hardware"))
+    return chip
+
+
+def _timesteps(inputs) -> int:
+    """Frames per sample of profiling inputs (1 without them)."""
+    if inputs is None:
+        return 1
+    x = next(iter(inputs.values())) if isinstance(inputs, dict) else inputs
+    return int(np.shape(x)[1])
+
+
+def _once(net: Network) -> np.ndarray:
+    """Rates when nothing is profiled: every neuron spikes once."""
+    return np.ones(int(net.offsets[-1]))
+
+
+def _cut(model: CostModel, net: Network, hw: Hardware, formats, delays, geo,
+         caps: dict[str, int] | None = None, share: bool = True) -> tuple[list[list[Chunk]], dict]:
+    """The partition (with per-population neuron caps; layers sharing cores where the chip allows and
+    `share`) and its tables, re-cut until no core is over its output budgets (fan-out axons, routing
+    entries)."""
+    caps = dict(caps or {})
+    share = share and hw.core.share_cores_between_layers
+    cores = partition(model, caps, share=share)
     if model.output_bound and share:
         # where output budgets bind, a layer's tail sharing a core with the next layer's head adds a
         # destination core for every source of the layer before; keep layers apart if that is smaller
-        apart = partition(model, share=False)
+        apart = partition(model, caps, share=False)
         if len(apart) < len(cores):
             cores, share = apart, False
     for rnd in range(64):
         tables = build_tables(net, hw, cores, formats, delays, geo)
         over = _over_output_budgets(hw, cores, tables["usage"])
         if not over:
-            break
+            return cores, tables
         # only recurrent targets (earlier in the sequence) can land elsewhere than the cut assumed:
         # re-cut against the last cut, and after a few rounds also cap the offending layers' pieces
         if rnd >= 4:
@@ -66,30 +130,8 @@ def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.nda
                 cap = max(1, min(neurons - 1, neurons * limit // used))
                 caps[pop] = min(caps.get(pop, cap), cap)
         cores = partition(model, caps, previous=cores, share=share)
-    else:
-        pop, (used, limit, _, budget) = next(iter(over.items()))
-        _raise_output(pop, used, limit, budget)
-    if prior is not None and len(prior.cores) < len(cores):
-        reused = _reuse(prior, net, hw, formats, delays, geo)
-        if reused is not None:
-            cores, tables = prior.cores, reused
-    _check_core_count(net, hw, cores, fmt, geo, orders)
-    chip = CompiledChip(hardware=hw, network=net, cores=cores, router_xy=np.zeros((len(cores), 2), np.int64),
-                        formats=formats, **tables)
-    traffic_src = "uniform"
-    if rates is None and inputs is not None:
-        rates = profile_rates(net, inputs)
-    if rates is not None:
-        traffic_src = "profiled"
-    traffic, src_xy = packet_traffic(chip, rates)
-    xy = slot_xy(hw)
-    base = serpentine_slots(len(cores), hw)
-    chip.baseline_cost_hops = traffic_cost(xy[base], traffic, src_xy(xy[base]))
-    slots = traffic_aware(traffic, hw) if placement == "traffic" else base
-    chip.core_slot, chip.router_xy = slots, xy[slots]
-    chip.placement_cost_hops = traffic_cost(chip.router_xy, traffic, src_xy(chip.router_xy))
-    chip.placement, chip.traffic_source = ("traffic_aware" if placement == "traffic" else "serpentine"), traffic_src
-    return chip
+    pop, (used, limit, _, budget) = next(iter(over.items()))
+    _raise_output(pop, used, limit, budget)
 
 
 def packet_traffic(chip: CompiledChip, rates: np.ndarray | None = None):

@@ -57,6 +57,9 @@ class CompiledChip:
     placement: str = "serpentine"           # placer that produced router_xy
     traffic_source: str = "uniform"         # "profiled" (spike counts of a run) or "uniform" (1 per source)
     core_slot: np.ndarray | None = None     # int64 [n_cores] global core slot (router * cores_per_router + k)
+    objective: str = "cores"                # mapping objective used: cores (fewest) or latency (balanced)
+    cores_needed: int = 0                   # cores of the fewest-cores cut (never more along a sparsity sweep)
+    expected_work: np.ndarray | None = None  # cycles per inference per core (mapper.balance.core_work), if profiled
 
     @property
     def n_cores(self) -> int:

@@ -51,15 +51,18 @@ def describe_layers(chip: CompiledChip, chunks: list) -> str:
 def fit_report(chip: CompiledChip) -> str:
     """A text table of every used core's budgets (used/available and %), then totals."""
     hw, c = chip.hardware, chip.hardware.core
-    head = ["core", "router", "layers"] + [b[1] for b in BUDGETS]
+    load = chip.expected_work
+    head = ["core", "router", "layers"] + [b[1] for b in BUDGETS] + (["load"] if load is not None else [])
     rows = []
-    for r, chunks in zip(budget_rows(chip), chip.cores, strict=True):
+    for i, (r, chunks) in enumerate(zip(budget_rows(chip), chip.cores, strict=True)):
         layers = describe_layers(chip, chunks)
         rows.append([str(r["core"]), "({},{})".format(*r["router"]), layers] +
-                    [f"{r[k][0]}/{r[k][1]} ({100 * r[k][0] / r[k][1]:.0f}%)" for k, _, _ in BUDGETS])
+                    [f"{r[k][0]}/{r[k][1]} ({100 * r[k][0] / r[k][1]:.0f}%)" for k, _, _ in BUDGETS] +
+                    ([f"{100 * load[i] / max(load.max(), 1e-30):.0f}%"] if load is not None else []))
     widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(head)]
     fmts = sorted(set(chip.formats.values()))
-    lines = [f"chip {hw.name}: {chip.n_cores} of {hw.mesh.n_cores} cores used; synapse formats: "
+    lines = [f"chip {hw.name}: {chip.n_cores} of {hw.mesh.n_cores} cores used (mapping objective {chip.objective}; "
+             f"fewest cores that fit: {chip.cores_needed}); synapse formats: "
              + ", ".join(f"{k}={v}" for k, v in chip.formats.items()),
              "  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
@@ -79,4 +82,8 @@ def fit_report(chip: CompiledChip) -> str:
             else "packet-hops when every source spikes once (no profile)")
     lines.append(f"placement {chip.placement}: {chip.placement_cost_hops:.6g} {unit}; serpentine baseline "
                  f"{chip.baseline_cost_hops:.6g}")
+    if load is not None:
+        lines.append(f"load: expected work per core relative to the busiest ({load.max():.6g} cycles per inference: "
+                     "synapse service, sends, neuron updates and spikes at the profiled rates; the busiest core "
+                     "sets the step)")
     return "\n".join(lines)

@@ -20,7 +20,7 @@ import yaml
 
 from neurosim.config import Hardware, Workload, load_hardware, parse_mapping, read_yaml
 from neurosim.errors import ConfigError, MissingExtraError, UserError
-from neurosim.sweep.pipeline import Chip, log, missing_levels, run_provenance, run_workload
+from neurosim.sweep.pipeline import Chip, MapOptions, log, missing_levels, run_provenance, run_workload
 from neurosim.sweep.sources import make_source
 
 
@@ -75,8 +75,8 @@ def variants(base: str, vary: dict[str, list]) -> list[Chip]:
 
 
 def _run_group(args) -> list[dict]:
-    wl, wl_path, wl_sha, chips, fmt, points_dir = args
-    return run_workload(wl, wl_path, wl_sha, chips, fmt=fmt, points_dir=points_dir)[1]
+    wl, wl_path, wl_sha, chips, mapping, points_dir = args
+    return run_workload(wl, wl_path, wl_sha, chips, mapping, points_dir=points_dir)[1]
 
 
 def dask_map(fn, jobs: list, scheduler: str, workers: int) -> list:
@@ -101,22 +101,22 @@ def dask_map(fn, jobs: list, scheduler: str, workers: int) -> list:
         return client.gather(client.map(fn, jobs, pure=False))
 
 
-def run_grid(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fmt: str, points_dir: Path,
+def run_grid(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], mapping: MapOptions, points_dir: Path,
              workers: int = 1, scheduler: str | None = None) -> tuple[dict, list[dict]]:
     """Every level on every chip variant. With workers > 1 the variants are split over processes
     (sweep points in parallel; samples inside a point already run on every core); with `scheduler`
     (a Dask scheduler address, or "local" for a local Dask cluster of `workers` processes) over Dask
     workers. Finished points land in `points_dir` as they complete, so an interrupted grid resumes."""
     if scheduler is None and (workers <= 1 or len(chips) <= 1):
-        return run_workload(wl, wl_path, wl_sha, chips, fmt=fmt, points_dir=points_dir)
+        return run_workload(wl, wl_path, wl_sha, chips, mapping, points_dir=points_dir)
     t0 = time.perf_counter()
-    todo = missing_levels(wl, wl_path, wl_sha, chips, fmt, points_dir)
+    todo = missing_levels(wl, wl_path, wl_sha, chips, mapping, points_dir)
     if todo and wl.network.model is not None:  # train and prune here, once, not in every worker side by side
         log("[neurosim] preparing the network and its levels before starting the workers ...")
         make_source(wl, wl_path).prepare(todo)
     n_groups = max(workers, 1) if scheduler is None else max(workers, len(chips))
     groups = [chips[i::n_groups] for i in range(n_groups)]
-    jobs = [(wl, wl_path, wl_sha, g, fmt, points_dir) for g in groups if g]
+    jobs = [(wl, wl_path, wl_sha, g, mapping, points_dir) for g in groups if g]
     if scheduler is None:
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as ex:
             results = list(ex.map(_run_group, jobs))
@@ -127,4 +127,4 @@ def run_grid(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fmt: s
         for r in recs:
             by_chip[(r["sparsity"], r["hardware"])] = r
     records = [by_chip[(s, c.hw.name)] for s in sorted(wl.pruning.levels) for c in chips]
-    return run_provenance(wl, wl_path, wl_sha, chips, fmt, time.perf_counter() - t0), records
+    return run_provenance(wl, wl_path, wl_sha, chips, mapping, time.perf_counter() - t0), records

@@ -35,6 +35,15 @@ from neurosim.sweep.sources import Level, Source, make_source
 
 
 @dataclass(frozen=True)
+class MapOptions:
+    """How levels are mapped: the synapse format (`auto`: smallest per projection) and the mapping
+    objective (`auto`, `cores`, `latency`; `mapper.balance`)."""
+
+    format: str = "auto"
+    objective: str = "auto"
+
+
+@dataclass(frozen=True)
 class Chip:
     """A loaded chip description with where it came from."""
 
@@ -51,7 +60,7 @@ def _spiking_neurons(net: Network) -> int:
     return sum(p.size for p in net.populations if not p.is_input and p.neuron.spiking)
 
 
-def compile_level(level: Level, chip: Chip, source: Source, fmt: str, prior: dict | None = None
+def compile_level(level: Level, chip: Chip, source: Source, mapping: MapOptions, prior: dict | None = None
                   ) -> tuple[Network, np.ndarray, CompiledChip]:
     """(deploy network, simulation inputs, compiled chip) of `level` on `chip`; raises FitError.
     Placement is traffic-aware, weighted by a profiling run of the deploy model on the same inputs.
@@ -59,13 +68,15 @@ def compile_level(level: Level, chip: Chip, source: Source, fmt: str, prior: dic
     hw = chip.hw
     qnet = source.deploy(level, hw.core.weight_bits, hw.core.state_bits)
     inputs = source.inputs_for(qnet)
-    compiled = compile_network(qnet, hw, fmt, inputs=inputs, prior=None if prior is None else prior.get(hw.name))
+    compiled = compile_network(qnet, hw, mapping.format, inputs=inputs, objective=mapping.objective,
+                               prior=None if prior is None else prior.get(hw.name))
     if prior is not None:
         prior[hw.name] = compiled
     return qnet, inputs, compiled
 
 
-def evaluate(level: Level, chip: Chip, source: Source, fmt: str, workload: str, prior: dict | None = None) -> dict:
+def evaluate(level: Level, chip: Chip, source: Source, mapping: MapOptions, workload: str,
+             prior: dict | None = None) -> dict:
     """One record: quantize `level` for the chip, map, simulate the workload's samples, price the counts.
     `prior` (per chip name) holds the compiled chip of the previous, denser level: its partition is
     kept when it has fewer cores and still fits (cores never increase along the sweep)."""
@@ -73,7 +84,7 @@ def evaluate(level: Level, chip: Chip, source: Source, fmt: str, workload: str, 
     rec: dict = {"workload": workload, "hardware": hw.name, "sparsity": level.sparsity, "method": level.method,
                  **level.info}
     try:
-        qnet, inputs, compiled = compile_level(level, chip, source, fmt, prior)
+        qnet, inputs, compiled = compile_level(level, chip, source, mapping, prior)
     except FitError as e:
         rec.update(fits=False, fit_error=str(e))
         return rec
@@ -122,6 +133,8 @@ def evaluate(level: Level, chip: Chip, source: Source, fmt: str, workload: str, 
         "throughput_inferences_per_s_ci95": None if throughput is None else list(throughput[1:]),
         "area_mm2": chip_area_mm2(hw),
         "cores_used": n_cores,
+        "cores_needed": compiled.cores_needed,
+        "mapping_objective": compiled.objective,
         "synapse_memory_bits": totals["synapse_bits"],
         "synapse_memory_bits_by_format": compiled.synapse_bits_by_format(),
         "synapse_formats": compiled.formats,
@@ -169,12 +182,13 @@ def inputs_sha(wl: Workload, wl_path: Path, wl_sha: str) -> str:
     return hashlib.sha256((wl_sha + hashlib.sha256(data).hexdigest()).encode()).hexdigest()
 
 
-def point_key(wl_sha: str, chip: Chip, sparsity: float, method: str, fmt: str, samples: int) -> str:
-    raw = json.dumps([neurosim.__version__, wl_sha, chip.sha256, sparsity, method, fmt, samples])
+def point_key(wl_sha: str, chip: Chip, sparsity: float, method: str, mapping: MapOptions, samples: int) -> str:
+    raw = json.dumps([neurosim.__version__, wl_sha, chip.sha256, sparsity, method, mapping.format, mapping.objective,
+                      samples])
     return hashlib.sha256(raw.encode()).hexdigest()[:20]
 
 
-def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fmt: str = "auto",
+def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], mapping: MapOptions = MapOptions(),
                  points_dir: Path | None = None, progress: bool = True) -> tuple[dict, list[dict]]:
     """Every pruning level of the workload on every chip; returns (provenance, records). With
     `points_dir`, finished points are stored there and reused when the run is repeated."""
@@ -189,7 +203,7 @@ def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fm
     chained: set[str] = set()  # chips whose `prior` follows every earlier level (not resumed from disk)
     earlier: list[float] = []
     for sparsity in sorted(wl.pruning.levels):
-        keys = {c: point_key(key_sha, c, sparsity, wl.pruning.method, fmt, wl.simulation.samples) for c in chips}
+        keys = {c: point_key(key_sha, c, sparsity, wl.pruning.method, mapping, wl.simulation.samples) for c in chips}
         cached = {c: _load_point(points_dir, k) for c, k in keys.items()}
         todo = [c for c in chips if cached[c] is None]
         if todo:
@@ -207,7 +221,7 @@ def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fm
                     lvl = source.level(s)
                     for c in unchained:
                         try:
-                            compile_level(lvl, c, source, fmt, prior)
+                            compile_level(lvl, c, source, mapping, prior)
                         except FitError:
                             pass
             chained.update(c.hw.name for c in todo)
@@ -216,7 +230,7 @@ def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fm
             rec = cached[chip]
             if rec is None:
                 t1 = time.perf_counter()
-                rec = evaluate(level, chip, source, fmt, wl.name, prior)
+                rec = evaluate(level, chip, source, mapping, wl.name, prior)
                 if points_dir is not None:
                     _save_point(points_dir, keys[chip], rec)
                 took = f"{time.perf_counter() - t1:.1f} s"
@@ -226,22 +240,24 @@ def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fm
             say(f"[neurosim] [{done}/{n_points}] sparsity {sparsity:.2f} on {chip.hw.name}: {status} ({took})")
             records.append(rec)
         earlier.append(sparsity)
-    return run_provenance(wl, wl_path, wl_sha, chips, fmt, time.perf_counter() - t0), records
+    return run_provenance(wl, wl_path, wl_sha, chips, mapping, time.perf_counter() - t0), records
 
 
-def missing_levels(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fmt: str,
+def missing_levels(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], mapping: MapOptions,
                    points_dir: Path | None) -> list[float]:
     """The pruning levels with at least one (level, chip) point not yet stored in `points_dir`."""
     key_sha = inputs_sha(wl, wl_path, wl_sha)
     return [s for s in sorted(wl.pruning.levels) if any(
-        _load_point(points_dir, point_key(key_sha, c, s, wl.pruning.method, fmt, wl.simulation.samples)) is None
+        _load_point(points_dir, point_key(key_sha, c, s, wl.pruning.method, mapping, wl.simulation.samples)) is None
         for c in chips)]
 
 
-def run_provenance(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], fmt: str, seconds: float) -> dict:
+def run_provenance(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], mapping: MapOptions,
+                   seconds: float) -> dict:
     """Provenance of a run: config hashes of the workload and every chip, seed, ERTs with sources."""
     return provenance(wl.seed, {str(wl_path): wl_sha, **{str(c.path): c.sha256 for c in chips}},
-                      {c.hw.name: ert_table(c.hw) for c in chips}, workload=wl.name, synapse_format=fmt,
+                      {c.hw.name: ert_table(c.hw) for c in chips}, workload=wl.name, synapse_format=mapping.format,
+                      mapping_objective=mapping.objective,
                       wall_seconds=round(seconds, 2))
 
 

@@ -11,10 +11,11 @@ from neurosim.ir import ConvGeometry, Network, Neuron, Population, Projection
 
 
 def chip(**core) -> object:
-    """The Loihi preset with core fields overridden and a mesh large enough for any test network."""
+    """The Loihi preset with core fields overridden and a mesh large enough for any test network; unused
+    cores power-gated, so that the default mapping objective (auto) is the fewest-cores cut under test."""
     hw = load_hardware("loihi")[0]
     mesh = core.pop("mesh", None)
-    hw = replace(hw, core=replace(hw.core, **core))
+    hw = replace(hw, core=replace(hw.core, **core), power=replace(hw.power, power_gating=True))
     return replace(hw, mesh=mesh) if mesh is not None else hw
 
 

@@ -20,6 +20,7 @@ def write_chip(tmp_path, **core) -> Path:
     data = yaml.safe_load((PRESETS / "loihi.yaml").read_text())
     mesh = core.pop("mesh", None)
     data["core"].update(core)
+    data["power"]["power_gating"] = True    # the default mapping objective is then the fewest cores
     if mesh:
         data["mesh"].update(mesh)
     p = tmp_path / "chip.yaml"

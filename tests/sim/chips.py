@@ -38,6 +38,6 @@ def chip(max_neurons: int = 4, cols: int = 4, rows: int = 4, cores_per_router: i
         "energy": {k: q(1.0) for k in ("synaptic_op_pj", "word_read_pj", "neuron_update_active_pj",
                                         "neuron_update_idle_pj", "spike_generated_pj", "packet_injected_pj",
                                         "hop_x_pj", "hop_y_pj", "barrier_pj")},
-        "power": {"core_static_w": q(1.0)},
+        "power": {"core_static_w": q(1.0), "power_gating": True},   # gated: the default mapping is fewest cores
     }
     return parse_mapping(Hardware, d)
