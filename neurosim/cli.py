@@ -12,7 +12,8 @@ from neurosim.errors import UserError
 FORMAT_CHOICES = ("auto", "dense", "sparse", "bitmap", "conv_shared")
 OBJECTIVE_CHOICES = ("auto", "cores", "latency")
 OBJECTIVE_HELP = ("mapping objective: cores (fewest), latency (spread the busiest layers over more cores) or auto "
-                  "(latency on chips whose unused cores are not power-gated, else cores; default)")
+                  "(latency on chips whose unused cores are not power-gated and whose steps are not paced by a "
+                  "fixed tick, else cores; default)")
 
 
 def format_table(records: list[dict]) -> str:
@@ -163,7 +164,7 @@ def cmd_presets(a: argparse.Namespace) -> int:
 
     for name in preset_names("hwconfigs"):
         hw, path, _ = load_hardware(name)
-        print(f"{name:14s} {hw.mesh.n_cores:5d} cores  {hw.description.split(';')[0]}")
+        print(f"{name:18s} {hw.mesh.n_cores:5d} cores  {hw.description.split(';')[0]}")
     print("\nworkloads: " + ", ".join(preset_names("workloads")))
     return 0
 

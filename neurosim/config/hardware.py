@@ -254,15 +254,17 @@ class OperatingPoint:
 class Operating:
     """Operating points. Energies, powers and latencies are given at `reference_voltage_v`; at another
     voltage V dynamic energies scale by (V/V_ref)^dynamic_exponent (CV²), armed power by the same
-    factor times the clock ratio, static power by the point's `static_scale` or by
-    (V/V_ref)·exp(k·(V − V_ref)) with k = leakage_per_volt (subthreshold leakage with DIBL)."""
+    factor times the clock ratio, static power by the point's `static_scale` or by the leakage law
+    with k = leakage_per_volt: `exponential` (V/V_ref)·exp(k·(V − V_ref)) (subthreshold leakage with
+    DIBL), or `linear` 1 + k·(V − V_ref) (an empirical fit where measurements call for it)."""
 
     reference_voltage_v: float = spec("voltage of the energy table, powers and latencies", unit="V", min=0.05,
                                       max=5.0)
     point: str = spec("the operating point used (one of points[].name)")
     points: tuple[OperatingPoint, ...] = spec("the operating points", min_len=1)
-    leakage_per_volt: Quantity = spec("k of the leakage law static(V) ∝ V·exp(k·V)", default=zero(),
-                                      unit="1/V")
+    leakage_law: Literal["exponential", "linear"] = spec("how static power follows the voltage between points",
+                                                         default="exponential")
+    leakage_per_volt: Quantity = spec("k of the leakage law", default=zero(), unit="1/V")
     dynamic_exponent: float = spec("dynamic energy ∝ V^dynamic_exponent", default=2.0, min=0.0, max=4.0)
 
     def check(self):
@@ -354,7 +356,8 @@ def operating_state(hw: Hardware) -> OperatingState:
     v, v0 = p.voltage_v, op.reference_voltage_v
     f = p.frequency_hz if p.frequency_hz is not None else f0
     dyn = (v / v0) ** op.dynamic_exponent
-    static = p.static_scale if p.static_scale is not None else \
-        (v / v0) * math.exp(op.leakage_per_volt.value * (v - v0))
+    k = op.leakage_per_volt.value
+    law = (v / v0) * math.exp(k * (v - v0)) if op.leakage_law == "exponential" else max(0.0, 1 + k * (v - v0))
+    static = p.static_scale if p.static_scale is not None else law
     armed = dyn * (f / f0 if not hw.clock.asynchronous else 1.0)
     return OperatingState(p.name, v, f, p.min_step_s, dyn, static, armed)

@@ -9,7 +9,8 @@ rates with the chip's own per-op cycles (the simulator's timing model, without q
                + neuron updates (from each layer's stage on) · neuron_update_active + spikes · spike_emit
 
 Splitting a layer over more cores costs packets (one per destination core per spike) and, on chips
-that gate unused cores, leakage; `auto` therefore balances only where unused cores leak anyway.
+that gate unused cores, leakage; `auto` therefore balances only where unused cores leak anyway and
+the step is not paced by a fixed tick.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import math
 
 import numpy as np
 
-from neurosim.config.hardware import FORMATS, Hardware
+from neurosim.config.hardware import FORMATS, Hardware, operating_state
 from neurosim.mapper.compiled import CompiledChip
 
 OBJECTIVES = ("auto", "cores", "latency")
@@ -27,11 +28,13 @@ OBJECTIVES = ("auto", "cores", "latency")
 
 def resolve_objective(objective: str, hw: Hardware) -> str:
     """`auto`: latency on chips whose unused cores are not power-gated (spreading costs no extra
-    leakage there), fewest cores on chips that gate them."""
+    leakage there) and whose steps are not paced by a fixed tick (a shorter step would gain nothing);
+    fewest cores otherwise."""
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown mapping objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
     if objective == "auto":
-        return "cores" if hw.power.power_gating else "latency"
+        ticked = operating_state(hw).min_step_s > 0
+        return "cores" if hw.power.power_gating or ticked else "latency"
     return objective
 
 

@@ -17,17 +17,21 @@ def loihi_dict():
 
 
 def test_presets_load_with_sourced_figures():
-    assert {"loihi", "truenorth", "generic_mesh"} <= set(preset_names())
+    assert {"loihi", "loihi_davies2018", "truenorth", "odin", "generic_mesh"} <= set(preset_names())
     hw = load_hardware("loihi")[0]
     assert hw.mesh.n_cores == 128 and hw.core.max_neurons == 1024
     assert hw.core.synapse_memory_bits == 128 * 1024 * 8
-    assert hw.energy.synaptic_op_pj.value == 23.6 and "Davies 2018 Table 2" in hw.energy.synaptic_op_pj.source
+    assert hw.energy.op_pj("dense") == 35.5 and "SANA-FE" in hw.energy.synaptic_op_pj_by_format.dense.source
+    davies = load_hardware("loihi_davies2018")[0]
+    assert davies.energy.op_pj("dense") == 23.6 and "Davies 2018 Table 2" in davies.energy.synaptic_op_pj.source
     tn = load_hardware("truenorth")[0]
-    assert tn.mesh.n_cores == 4096 and tn.energy.synaptic_op_pj.value == 26.0
+    assert tn.mesh.n_cores == 4096 and tn.energy.hop_x_pj.value == 2.3
     assert tn.core.stored_weight_bits == 1 and tn.core.weight_bits == 9
     for name in preset_names():
-        for src in load_hardware(name)[0].ert_sources().values():
-            assert src.strip()
+        hw = load_hardware(name)[0]
+        quantities = [*hw.ert_sources().values(), hw.power.core_static_w.source, hw.power.armed_w.source]
+        assert all(src.strip() for src in quantities)
+        assert hw.area is not None, f"{name}: every preset reports its area"
 
 
 def test_index_bits_is_log2_of_neurons_per_core():

@@ -59,8 +59,11 @@ def test_static_energy_follows_power_gating_and_states(chips):
     assert rec["energy_breakdown_j"]["armed"] == pytest.approx(p.armed_w.value * rec["latency_per_inference_s"])
     assert rec["energy_above_idle_per_inference_j"] == pytest.approx(
         rec["energy_per_inference_j"] - rec["energy_breakdown_j"]["static"])
-    ungated = Chip(*load_hardware("loihi"))  # no power gating: all 128 cores leak
-    _, (rec2,) = run_workload(wl, Path("t.yaml"), "x", [ungated], progress=False)
+    from dataclasses import replace
+
+    loihi = Chip(*load_hardware("loihi"))
+    ungated = replace(loihi, hw=replace(loihi.hw, power=replace(loihi.hw.power, power_gating=False)))
+    _, (rec2,) = run_workload(wl, Path("t.yaml"), "x", [ungated], progress=False)   # all 128 cores leak
     q = ungated.hw.power
     assert rec2["energy_breakdown_j"]["static"] == pytest.approx(
         (q.chip_idle_w.value + q.core_static_w.value * 128) * rec2["latency_per_inference_s"])
