@@ -159,6 +159,43 @@ def cmd_validate(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validation(a: argparse.Namespace) -> int:
+    from neurosim.report.records import write_atomic
+    from neurosim.validation import chips, display_unit, markdown_table, run
+
+    if a.fit:
+        from neurosim.config import load_hardware
+        from neurosim.validation.truenorth import fit_truenorth
+
+        hw = load_hardware("truenorth")[0]
+        f = fit_truenorth()
+        rows = [("energy.synaptic_op_pj", f.synaptic_op_pj, hw.energy.synaptic_op_pj.value),
+                ("energy.core_step_pj", f.core_step_pj, hw.energy.core_step_pj.value),
+                ("power.core_static_w", f.core_static_w, hw.power.core_static_w.value),
+                ("operating.leakage_per_volt", f.leakage_per_volt, hw.operating.leakage_per_volt.value)]
+        print("truenorth fit (named published points: neurosim.validation.truenorth)")
+        for key, fitted, preset in rows:
+            print(f"  {key:28s} fitted {fitted:.6g}   preset {preset:.6g}")
+        return 0
+    unknown = [c for c in a.chip or [] if c not in chips()]
+    if unknown:
+        raise UserError(f"--chip {unknown[0]}: no validation targets for it; choose from {', '.join(chips())}")
+    results = run(fast=a.fast, only=a.chip)
+    for r in results:
+        f, u = display_unit(r.published.value, r.published.unit)
+        flag = "" if r.within else "  OUTSIDE"
+        print(f"{r.target:34s} {r.role:15s} published {r.published.value / f:9.4g} {u:3s} neurosim "
+              f"{r.neurosim / f:9.4g} {u:3s} {100 * r.error:+7.1f} %{flag}")
+    if a.markdown:
+        write_atomic(Path(a.markdown), markdown_table(results) + "\n")
+        print(f"\nwrote {a.markdown}")
+    failed = [r.target for r in results if r.role == "validation" and not r.within]
+    if failed:
+        print(f"neurosim: {len(failed)} validation target(s) outside tolerance: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_presets(a: argparse.Namespace) -> int:
     from neurosim.config import load_hardware, preset_names
 
@@ -255,6 +292,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=None, help="seed (default: the workload's)")
     t.add_argument("--no-cache", action="store_true", help="retrain even if a checkpoint exists")
     t.set_defaults(func=cmd_train)
+
+    val = sub.add_parser("validation", help="compare the presets with published silicon figures (docs/validation.md)")
+    val.add_argument("--chip", action="append", help="only the targets of this preset; repeat for several")
+    val.add_argument("--fast", action="store_true", help="smaller samples of the large workloads (the tests' setting)")
+    val.add_argument("--markdown", metavar="FILE", help="also write the table as markdown to FILE")
+    val.add_argument("--fit", choices=["truenorth"], help="print the fitted figures of a preset next to its file's")
+    val.set_defaults(func=cmd_validation)
 
     m = sub.add_parser("map", help="map a workload's network onto a chip and print the fit report")
     m.add_argument("workload")

@@ -12,7 +12,7 @@ from neurosim.mapper.balance import OBJECTIVES, balanced_caps, core_work, resolv
 from neurosim.mapper.compiled import CompiledChip, CoreUsage, build_tables
 from neurosim.mapper.order import DEFAULT_ORDER, ORDERS, population_orders
 from neurosim.mapper.partition import Chunk, CostModel, Geometry, choose_formats, partition
-from neurosim.mapper.placement import serpentine_slots, slot_xy, traffic_aware, traffic_cost
+from neurosim.mapper.placement import explicit_slots, serpentine_slots, slot_xy, traffic_aware, traffic_cost
 from neurosim.mapper.profile import profile_rates
 
 __all__ = ["OBJECTIVES", "ORDERS", "Chunk", "CompiledChip", "CoreUsage", "compile_network", "packet_traffic",
@@ -22,15 +22,17 @@ PLACERS = ("traffic", "serpentine")
 
 
 def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.ndarray | None = None,
-                    placement: str = "traffic", inputs: np.ndarray | dict | None = None,
+                    placement: str | np.ndarray = "traffic", inputs: np.ndarray | dict | None = None,
                     order: str = DEFAULT_ORDER, prior: CompiledChip | None = None,
-                    objective: str = "auto") -> CompiledChip:
+                    objective: str = "auto", caps: dict[str, int] | None = None) -> CompiledChip:
     """Map integer network `net` onto chip `hw`.
 
     `fmt`: a synapse format or `auto` (smallest per projection). Placement weighs every (source,
     core) packet by `rates` (expected spikes per global neuron per inference); without rates, by a
     profiling run of `net` on sample `inputs` (see `profile_rates`); without either, each source
-    counts once. `placement`: `traffic` (traffic-aware) or `serpentine` (the baseline). `order`: how
+    counts once. `placement`: `traffic` (traffic-aware), `serpentine` (the baseline) or an explicit
+    (n_cores, 2) array of router coordinates (to reproduce a published mapping). `caps`: at most this
+    many neurons of a population per core (a published partition; objective `cores`). `order`: how
     conv-shaped populations are walked when cut into cores (`neurosim.mapper.order`; `channel` is the
     network's channel-major order). `objective`: `cores` (fewest cores), `latency` (spread the busiest
     layers over more cores, `mapper.balance`) or `auto` (latency where unused cores leak anyway, i.e.
@@ -39,7 +41,8 @@ def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.nda
     a sweep of increasing sparsity the cores needed never increase, whatever budget binds."""
     if not net.integer:
         raise ValueError("compile_network needs the integer deploy network (ir.quantize)")
-    if placement not in PLACERS:
+    explicit = not isinstance(placement, str)
+    if not explicit and placement not in PLACERS:
         raise FitError(f"unknown placement {placement!r}; choose one of {', '.join(PLACERS)}")
     if order not in ORDERS:
         raise FitError(f"unknown neuron order {order!r}; choose one of {', '.join(ORDERS)}")
@@ -49,7 +52,7 @@ def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.nda
     formats = choose_formats(net, hw, fmt, geo, orders)
     model = CostModel(net, hw, formats, geo, orders)
     delays = net.delays("hardware")
-    cores, tables = _cut(model, net, hw, formats, delays, geo)
+    cores, tables = _cut(model, net, hw, formats, delays, geo, caps)
     if goal == "cores" and prior is not None and len(prior.cores) < len(cores):
         reused = _reuse(prior, net, hw, formats, delays, geo)
         if reused is not None:
@@ -80,10 +83,16 @@ def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.nda
     xy = slot_xy(hw)
     base = serpentine_slots(len(cores), hw)
     chip.baseline_cost_hops = traffic_cost(xy[base], traffic, src_xy(xy[base]))
-    slots = traffic_aware(traffic, hw) if placement == "traffic" else base
+    if explicit:
+        if np.shape(placement) != (len(cores), 2):
+            raise FitError(f"explicit placement gives {np.shape(placement)} router coordinates for {len(cores)} cores")
+        slots = explicit_slots(placement, hw)
+    else:
+        slots = traffic_aware(traffic, hw) if placement == "traffic" else base
     chip.core_slot, chip.router_xy = slots, xy[slots]
     chip.placement_cost_hops = traffic_cost(chip.router_xy, traffic, src_xy(chip.router_xy))
-    chip.placement, chip.traffic_source = ("traffic_aware" if placement == "traffic" else "serpentine"), traffic_src
+    chip.placement = "explicit" if explicit else ("traffic_aware" if placement == "traffic" else "serpentine")
+    chip.traffic_source = traffic_src
     if rates is not None:
         chip.expected_work = core_work(chip, rates, net.steps(_timesteps(inputs), "hardware"))
     return chip

@@ -108,14 +108,14 @@ def _projection_rows(net: Network, pr, fmt: str, hw: Hardware, neuron_core: np.n
     syn_order = _sorted_by(key)
     if syn_order is not None:
         key = key[syn_order]
-    if fmt == "dense" and pr.name not in geo.edges and on_core.any():
+    if fmt == "dense" and pr.kind == "dense" and pr.name not in geo.edges and on_core.any():
         post_cores = np.flatnonzero(on_core)
         c0, n_pc = int(post_cores[0]), int(post_cores.size)  # consecutive core ids
         row_src = np.repeat(np.arange(n_pre, dtype=np.int64), n_pc)
         row_core = np.tile(post_cores.astype(np.int64), n_pre)
         length = on_core[row_core]
         nnz = np.bincount(pre * n_pc + (ecore - c0), minlength=n_pre * n_pc)
-    elif fmt == "dense":
+    elif fmt == "dense" and pr.name in geo.edges:
         gpre, gpost, _ = geo.edges[pr.name]
         gkey = gpre * n_cores + neuron_core[post_off + gpost].astype(np.int64)
         gsort = _sorted_by(gkey)
@@ -129,7 +129,8 @@ def _projection_rows(net: Network, pr, fmt: str, hw: Hardware, neuron_core: np.n
         start, nnz = _runs(key)
         rkey = key[start]
         row_src, row_core = rkey // n_cores, rkey % n_cores
-        length = nnz
+        # a dense row of a structurally sparse projection holds every in-core target (a crossbar row)
+        length = on_core[row_core] if fmt == "dense" else nnz
     const, per = row_layout(fmt, 0, hw.core)
     if fmt == "bitmap":
         const = const + on_core[row_core]      # the mask spans the projection's in-core targets

@@ -96,9 +96,12 @@ class _ProjCost:
         self.n_pre = net.pop(pr.pre).size
         n_post = net.pop(pr.post).size
         self.pre_lo = int(offsets[net.index(pr.pre)])
-        self.full = fmt == "dense" and pr.name not in geo.edges  # every source x every in-core target
+        # dense rows store every in-core target of the post population: for a dense-kind projection one row
+        # per source and core (pruning keeps them), for a structurally sparse one only where it has a synapse
+        self.full = fmt == "dense" and pr.kind == "dense" and pr.name not in geo.edges
+        self.whole_rows = fmt == "dense" and pr.name not in geo.edges and not self.full
         if not self.full:
-            if fmt == "dense":
+            if fmt == "dense" and not self.whole_rows:
                 pre, post, _ = geo.edges[pr.name]
             else:
                 pre, post = pr.pre_idx, pr.post_idx
@@ -128,6 +131,8 @@ class _ProjCost:
         const, per = row_layout(self.fmt, b - a, core)
         if self.fmt == "conv_shared":
             const = per = 0  # rows store nothing; count axons only
+        elif self.whole_rows:
+            const, per = const + (b - a) * per, 0  # every row holds all b - a targets
         nw, new = rows_words(self.ptr, self.src, np.uint64(a), np.uint64(b), np.int64(const), np.int64(per),
                              np.int64(wb), s.cnt, s.touched, s.seen, np.int64(s.stamp))
         bits = int(nw) * wb
@@ -257,7 +262,8 @@ class CostModel:
                 if pc.full:
                     self.full_out[pr.pre].append((int(self.seq_off[k]), int(self.seq_off[k + 1])))
                     continue
-                pre, post = (self.geo.edges[pr.name][:2] if pc.fmt == "dense" else (pr.pre_idx, pr.post_idx))
+                structural = pc.fmt == "dense" and not pc.whole_rows
+                pre, post = self.geo.edges[pr.name][:2] if structural else (pr.pre_idx, pr.post_idx)
                 post_off = int(offsets[net.index(pr.post)])
                 edges.setdefault(pr.pre, []).append((pre, seq_of[post + post_off]))
         self.out_edges = {}

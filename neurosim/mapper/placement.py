@@ -21,6 +21,7 @@ import time
 import numpy as np
 
 from neurosim.config.hardware import Hardware
+from neurosim.errors import FitError
 
 
 def slot_xy(hw: Hardware) -> np.ndarray:
@@ -38,6 +39,24 @@ def serpentine_slots(n_cores: int, hw: Hardware) -> np.ndarray:
     y = r // m.cols
     x = np.where(y % 2 == 0, r % m.cols, m.cols - 1 - r % m.cols)
     return (y * m.cols + x) * m.cores_per_router + np.arange(n_cores) % m.cores_per_router
+
+
+def explicit_slots(router_xy, hw: Hardware) -> np.ndarray:
+    """Slots of cores placed by hand: `router_xy` (n_cores, 2) router coordinates inside the mesh, at
+    most `cores_per_router` cores per router. Raises FitError for a placement the chip cannot take."""
+    xy = np.asarray(router_xy, np.int64).reshape(-1, 2)
+    m = hw.mesh
+    if np.any(xy < 0) or np.any(xy[:, 0] >= m.cols) or np.any(xy[:, 1] >= m.rows):
+        raise FitError(f"explicit placement: a router outside the {m.cols}x{m.rows} mesh of {hw.name}")
+    router = xy[:, 1] * m.cols + xy[:, 0]
+    k = np.zeros(router.size, np.int64)
+    seen: dict[int, int] = {}
+    for i, r in enumerate(router.tolist()):
+        k[i] = seen.get(r, 0)
+        seen[r] = k[i] + 1
+    if k.max(initial=0) >= m.cores_per_router:
+        raise FitError(f"explicit placement: more than {m.cores_per_router} cores on one router of {hw.name}")
+    return router * m.cores_per_router + k
 
 
 def serpentine(n_cores: int, hw: Hardware) -> np.ndarray:

@@ -43,6 +43,12 @@ LOIHI_STATIC_32 = Figure(3.34, "W", "Frady 2020 Table 1: static power of a 32-ch
 LOIHI_X86_32 = Figure(2.09, "W", "Frady 2020 Table 1: x86 power of a 32-chip board (2.09-2.14 W)", "M")
 LOIHI_KWS_RUN = Figure(0.110, "W", "Blouw 2019 Table 1: Loihi running power, keyword spotter (296 inf/s)", "H")
 LOIHI_KWS_RATE = 296.0       # inferences per second (Blouw 2019 Table 1)
+# Blouw 2019's scaling runs (abr/power_benchmarks logs/running/loihi_I08O08C<copies>L<layers>, mean of 3 runs):
+# 390 -> 256 -> <copies> chains of <layers> x 256 -> 256 -> 29, random weights; (running W, inferences/s)
+LOIHI_KWS_SCALED = {
+    (0, 0): (Figure(0.1075, "W", "Blouw 2019 logs, scaled model C0 L0 (125.8 inf/s)", "H"), 125.8),
+    (10, 10): (Figure(0.1248, "W", "Blouw 2019 logs, scaled model C10 L10 (114.0 inf/s)", "H"), 114.0),
+}
 LOIHI_KNN_NEURO = Figure(1.33e-3, "J", "Frady 2020 Table 2: neuromorphic-core energy per query, k = 1, 76,800 "
                          "patterns on 32 chips", "M")
 

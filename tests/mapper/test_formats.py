@@ -63,6 +63,15 @@ def test_loihi_like_rows(fmt):
     assert c.synapse_bits_by_format() == {fmt: LOIHI_FF[fmt]}
 
 
+def test_dense_rows_of_a_structurally_sparse_projection_exist_only_where_it_has_synapses():
+    """A crossbar row per (source, core) pair that has a synapse, holding every in-core target: sources
+    0, 1, 3 have synapses, source 2 none -> 3 rows of 3 words (vs 4 rows for a dense-kind layer)."""
+    sparse_kind = integer_net([("input", 4), ("a", 10)], [Projection.from_dense("input", "a", W, kind="sparse")])
+    c, total = bits(sparse_kind, loihi_like(), "dense")
+    assert total == 3 * 3 * 64 and c.n_cores == 1
+    assert np.diff(c.src_row_ptr.astype(np.int64)).tolist()[:4] == [1, 1, 0, 1]
+
+
 def test_auto_picks_smallest():
     c, total = bits(ff_net(), loihi_like(), "auto")
     assert c.formats == {"input->a": "bitmap"} and total == 448
