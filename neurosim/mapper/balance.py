@@ -15,7 +15,6 @@ the step is not paced by a fixed tick.
 
 from __future__ import annotations
 
-import heapq
 import math
 
 import numpy as np
@@ -67,30 +66,91 @@ def core_work(chip: CompiledChip, rates: np.ndarray, steps: int) -> np.ndarray:
     return work
 
 
-def balanced_caps(chip: CompiledChip, rates: np.ndarray, steps: int, barrier_cycles: float) -> dict[str, int]:
-    """Neurons per core for each population (the `caps` of `partition`) that balance the expected
-    work: cores are added one at a time to the population whose cores are the busiest, until the
-    chip's cores run out or no core's work per step exceeds the barrier."""
+def _population_loads(chip: CompiledChip, rates: np.ndarray, steps: int):
+    """Per population: `own` cycles per inference of work that stays with its neurons however they are
+    split (service of the rows it receives, updates, spikes), its present cores, and the packets per
+    inference it sends to each target population (`sends[(p, q)]`; p None = the host's input port)."""
     net = chip.network
-    work = core_work(chip, rates, steps)
-    # each population's share of its cores' work (by neurons) and its present number of cores
-    pop_work: dict[str, float] = {}
-    pop_cores: dict[str, int] = {}
-    for c, (chunks, u) in enumerate(zip(chip.cores, chip.usage, strict=True)):
+    tm = chip.hardware.timing
+    nc = chip.n_cores
+    n = int(net.offsets[-1])
+    pop_of = np.searchsorted(net.offsets, np.arange(n), side="right") - 1
+    names = [p.name for p in net.populations]
+    ptr = chip.src_row_ptr.astype(np.int64)
+    row_src = np.repeat(np.arange(n), np.diff(ptr))
+    nnz = np.diff(chip.row_syn_ptr.astype(np.int64))
+    op = np.array([tm.op_cycles(f) for f in FORMATS])[chip.row_format]
+    service = (tm.row_header_cycles.value + chip.row_words * tm.word_read_cycles.value
+               + np.ceil(nnz / tm.synaptic_lanes) * op)
+    r = np.asarray(rates, np.float64)
+    first_syn = chip.row_syn_ptr[:-1].astype(np.int64)
+    row_dst = pop_of[chip.syn_post[np.minimum(first_syn, max(chip.syn_post.size - 1, 0))]] if nnz.size else nnz
+    own = {name: 0.0 for name in names}
+    for q, w in zip(row_dst[nnz > 0], (r[row_src] * service)[nnz > 0], strict=True):
+        own[names[q]] += w
+    stage = net.stages()
+    for name in names:
+        p = net.pop(name)
+        if not p.is_input:
+            sl = slice(int(net.offsets[net.index(name)]), int(net.offsets[net.index(name) + 1]))
+            own[name] += (p.size * max(steps - stage[name], 0) * tm.neuron_update_active_cycles.value
+                          + r[sl].sum() * tm.spike_emit_cycles.value)
+    # one packet per distinct (source, destination core) and spike
+    key = row_src * nc + chip.row_core.astype(np.int64)
+    first = np.concatenate(([True], key[1:] != key[:-1])) if key.size else np.zeros(0, bool)
+    sends: dict[tuple, float] = {}
+    for s_pop, d_pop, w in zip(pop_of[row_src[first]], row_dst[first], r[row_src[first]], strict=True):
+        k = (None if net.populations[s_pop].is_input else names[s_pop], names[d_pop])
+        sends[k] = sends.get(k, 0.0) + w
+    cores: dict[str, int] = {}
+    for chunks in chip.cores:
         for name in dict.fromkeys(k.population for k in chunks):
-            held = sum(k.neurons for k in chunks if k.population == name)
-            pop_work[name] = pop_work.get(name, 0.0) + work[c] * held / max(u.neurons, 1)
-            pop_cores[name] = pop_cores.get(name, 0) + 1
-    free = chip.hardware.mesh.n_cores - chip.n_cores
-    heap = [(-w / pop_cores[p], p) for p, w in pop_work.items()]
-    heapq.heapify(heap)
-    k = dict(pop_cores)
-    floor = barrier_cycles * steps   # per inference: a core's work of one barrier per step
-    while free > 0 and heap:
-        neg, p = heapq.heappop(heap)
-        if -neg <= floor or k[p] >= net.pop(p).size:
-            continue
+            cores[name] = cores.get(name, 0) + 1
+    return own, cores, sends
+
+
+def balanced_caps(chip: CompiledChip, rates: np.ndarray, steps: int, barrier_cycles: float) -> dict[str, int]:
+    """Neurons per core for each population (the `caps` of `partition`) that shorten the step's
+    critical path: the busiest core (its own work, plus sending a packet to every target core of
+    each spike), or the host's port sending the input events. A core is added to the population
+    whose cores are the busiest as long as that lightens them without lengthening the critical path —
+    spreading a layer divides its own work but multiplies the packets its sources send — until the
+    chip's cores run out or the critical path is down to the barrier."""
+    net = chip.network
+    hw = chip.hardware
+    own, k0, sends = _population_loads(chip, rates, steps)
+    ser = float(-(-hw.noc.packet_bits // hw.noc.link_width_bits))
+    interval = max(ser, hw.timing.packet_send_cycles.value)
+    host_interval = ser
+    if hw.host.overlap:
+        host_interval = max(ser, hw.host.message_s(hw.host.input_message_s) * operating_state(hw).clock_hz)
+    k = dict(k0)
+
+    def per_core(p: str) -> float:
+        out = sum(v * k[q] / k0[q] for (src, q), v in sends.items() if src == p)
+        return (own[p] + out * interval) / k[p]
+
+    def host() -> float:
+        return sum(v * k[q] / k0[q] for (src, q), v in sends.items() if src is None) * host_interval
+
+    def critical() -> float:
+        return max([host()] + [per_core(p) for p in k])
+
+    free = hw.mesh.n_cores - sum(k0.values())   # layers get cores of their own when spread
+    floor = barrier_cycles * steps              # per inference: one barrier per step
+    done: set[str] = set()
+    while free > 0:
+        open_ = [p for p in k if p not in done and k[p] < net.pop(p).size]
+        if not open_:
+            break
+        p = max(open_, key=per_core)
+        before, mine = critical(), per_core(p)
+        if before <= floor:
+            break
         k[p] += 1
-        free -= 1
-        heapq.heappush(heap, (-pop_work[p] / k[p], p))
-    return {p: math.ceil(net.pop(p).size / k[p]) for p in k if k[p] > pop_cores[p]}
+        if per_core(p) < mine and critical() <= before:
+            free -= 1
+        else:          # spreading p no longer helps: its sources' packets grow faster than its work shrinks
+            k[p] -= 1
+            done.add(p)
+    return {p: math.ceil(net.pop(p).size / k[p]) for p in k if k[p] > k0[p]}

@@ -172,29 +172,54 @@ def core_load_heatmap(records: list[dict], out_dir: Path, title: str = "") -> li
     return save_figure(fig, out_dir, "core_load_heatmap")
 
 
-def pareto_front(points: list[tuple[float, float]]) -> list[int]:
-    """Indices of the points not dominated in (x, y), both minimised."""
-    return [i for i, (x, y) in enumerate(points)
-            if not any(x2 <= x and y2 <= y and (x2 < x or y2 < y) for x2, y2 in points)]
+def pareto_front(points: list[tuple[float, ...]], lows: list[tuple[float, ...]] | None = None,
+                 highs: list[tuple[float, ...]] | None = None) -> list[int]:
+    """Indices of the points that no other point dominates, every coordinate minimised. With intervals
+    (`lows`, `highs` per coordinate), a point dominates another only where it is no worse in every
+    coordinate and better beyond both intervals in at least one: no winner is picked inside the noise."""
+    lows = lows or points
+    highs = highs or points
+
+    def dominates(j: int, i: int) -> bool:
+        no_worse = all(a <= b for a, b in zip(points[j], points[i], strict=True))
+        clearly = any(hj < li for hj, li in zip(highs[j], lows[i], strict=True))
+        return no_worse and clearly and points[j] != points[i]
+    return [i for i in range(len(points)) if not any(dominates(j, i) for j in range(len(points)) if j != i)]
+
+
+def _objectives(r: dict) -> tuple[tuple, tuple, tuple]:
+    """(means, lows, highs) of latency (µs), energy (µJ) and area (mm², exact) of one record."""
+    lat, en = r["latency_per_inference_s"] * 1e6, r["energy_per_inference_j"] * 1e6
+    lat_ci = [v * 1e6 for v in (r.get("latency_per_inference_ci95_s") or [r["latency_per_inference_s"]] * 2)]
+    en_ci = [v * 1e6 for v in (r.get("energy_per_inference_ci95_j") or [r["energy_per_inference_j"]] * 2)]
+    area = r.get("area_mm2") or 0.0
+    return (lat, en, area), (lat_ci[0], en_ci[0], area), (lat_ci[1], en_ci[1], area)
 
 
 def pareto(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
-    """Energy vs latency per inference of every chip variant, one colour per sparsity level, with each
-    level's Pareto front (no other variant is both cheaper and faster) joined and labelled."""
+    """Energy vs latency per inference of every chip variant (marker area ∝ die area), one colour per
+    sparsity level, with each level's Pareto front over energy, latency and area joined and labelled;
+    a variant leaves the front only when another is no worse in all three and better beyond the 95 %
+    intervals in one."""
     fits = [r for r in records if r.get("fits", True) and r.get("energy_per_inference_j") is not None]
     if not fits:
         return []
     fig, ax = plt.subplots(figsize=(7.2, 4.8))
     cmap = plt.get_cmap("viridis")
     levels = sorted({r["sparsity"] for r in fits})
+    areas = [r.get("area_mm2") or 0.0 for r in fits]
+    amax = max(areas) or 1.0
     for i, s in enumerate(levels):
         rs = [r for r in fits if r["sparsity"] == s]
-        pts = [(r["latency_per_inference_s"] * 1e6, r["energy_per_inference_j"] * 1e6) for r in rs]
+        objs = [_objectives(r) for r in rs]
+        pts = [o[0][:2] for o in objs]
         color = cmap(i / max(1, len(levels) - 1))
-        ax.scatter(*zip(*pts, strict=True), color=color, alpha=0.5, s=18)
-        front = sorted(pareto_front(pts), key=lambda k: pts[k][0])
+        sizes = [12 + 90 * (o[0][2] / amax) for o in objs]
+        ax.scatter(*zip(*pts, strict=True), color=color, alpha=0.45, s=sizes)
+        front = sorted(pareto_front([o[0] for o in objs], [o[1] for o in objs], [o[2] for o in objs]),
+                       key=lambda k: pts[k][0])
         ax.plot([pts[k][0] for k in front], [pts[k][1] for k in front], "-o", color=color, ms=5,
-                label=f"{100 * s:.0f}% sparse: Pareto front")
+                label=f"{100 * s:.0f}% sparse: Pareto front (energy, latency, area)")
         labelled = set()
         for k in front:
             if pts[k] in labelled:  # identical points: one label
@@ -208,8 +233,8 @@ def pareto(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
     ax.set_ylabel("energy per inference (µJ)")
     keys = [kv.split("=")[0] for kv in fits[0]["hardware"].split("[")[-1].rstrip("]").split(",")] \
         if "[" in fits[0]["hardware"] else []
-    ax.set_title((title or "Design space: energy vs latency") + ("\nfront labels: " + " / ".join(keys) if keys else ""),
-                 fontsize=10)
+    ax.set_title((title or "Design space: energy vs latency") + ("\nfront labels: " + " / ".join(keys) if keys else "")
+                 + f"\nmarker area ∝ die area (largest {amax:.3g} mm²)", fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7)
     return save_figure(fig, out_dir, "pareto_energy_latency")

@@ -35,3 +35,16 @@ def test_pareto_front_by_hand():
     pts = [(1, 5), (2, 2), (3, 1), (3, 3), (2, 2), (4, 4)]
     # (3,3) and (4,4) are dominated by (2,2); the two equal (2,2) points do not dominate each other
     assert pareto_front(pts) == [0, 1, 2, 4]
+
+
+def test_pareto_front_in_three_objectives_and_within_the_noise():
+    """Area is a third objective: a bigger chip that is not faster or cheaper leaves the front; and a
+    point better only inside the intervals does not push another off the front."""
+    pts = [(1.0, 5.0, 10.0), (2.0, 2.0, 10.0), (2.0, 2.0, 30.0), (1.5, 6.0, 5.0)]
+    # (2, 2, 30) is dominated by (2, 2, 10); (1.5, 6, 5) survives on area alone
+    assert pareto_front(pts) == [0, 1, 3]
+    near = [(1.00, 1.00, 1.0), (1.02, 1.02, 1.0)]
+    assert pareto_front(near) == [0]                                   # without intervals: dominated
+    lows = [(0.95, 0.95, 1.0), (0.97, 0.97, 1.0)]
+    highs = [(1.05, 1.05, 1.0), (1.07, 1.07, 1.0)]
+    assert pareto_front(near, lows, highs) == [0, 1]                   # inside the noise: both stay
