@@ -68,7 +68,7 @@ def cmd_run(a: argparse.Namespace) -> int:
 def cmd_dse(a: argparse.Namespace) -> int:
     from neurosim.config import load_workload
     from neurosim.report import all_plots, write_index, write_results
-    from neurosim.report.plots import pareto
+    from neurosim.report.plots import pareto, variant_ranking
     from neurosim.sweep.grid import parse_vary, run_grid, variants
     from neurosim.sweep.pipeline import MapOptions
 
@@ -79,6 +79,7 @@ def cmd_dse(a: argparse.Namespace) -> int:
                                                       out / "points", a.workers, a.scheduler))
     write_results(out, prov, records)
     plots = pareto(records, out, f"{wl.name}: design space of {a.hw or wl.hardware[0]}")
+    plots += variant_ranking(records, out, f"{wl.name}: variants of {a.hw or wl.hardware[0]} ranked by energy")
     plots += all_plots(records, out, wl.name)
     index = write_index(out, f"neurosim design-space exploration: {wl.name}", prov, records, plots)
     print(format_table(records))
@@ -176,6 +177,14 @@ def cmd_validation(a: argparse.Namespace) -> int:
         print("truenorth fit (named published points: neurosim.validation.truenorth)")
         for key, fitted, preset in rows:
             print(f"  {key:28s} fitted {fitted:.6g}   preset {preset:.6g}")
+        from neurosim.validation.published import TN_FIG17, TN_V1
+
+        print("chip power of the characterisation network, closed form, by leakage law:")
+        fits = {law: fit_truenorth(law) for law in ("linear", "exponential")}
+        for (v, r, s), fig in {**TN_V1, **TN_FIG17}.items():
+            errs = "  ".join(f"{law} {100 * (f.chip_power_w(v, r, s) / fig.value - 1):+6.1f} %"
+                             for law, f in fits.items())
+            print(f"  {v:5.3f} V {r:6.2f} Hz {s:3d} syn: published {fig.value * 1e3:5.1f} mW   {errs}")
         return 0
     unknown = [c for c in a.chip or [] if c not in chips()]
     if unknown:

@@ -240,6 +240,32 @@ def pareto(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
     return save_figure(fig, out_dir, "pareto_energy_latency")
 
 
+def variant_ranking(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
+    """The chip variants of a design-space sweep ranked by energy per inference (95 % interval as
+    whiskers), one panel per sparsity level (densest, a middle one, sparsest)."""
+    fits = [r for r in records if r.get("fits", True) and r.get("energy_per_inference_j") is not None]
+    levels = sorted({r["sparsity"] for r in fits})
+    if not fits or len({r["hardware"] for r in fits}) < 2:
+        return []
+    shown = sorted({levels[0], levels[len(levels) // 2], levels[-1]})
+    fig, axes = plt.subplots(1, len(shown), figsize=(4.8 * len(shown), 0.9 + 0.32 * len(fits) / len(levels)),
+                             squeeze=False, layout="constrained")
+    for ax, s in zip(axes[0], shown, strict=True):
+        rs = sorted([r for r in fits if r["sparsity"] == s], key=lambda r: r["energy_per_inference_j"])
+        e = np.array([r["energy_per_inference_j"] for r in rs]) * 1e6
+        ci = np.array([r.get("energy_per_inference_ci95_j") or [r["energy_per_inference_j"]] * 2 for r in rs]) * 1e6
+        y = np.arange(len(rs))[::-1]
+        ax.barh(y, e, color="tab:blue", alpha=0.6)
+        ax.errorbar(e, y, xerr=[e - ci[:, 0], ci[:, 1] - e], fmt="none", ecolor="k", capsize=2)
+        labels = [r["hardware"].split("[", 1)[-1].rstrip("]") if "[" in r["hardware"] else r["hardware"] for r in rs]
+        ax.set_yticks(y, labels, fontsize=7)
+        ax.set_xlabel("energy per inference (µJ), 95 % interval")
+        ax.set_title(f"{100 * s:.0f}% sparse", fontsize=9)
+        ax.grid(True, axis="x", alpha=0.3)
+    fig.suptitle(title or "Chip variants ranked by energy per inference")
+    return save_figure(fig, out_dir, "variant_ranking")
+
+
 def all_plots(records: list[dict], out_dir: Path, name: str = "") -> list[Path]:
     """Every plot that the records have data for; returns the written files."""
     prefix = f"{name}: " if name else ""

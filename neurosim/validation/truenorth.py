@@ -32,12 +32,17 @@ class TrueNorthFit:
     synaptic_op_pj: float     # at V_REF
     core_static_w: float      # leakage of one core at V_REF
     core_step_pj: float       # one core's tick at V_REF
-    leakage_per_volt: float   # linear law: static(V) = static(V_REF) · (1 + k (V − V_REF))
+    leakage_per_volt: float   # k of the leakage law
+    law: str = "linear"       # linear: 1 + k (V − V_REF); exponential: (V / V_REF) exp(k (V − V_REF))
+
+    def leakage_scale(self, v: float) -> float:
+        k = self.leakage_per_volt
+        return 1 + k * (v - V_REF) if self.law == "linear" else (v / V_REF) * float(np.exp(k * (v - V_REF)))
 
     def chip_power_w(self, v: float, rate_hz: float, synapses: int, tick_hz: float = TICK_HZ) -> float:
         """Whole-chip power of the characterisation network (all cores, uniform random targets)."""
         d = (v / V_REF) ** 2
-        static = CORES * self.core_static_w * (1 + self.leakage_per_volt * (v - V_REF))
+        static = CORES * self.core_static_w * self.leakage_scale(v)
         tick = CORES * tick_hz * self.core_step_pj * 1e-12 * d
         spikes = TN_NEURONS * rate_hz * (tick_hz / TICK_HZ)
         per_spike = SPIKE_PJ + ROW_PJ + TN_MEAN_HOPS * (HOP_X_PJ + HOP_Y_PJ) + synapses * self.synaptic_op_pj
@@ -48,27 +53,39 @@ def per_spike_pj_without_synapses() -> float:
     return SPIKE_PJ + ROW_PJ + TN_MEAN_HOPS * (HOP_X_PJ + HOP_Y_PJ)
 
 
-def fit_truenorth() -> TrueNorthFit:
-    """The fitted figures of the TrueNorth preset from the named published points (module docstring)."""
+def fit_truenorth(law: str = "linear") -> TrueNorthFit:
+    """The fitted figures of the TrueNorth preset from the named published points (module docstring),
+    with a `linear` (the preset's) or an `exponential` leakage law (for comparison)."""
     (lo, f_lo), _, (hi, f_hi) = sorted(TN_FIG17.items())
     v17 = lo[0]
     slope_j = (f_hi.value - f_lo.value) / (TN_NEURONS * (hi[1] - lo[1]))   # J per spike of 128 events at 0.8 V
     per_spike_ref = slope_j * 1e12 * (V_REF / v17) ** 2
     sop = (per_spike_ref - per_spike_pj_without_synapses()) / lo[2]
-    # static S0, tick T0 (W at 1 kHz) and u = S0·k from three linear equations
+
     def act(v, r, s):
         return TN_NEURONS * r * (per_spike_pj_without_synapses() + s * sop) * 1e-12 * (v / V_REF) ** 2
     (v1, r1, s1), p1 = next((k, f) for k, f in TN_V1.items() if k[1] == 0)            # idle corner
     (v2, r2, s2), p2 = max(TN_V1.items(), key=lambda kv: kv[0][0])                    # high corner
     ratio = 5.0 * TN_GSOPS_PER_W[1.0].value / TN_GSOPS_PER_W[5.0].value               # P(5x) / P(1x)
     a0 = act(V_REF, 20.0, 128)
-    rows = [[1.0, v1 - V_REF, (v1 / V_REF) ** 2],
-            [1.0, v2 - V_REF, (v2 / V_REF) ** 2],
-            [1.0 - ratio, 0.0, 5.0 - ratio]]
-    rhs = [p1.value - act(v1, r1, s1), p2.value - act(v2, r2, s2), -(5.0 - ratio) * a0]
-    s0, u, t0 = np.linalg.solve(np.array(rows), np.array(rhs))
+
+    def solve(k: float) -> tuple[float, float, float]:
+        """(static S0, tick T0) meeting the idle corner and the 5x ratio for leakage law k; and the
+        high corner's residual."""
+        f = TrueNorthFit(sop, 1.0, 0.0, k, law)
+        g1, g2 = f.leakage_scale(v1), f.leakage_scale(v2)
+        rows = [[g1, (v1 / V_REF) ** 2], [1.0 - ratio, 5.0 - ratio]]
+        s0, t0 = np.linalg.solve(np.array(rows), np.array([p1.value - act(v1, r1, s1), -(5.0 - ratio) * a0]))
+        return s0, t0, s0 * g2 + t0 * (v2 / V_REF) ** 2 + act(v2, r2, s2) - p2.value
+
+    lo_k, hi_k = 0.0, 30.0                      # the high corner's residual rises with k: bisect
+    for _ in range(200):
+        mid = 0.5 * (lo_k + hi_k)
+        lo_k, hi_k = (mid, hi_k) if solve(mid)[2] < 0 else (lo_k, mid)
+    k = 0.5 * (lo_k + hi_k)
+    s0, t0, _ = solve(k)
     return TrueNorthFit(synaptic_op_pj=float(sop), core_static_w=float(s0) / CORES,
-                        core_step_pj=float(t0) / (CORES * TICK_HZ) * 1e12, leakage_per_volt=float(u / s0))
+                        core_step_pj=float(t0) / (CORES * TICK_HZ) * 1e12, leakage_per_volt=float(k), law=law)
 
 
 def _periods(rate_hz: float, tick_s: float, n: int, rng: np.random.Generator) -> tuple[np.ndarray, int]:
