@@ -76,3 +76,20 @@ def test_truenorth_energy_per_event_falls_with_synaptic_density():
         per_event.append(p / (1_048_576 * 20.0 * s))
     assert all(a > b for a, b in zip(per_event, per_event[1:], strict=False))
     assert per_event[2] * 1e12 == pytest.approx(26.6, rel=0.05)   # ~26 pJ at 128 synapses (Merolla p. 7)
+
+
+def test_the_table_in_docs_is_current():
+    """docs/validation.md shows what `neurosim validation` computes (values to 4 digits)."""
+    from pathlib import Path
+
+    from neurosim.validation import display_unit
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "validation.md").read_text()
+    rows = {line.split("|")[1].strip(): line.split("|")[5].strip() for line in doc.splitlines()
+            if line.startswith("| ") and line.count("|") == 10 and not line.startswith("| target")}
+    full = run(fast=False)
+    assert set(rows) == {r.target for r in full}
+    for r in full:
+        f, u = display_unit(r.published.value, r.published.unit)
+        shown = float(rows[r.target].split()[0])
+        assert shown == pytest.approx(r.neurosim / f, rel=2e-3), r.target
