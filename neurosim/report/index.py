@@ -5,24 +5,33 @@ from __future__ import annotations
 from pathlib import Path
 
 from neurosim.report.records import write_atomic
+from neurosim.report.stats import with_interval
 
 
 def result_cells(r: dict, none: str = "–") -> list[str]:
     """One record as table cells: chip, method, sparsity, accuracy (%), SOPs, energy (µJ), latency (µs),
-    inferences/s, cores, synapse memory (KiB); a level that does not fit says so after the accuracy."""
+    inferences/s, cores, synapse memory (KiB); accuracy, energy and latency with their 95 % intervals
+    (digits as the interval supports); a level that does not fit says so after the accuracy."""
     def cell(v, scale=1.0) -> str:
         return none if v is None else f"{v * scale:.4g}"
-    lead = [r["hardware"], str(r.get("method")), f"{r['sparsity']:.2f}", cell(r.get("accuracy"), 100)]
+
+    def ci(key: str, interval: str, scale: float) -> str:
+        v = r.get(key)
+        lo_hi = r.get(interval)
+        return none if v is None else with_interval(v, *(lo_hi or (v, v)), scale=scale)
+    lead = [r["hardware"], str(r.get("method")), f"{r['sparsity']:.2f}", ci("accuracy", "accuracy_ci95", 100)]
     if not r.get("fits", True):
         return lead + ["does not fit", "", "", "", "", ""]
-    return lead + [cell(r["synaptic_ops_per_inference"]), cell(r["energy_per_inference_j"], 1e6),
-                   cell(r["latency_per_inference_s"], 1e6), cell(r["throughput_inferences_per_s"]),
-                   str(r["cores_used"]), f"{r['synapse_memory_bits'] / 8192:.1f}"]
+    return lead + [cell(r["synaptic_ops_per_inference"]),
+                   ci("energy_per_inference_j", "energy_per_inference_ci95_j", 1e6),
+                   ci("latency_per_inference_s", "latency_per_inference_ci95_s", 1e6),
+                   cell(r["throughput_inferences_per_s"]), str(r["cores_used"]),
+                   f"{r['synapse_memory_bits'] / 8192:.1f}"]
 
 
 def markdown_table(records: list[dict]) -> str:
-    head = ("| chip | method | sparsity | accuracy (%) | SOPs / inference | energy / inference (µJ) | "
-            "latency (µs) | inferences / s | cores | synapse memory (KiB) |")
+    head = ("| chip | method | sparsity | accuracy (%, 95 % CI) | SOPs / inference | energy / inference (µJ, all-in, "
+            "95 % CI) | latency (µs, 95 % CI) | inferences / s | cores | synapse memory (KiB) |")
     lines = [head, "|---" * (head.count("|") - 1) + "|"]
     for r in sorted(records, key=lambda r: (r["hardware"], str(r.get("method")), r["sparsity"])):
         lines.append("| " + " | ".join(result_cells(r)) + " |")

@@ -242,7 +242,9 @@ def pareto(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
 
 def variant_ranking(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
     """The chip variants of a design-space sweep ranked by energy per inference (95 % interval as
-    whiskers), one panel per sparsity level (densest, a middle one, sparsest)."""
+    whiskers; the axis is zoomed to the variants, it does not start at zero), one panel per sparsity
+    level (densest, a middle one, sparsest). The variants see the same inputs, so a difference
+    smaller than the intervals (the spread over inputs) can still be systematic."""
     fits = [r for r in records if r.get("fits", True) and r.get("energy_per_inference_j") is not None]
     levels = sorted({r["sparsity"] for r in fits})
     if not fits or len({r["hardware"] for r in fits}) < 2:
@@ -255,8 +257,7 @@ def variant_ranking(records: list[dict], out_dir: Path, title: str = "") -> list
         e = np.array([r["energy_per_inference_j"] for r in rs]) * 1e6
         ci = np.array([r.get("energy_per_inference_ci95_j") or [r["energy_per_inference_j"]] * 2 for r in rs]) * 1e6
         y = np.arange(len(rs))[::-1]
-        ax.barh(y, e, color="tab:blue", alpha=0.6)
-        ax.errorbar(e, y, xerr=[e - ci[:, 0], ci[:, 1] - e], fmt="none", ecolor="k", capsize=2)
+        ax.errorbar(e, y, xerr=[e - ci[:, 0], ci[:, 1] - e], fmt="o", color="tab:blue", ecolor="k", capsize=2, ms=4)
         labels = [r["hardware"].split("[", 1)[-1].rstrip("]") if "[" in r["hardware"] else r["hardware"] for r in rs]
         ax.set_yticks(y, labels, fontsize=7)
         ax.set_xlabel("energy per inference (µJ), 95 % interval")
