@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from neurosim.energy import ACTION_PRICES  # noqa: E402
+from neurosim.energy import BREAKDOWN_ORDER  # noqa: E402
 
 
 def save_figure(fig, out_dir: Path, stem: str) -> list[Path]:
@@ -50,10 +50,23 @@ def _series(records: list[dict], key: str) -> dict[str, tuple[list, list]]:
     return out
 
 
-def _line_plot(records, key, scale, ylabel, title, stem, out_dir, log=True) -> list[Path]:
+def _band(ax, records: list[dict], label: str, key: str, scale: float, color) -> None:
+    """Shade the 95 % interval (`key` holds [low, high]) of one series, where the records have it."""
+    rs = [r for r in sorted(records, key=lambda r: r["sparsity"])
+          if r.get("fits", True) and r.get(key) and _label(r, records) == label]
+    if rs:
+        ax.fill_between([100 * r["sparsity"] for r in rs], [r[key][0] * scale for r in rs],
+                        [r[key][1] * scale for r in rs], color=color, alpha=0.18, lw=0)
+
+
+def _line_plot(records, key, scale, ylabel, title, stem, out_dir, log=True, ci_key: str | None = None) -> list[Path]:
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for label, (xs, ys) in _series(records, key).items():
-        ax.plot(xs, [y * scale for y in ys], marker="o", label=label)
+        (line,) = ax.plot(xs, [y * scale for y in ys], marker="o", label=label)
+        if ci_key:
+            _band(ax, records, label, ci_key, scale, line.get_color())
+    if ci_key:
+        ylabel += ", 95 % interval shaded"
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("weight sparsity (% of synapses pruned)")
@@ -68,14 +81,16 @@ def _line_plot(records, key, scale, ylabel, title, stem, out_dir, log=True) -> l
 def energy_vs_sparsity(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
     """Energy per inference against weight sparsity, one line per chip (log scale)."""
     return _line_plot(records, "energy_per_inference_j", 1e6, "energy per inference (µJ)",
-                      title or "Energy per inference vs sparsity", "energy_vs_sparsity", out_dir)
+                      title or "Energy per inference vs sparsity", "energy_vs_sparsity", out_dir,
+                      ci_key="energy_per_inference_ci95_j")
 
 
 def accuracy_vs_sparsity(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
     """Deploy-model accuracy (integer, whole test set) against sparsity; float accuracy dashed."""
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for label, (xs, ys) in _series(records, "accuracy").items():
-        ax.plot(xs, [100 * y for y in ys], marker="o", label=f"{label} (chip, integer)")
+        (line,) = ax.plot(xs, [100 * y for y in ys], marker="o", label=f"{label} (chip, integer)")
+        _band(ax, records, label, "accuracy_ci95", 100, line.get_color())
     seen = set()  # the float model's accuracy does not depend on the chip: one dashed line per method/run
     for r in sorted(records, key=lambda r: r["sparsity"]):
         if r.get("accuracy_float") is None:
@@ -88,7 +103,7 @@ def accuracy_vs_sparsity(records: list[dict], out_dir: Path, title: str = "") ->
         ax.plot([100 * x for x, _ in rs], [100 * y for _, y in rs], ls="--", marker=".", color="gray",
                 label="float model" + (f" ({tag})" if tag else ""))
     ax.set_xlabel("weight sparsity (% of synapses pruned)")
-    ax.set_ylabel("test accuracy (%)")
+    ax.set_ylabel("test accuracy (%), 95 % interval shaded")
     ax.set_title(title or "Accuracy vs sparsity")
     ax.grid(True, alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
@@ -102,9 +117,12 @@ def energy_breakdown(records: list[dict], out_dir: Path, title: str = "") -> lis
     if not labels:
         return []
     present = {k for r in records for k, v in (r.get("energy_breakdown_j") or {}).items() if v > 0}
-    actions = [a for a in (*ACTION_PRICES, "static") if a in present]
+    actions = [a for a in BREAKDOWN_ORDER if a in present]
     fig, axes = plt.subplots(1, len(labels), figsize=(4.2 * len(labels) + 1.5, 4.2), squeeze=False)
-    colors = plt.get_cmap("tab10")
+    cmap = plt.get_cmap("tab20")
+
+    def colors(i: int):  # one colour per action in every plot and run
+        return cmap(BREAKDOWN_ORDER.index(actions[i]) % 20)
     for ax, label in zip(axes[0], labels, strict=True):
         rs = sorted([r for r in records if r.get("fits", True) and _label(r, records) == label],
                     key=lambda r: r["sparsity"])
@@ -112,7 +130,7 @@ def energy_breakdown(records: list[dict], out_dir: Path, title: str = "") -> lis
         bottom = np.zeros(len(rs))
         for i, a in enumerate(actions):
             vals = np.array([r["energy_breakdown_j"].get(a, 0.0) for r in rs]) * 1e6
-            ax.bar(x, vals, bottom=bottom, color=colors(i % 10), label=a)
+            ax.bar(x, vals, bottom=bottom, color=colors(i), label=a)
             bottom += vals
         ax.set_xticks(x, [f"{100 * r['sparsity']:.0f}%" for r in rs])
         ax.set_xlabel("weight sparsity")
