@@ -32,7 +32,7 @@ def main() -> None:
         best = None
         for s in np.linspace(0, 0.95, 39):
             try:
-                n = compile_network(prune_magnitude(net, s), hw, fmt, placement="serpentine").n_cores
+                n = compile_network(prune_magnitude(net, s), hw, fmt, placement="serpentine", objective="cores").n_cores
             except FitError:
                 continue
             cases += 1

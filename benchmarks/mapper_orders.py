@@ -38,7 +38,7 @@ def main() -> None:
         for fmt in a.formats.split(","):
             cells = []
             for order in ORDERS:
-                c = compile_network(q, hw, fmt, placement="serpentine", order=order)
+                c = compile_network(q, hw, fmt, placement="serpentine", order=order, objective="cores")
                 t = c.totals()
                 cells.append(f"{c.n_cores} / {t['synapse_bits'] / 1e6:.2f} / {t['fan_out_axons']} / "
                              f"{c.baseline_cost_hops:.0f}")

@@ -65,7 +65,7 @@ def main() -> None:
         chip = prof.runcall(compile_network, net, hw, a.format, placement=a.placement)
         pstats.Stats(prof).sort_stats("cumtime").print_stats(25)
     else:
-        chip = compile_network(net, hw, a.format, placement=a.placement)
+        chip = compile_network(net, hw, a.format, placement=a.placement, objective="cores")
     t2 = time.perf_counter()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f"compile ({a.format}, {a.placement}): {t2 - t1:.1f} s, {chip.n_cores} cores, {chip.row_core.size} rows, "
