@@ -94,6 +94,23 @@ def test_dse_grid_end_to_end(tiny, tmp_path, capsys):
     assert (out / "pareto_energy_latency.png").exists() and (out / "report.md").exists()
 
 
+def test_dse_sweeps_operating_points(tiny, tmp_path, capsys):
+    """`--vary operating.point=…` prices the same activity at each point: synaptic-op energy scales by
+    (V / V_ref)², and the slower clock of the low-voltage point lengthens the busy time."""
+    out = tmp_path / "dse"
+    assert main(["dse", str(tiny), "--hw", "generic_mesh", "--vary", "operating.point=nominal,low_voltage",
+                 "--out", str(out)]) == 0
+    recs = json.loads((out / "results.json").read_text())["records"]
+    by = {(r["sparsity"], r["hardware"]): r for r in recs}
+    for s in (0.0, 0.5, 0.9):
+        nom, low = by[(s, "generic_mesh[point=nominal]")], by[(s, "generic_mesh[point=low_voltage]")]
+        assert nom["operating_point"]["name"] == "nominal" and low["operating_point"]["voltage_v"] == 0.6
+        assert low["synaptic_ops_per_inference"] == nom["synaptic_ops_per_inference"]
+        assert low["energy_breakdown_j"]["synaptic_ops"] == pytest.approx(
+            nom["energy_breakdown_j"]["synaptic_ops"] * (0.6 / 0.9) ** 2)
+        assert low["latency_per_inference_s"] > nom["latency_per_inference_s"]
+
+
 @pytest.mark.parametrize("parallel", [["--workers", "2"], ["--scheduler", "local", "--workers", "2"]],
                          ids=["processes", "dask"])
 def test_dse_in_parallel_gives_the_serial_records(tiny, tmp_path, capsys, parallel):
