@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import typing
 from pathlib import Path
 
 from neurosim import __version__
 from neurosim.errors import UserError
+from neurosim.files import output_folder
 
 FORMAT_CHOICES = ("auto", "dense", "sparse", "bitmap", "conv_shared")
 OBJECTIVE_CHOICES = ("auto", "cores", "latency")
@@ -29,21 +31,10 @@ def format_table(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def _sweep_into(out: Path, sweep) -> tuple[dict, list[dict]]:
-    """Run `sweep()` writing into `out`; a user error (or nothing that fits) removes a folder this run
-    created, so nothing half-written is left behind (an interrupted run keeps points/)."""
-    import shutil
-
-    fresh = not out.exists()
-    try:
-        prov, records = sweep()
-        if not any(r.get("fits") for r in records):
-            raise UserError(records[0]["fit_error"])
-    except UserError:
-        if fresh and out.exists():
-            shutil.rmtree(out)
-        raise
-    return prov, records
+def _all_unfit(records: list[dict]) -> None:
+    """Nothing fits: a user error (the first level's reason), so the run writes no results."""
+    if not any(r.get("fits") for r in records):
+        raise UserError(records[0]["fit_error"])
 
 
 def cmd_run(a: argparse.Namespace) -> int:
@@ -55,11 +46,13 @@ def cmd_run(a: argparse.Namespace) -> int:
     chips = [Chip(*load_hardware(h)) for h in (a.hw or wl.hardware)]
     out = Path(a.out)
     mapping = MapOptions(a.format, a.objective)
-    prov, records = _sweep_into(out, lambda: run_workload(wl, wl_path, wl_sha, chips, mapping,
-                                                          points_dir=out / "points"))
-    jpath, cpath = write_results(out, prov, records)
-    plots = all_plots(records, out, wl.name)
-    index = write_index(out, f"neurosim: {wl.name}", prov, records, plots)
+    with output_folder(out):  # locked; removed again if this run made it and fails (nothing half-written)
+        prov, records = run_workload(wl, wl_path, wl_sha, chips, mapping, points_dir=out / "points",
+                                     check_limits=not a.ignore_limits)
+        _all_unfit(records)
+        jpath, cpath = write_results(out, prov, records)
+        plots = all_plots(records, out, wl.name)
+        index = write_index(out, f"neurosim: {wl.name}", prov, records, plots)
     print(format_table(records))
     print(f"\nwrote {index} (table and plots), {jpath}, {cpath}")
     return 0
@@ -75,13 +68,15 @@ def cmd_dse(a: argparse.Namespace) -> int:
     wl, wl_path, wl_sha = load_workload(a.workload)
     chips = variants(a.hw or wl.hardware[0], parse_vary(a.vary or []))
     out = Path(a.out)
-    prov, records = _sweep_into(out, lambda: run_grid(wl, wl_path, wl_sha, chips, MapOptions(a.format, a.objective),
-                                                      out / "points", a.workers, a.scheduler))
-    write_results(out, prov, records)
-    plots = pareto(records, out, f"{wl.name}: design space of {a.hw or wl.hardware[0]}")
-    plots += variant_ranking(records, out, f"{wl.name}: variants of {a.hw or wl.hardware[0]} ranked by energy")
-    plots += all_plots(records, out, wl.name)
-    index = write_index(out, f"neurosim design-space exploration: {wl.name}", prov, records, plots)
+    with output_folder(out):
+        prov, records = run_grid(wl, wl_path, wl_sha, chips, MapOptions(a.format, a.objective), out / "points",
+                                 a.workers, a.scheduler, check_limits=not a.ignore_limits)
+        _all_unfit(records)
+        write_results(out, prov, records)
+        plots = pareto(records, out, f"{wl.name}: design space of {a.hw or wl.hardware[0]}")
+        plots += variant_ranking(records, out, f"{wl.name}: variants of {a.hw or wl.hardware[0]} ranked by energy")
+        plots += all_plots(records, out, wl.name)
+        index = write_index(out, f"neurosim design-space exploration: {wl.name}", prov, records, plots)
     print(format_table(records))
     print(f"\n{len(chips)} chip variants x {len(wl.pruning.levels)} levels; wrote {index}")
     return 0
@@ -110,8 +105,10 @@ def cmd_experiment(a: argparse.Namespace) -> int:
     p = wl.pruning
     log(f"[neurosim] {wl.name}: methods {methods}, levels {a.levels}, seeds 0..{a.seeds - 1}; Np={p.prune_epochs} "
         f"Nf={p.finetune_epochs} interval={p.interval} r={p.regrowth_ratio} growth_rate={p.growth_rate}")
-    records = run_experiment(wl, methods, a.levels, range(a.seeds), Path(a.out), log=log)
-    print(write_outputs(records, Path(a.out), f"{wl.name}: accuracy vs connection sparsity"))
+    with output_folder(Path(a.out)):
+        records = run_experiment(wl, methods, a.levels, range(a.seeds), Path(a.out), log=log)
+        summary = write_outputs(records, Path(a.out), f"{wl.name}: accuracy vs connection sparsity")
+    print(summary)
     return 0
 
 
@@ -126,8 +123,9 @@ def cmd_plot(a: argparse.Namespace) -> int:
             records.append({**r, "run": run})
         provs.append(data["provenance"])
     out = Path(a.out)
-    plots = all_plots(records, out)
-    index = write_index(out, "neurosim: " + " vs ".join(a.results), provs[0], records, plots)
+    with output_folder(out):
+        plots = all_plots(records, out)
+        index = write_index(out, "neurosim: " + " vs ".join(a.results), provs[0], records, plots)
     print(f"wrote {index} and {len(plots)} plot files to {out}")
     return 0
 
@@ -136,17 +134,20 @@ def cmd_train(a: argparse.Namespace) -> int:
     import json
 
     from neurosim.config import load_workload
-    from neurosim.report.records import write_atomic
+    from neurosim.files import write_atomic
     from neurosim.snn import train_workload
+    from neurosim.sweep.budget import check_budget, estimate_training
 
-    wl, _, _ = load_workload(a.workload)
+    wl, wl_path, _ = load_workload(a.workload)
     if wl.network.model is None:
         raise UserError(f"{a.workload}: network.model is not set; `neurosim train` trains workloads that name a "
                         f"dataset and an architecture (see workloads/mnist_mlp.yaml)")
-    trained = train_workload(wl, seed=a.seed, use_cache=not a.no_cache)
+    if not a.ignore_limits:
+        check_budget(estimate_training(wl, wl_path))
     out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
-    write_atomic(out / "metrics.json", json.dumps(trained.metrics, indent=1))
+    with output_folder(out):
+        trained = train_workload(wl, seed=a.seed, use_cache=not a.no_cache)
+        write_atomic(out / "metrics.json", json.dumps(trained.metrics, indent=1, allow_nan=False))
     print(json.dumps({k: v for k, v in trained.metrics.items() if not isinstance(v, list | dict)}, indent=1))
     return 0
 
@@ -161,7 +162,7 @@ def cmd_validate(a: argparse.Namespace) -> int:
 
 
 def cmd_validation(a: argparse.Namespace) -> int:
-    from neurosim.report.records import write_atomic
+    from neurosim.files import write_atomic
     from neurosim.validation import chips, display_unit, markdown_table, run
 
     if a.fit:
@@ -221,14 +222,15 @@ def cmd_map(a: argparse.Namespace) -> int:
     from neurosim.mapper import compile_network
     from neurosim.mapper.report import fit_report
     from neurosim.prune.magnitude import prune_magnitude
+    from neurosim.sweep.budget import check_budget, estimate_workload
     from neurosim.sweep.sources import make_source
 
     wl, wl_path, _ = load_workload(a.workload)
     hw = load_hardware(a.hw or wl.hardware[0])[0]
+    if not a.ignore_limits:
+        check_budget(estimate_workload(wl, wl_path, n_chips=1, levels=1))
     source = make_source(wl, wl_path)
     net = source.dense
-    if not 0.0 <= a.sparsity < 1.0:
-        raise UserError(f"--sparsity {a.sparsity}: expected a fraction of weights pruned in [0, 1)")
     if a.sparsity:
         net = prune_magnitude(net, a.sparsity)
     qnet = quantize(net, hw.core.weight_bits, hw.core.state_bits)
@@ -238,11 +240,46 @@ def cmd_map(a: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the CLI's error style: one line on stderr, exit 2 (not the usage block)."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _count(low: int):
+    """An argparse type: an integer >= low."""
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, got {text!r}") from None
+        if v < low or v > 2**31:
+            raise argparse.ArgumentTypeError(f"expected an integer in [{low}, 2^31], got {text}")
+        return v
+    return parse
+
+
+def _fraction(text: str) -> float:
+    """An argparse type: a sparsity in [0, 1)."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a sparsity in [0, 1), got {text!r}") from None
+    if not 0.0 <= v < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a sparsity in [0, 1), got {text}")
+    return v
+
+
+LIMITS_HELP = ("run even when the size estimate exceeds this machine's memory or a week of compute (the run may "
+               "then fail or take that long)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="neurosim", description="What a pruned spiking network costs on "
+    p = _Parser(prog="neurosim", description="What a pruned spiking network costs on "
                                 "neuromorphic hardware: prune, map, simulate, report.")
     p.add_argument("--version", action="version", version=f"neurosim {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     r = sub.add_parser("run", help="every pruning level of a workload on one or more chips")
     r.add_argument("workload", help="workload YAML file or preset name (e.g. ff784)")
@@ -252,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--format", default="auto", choices=FORMAT_CHOICES, help="synapse format (default: auto, the "
                    "smallest per projection)")
     r.add_argument("--objective", default="auto", choices=OBJECTIVE_CHOICES, help=OBJECTIVE_HELP)
+    r.add_argument("--ignore-limits", action="store_true", help=LIMITS_HELP)
     r.set_defaults(func=cmd_run)
 
     v = sub.add_parser("validate", help="check chip or workload YAML files")
@@ -268,12 +306,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="chip key to vary, e.g. core.synapse_memory_bits=262144,524288; repeat for a grid")
     d.add_argument("--out", default="dse", help="output folder (default: dse)")
     d.add_argument("--format", default="auto", choices=FORMAT_CHOICES)
-    d.add_argument("--workers", type=int, default=1, help="processes running sweep points in parallel")
+    d.add_argument("--workers", type=_count(1), default=1, help="processes running sweep points in parallel")
     d.add_argument("--scheduler", default=None, metavar="ADDRESS|local",
                    help="run the sweep points on a Dask cluster: a scheduler address (tcp://host:8786; workers "
                         "must share the files) or local (a local cluster of --workers processes); needs the "
                         "'distributed' extra")
     d.add_argument("--objective", default="auto", choices=OBJECTIVE_CHOICES, help=OBJECTIVE_HELP)
+    d.add_argument("--ignore-limits", action="store_true", help=LIMITS_HELP)
     d.set_defaults(func=cmd_dse)
 
     e = sub.add_parser("experiment", help="pruning experiment: accuracy vs sparsity per method over seeds")
@@ -282,11 +321,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--methods", nargs="+", default=None, metavar="METHOD[:grad|prim[:all|exact]]",
                    help="default: every unstructured method, or every structured one with --structured")
     e.add_argument("--structured", action="store_true", help="the channel (slimming) methods")
-    e.add_argument("--levels", nargs="+", type=float, default=[0.0, 0.8, 0.9, 0.95, 0.98])
-    e.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
+    e.add_argument("--levels", nargs="+", type=_fraction, default=[0.0, 0.8, 0.9, 0.95, 0.98])
+    e.add_argument("--seeds", type=_count(1), default=5, help="seeds 0..N-1 (default 5)")
     e.add_argument("--out", required=True, help="folder; records.jsonl there makes a rerun resume")
     for name in EXPERIMENT_OVERRIDES:
-        kind = {"prune_epochs": int, "finetune_epochs": int, "interval": int, "bn_l1_mode": str}.get(name, float)
+        kind = {"prune_epochs": _count(1), "finetune_epochs": _count(0), "interval": _count(1),
+                "bn_l1_mode": str}.get(name, float)
         e.add_argument("--" + name.replace("_", "-"), type=kind, default=None, help=f"override pruning.{name}")
     e.set_defaults(func=cmd_experiment)
 
@@ -298,8 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a workload's network (cached by configuration hash)")
     t.add_argument("workload")
     t.add_argument("--out", default="train", help="folder for metrics.json (default: train)")
-    t.add_argument("--seed", type=int, default=None, help="seed (default: the workload's)")
+    t.add_argument("--seed", type=_count(0), default=None, help="seed (default: the workload's)")
     t.add_argument("--no-cache", action="store_true", help="retrain even if a checkpoint exists")
+    t.add_argument("--ignore-limits", action="store_true", help=LIMITS_HELP)
     t.set_defaults(func=cmd_train)
 
     val = sub.add_parser("validation", help="compare the presets with published silicon figures (docs/validation.md)")
@@ -312,16 +353,20 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("map", help="map a workload's network onto a chip and print the fit report")
     m.add_argument("workload")
     m.add_argument("--hw", help="chip YAML file or preset name (default: the workload's first chip)")
-    m.add_argument("--sparsity", type=float, default=0.0, help="magnitude-prune to this sparsity first")
+    m.add_argument("--sparsity", type=_fraction, default=0.0, help="magnitude-prune to this sparsity first")
     m.add_argument("--format", default="auto", choices=FORMAT_CHOICES)
     m.add_argument("--objective", default="auto", choices=OBJECTIVE_CHOICES, help=OBJECTIVE_HELP)
+    m.add_argument("--ignore-limits", action="store_true", help=LIMITS_HELP)
     m.set_defaults(func=cmd_map)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    a = parser.parse_args(argv)
+    try:
+        a = parser.parse_args(argv)
+    except SystemExit as e:  # --help, --version, or a usage error already printed in one line
+        return e.code if isinstance(e.code, int) else 2
     try:
         return a.func(a)
     except UserError as e:
@@ -330,6 +375,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("neurosim: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print("neurosim: error: out of memory: the run needs more memory than this machine has; use a smaller "
+              "network, fewer samples or timesteps", file=sys.stderr)
+        return 2
+    except OSError as e:  # the environment (disk full, permissions), not a neurosim bug
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"neurosim: error: {where}{e.strerror or e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

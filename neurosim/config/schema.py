@@ -23,6 +23,7 @@ import yaml
 
 from neurosim.errors import ConfigError
 
+MAX_INT = 2**53
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -148,6 +149,8 @@ def _convert(tp: Any, value: Any, path: str, ctx: _Ctx, meta: dict) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             ctx.fail(path, value, "an integer" + _range_text(meta))
         _check_range(value, path, ctx, meta, "an integer")
+        if abs(value) > MAX_INT:  # every count and size is used as a 64-bit integer or a float
+            ctx.fail(path, value, f"an integer of magnitude at most 2^53{_range_text(meta)}")
         return value
     if tp is float:
         if isinstance(value, str) and _NUMBER.match(value.strip()):
@@ -220,21 +223,65 @@ def parse_node(cls: type, data: dict, path: str, ctx: _Ctx) -> Any:
     return obj
 
 
+MAX_YAML_BYTES = 1 << 20      # a chip or workload file is a few kB
+MAX_YAML_DEPTH = 32           # the deepest real file nests 5 levels
+MAX_YAML_NODES = 100_000      # after expanding aliases: a 4 kB alias bomb expands to 10^9
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader (plain data only, never objects) that refuses nesting deeper than
+    MAX_YAML_DEPTH while composing, before the recursion can overflow."""
+
+    def compose_node(self, parent, index):
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _TooBig(f"nested deeper than {MAX_YAML_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _check_expanded(data: Any) -> None:
+    """Refuse data whose expansion (aliases counted at every use, as every later step walks them)
+    exceeds MAX_YAML_NODES nodes or MAX_YAML_DEPTH levels; stops as soon as it does."""
+    stack, seen = [(data, 1)], 0
+    while stack:
+        node, depth = stack.pop()
+        seen += 1
+        if seen > MAX_YAML_NODES:
+            raise _TooBig(f"more than {MAX_YAML_NODES} values once its aliases (*name) are expanded")
+        if depth > MAX_YAML_DEPTH:
+            raise _TooBig(f"nested deeper than {MAX_YAML_DEPTH} levels once its aliases (*name) are expanded")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+            stack.extend((k, depth + 1) for k in node)
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+
+
 def read_yaml(path: str | Path) -> tuple[dict, str]:
-    """Read a YAML mapping; return it with the SHA-256 of the file's bytes (for provenance)."""
+    """Read a YAML mapping; return it with the SHA-256 of the file's bytes (for provenance). Bounded:
+    a regular file of at most 1 MiB, nesting and alias expansion limited, integers of sane length."""
+    from neurosim.files import read_limited
+
     p = Path(path)
+    raw = read_limited(p, MAX_YAML_BYTES, "chip or workload YAML file")
     try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: file not found") from None
-    except OSError as e:
-        raise ConfigError(f"{p}: cannot read file ({e.strerror})") from None
-    try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = yaml.load(raw.decode("utf-8"), Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
+        _check_expanded(data)
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ConfigError(f"{p}: not valid YAML{where}: {getattr(e, 'problem', e)}") from None
+    except _TooBig as e:
+        raise ConfigError(f"{p}: refused: the YAML is {e}; a chip or workload file is a small mapping") from None
+    except ValueError as e:  # an integer literal longer than Python converts (4300 digits)
+        raise ConfigError(f"{p}: not valid YAML: a value cannot be read ({str(e).split(';')[0]})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{p}: the file must hold a YAML mapping of keys, got {type(data).__name__}")
     return data, hashlib.sha256(raw).hexdigest()

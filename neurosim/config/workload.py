@@ -15,7 +15,7 @@ class Synthetic:
     """A random feed-forward LIF network with per-layer gains calibrated to a target activity
     (the standard speed workload ff784 of DESIGN §8 is one)."""
 
-    sizes: tuple[int, ...] = spec("layer sizes, input first", min_len=2)
+    sizes: tuple[int, ...] = spec("layer sizes, input first", min_len=2, min=1)
     input_rate: float = spec("Bernoulli spike probability of each input per step", min=0.0, max=1.0)
     target_rate: float = spec("fraction of each LIF layer's neurons firing per step", min=0.0, max=1.0)
     weight_mean: float = spec("mean of the raw N(mean, std) weights", default=0.5)

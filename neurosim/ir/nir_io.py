@@ -786,6 +786,45 @@ class _Importer:
         return [p for p in order if p.is_input] + [p for p in order if not p.is_input]
 
 
+MAX_NIR_BYTES = 1 << 34   # 16 GiB, stored or once decompressed
+
+
+def _check_self_contained(path: Path) -> None:
+    """Refuse a NIR (HDF5) file that reads data from other files (external links, external raw
+    storage, virtual datasets: reading would open files the user did not give) or whose datasets
+    decompress to more than MAX_NIR_BYTES; checked from the file's metadata, before reading any data."""
+    import h5py
+
+    from neurosim.files import checked_file
+
+    checked_file(path, MAX_NIR_BYTES, "NIR file")
+    problems: list[str] = []
+    total = 0
+
+    def visit(name: str, link) -> None:
+        nonlocal total
+        if isinstance(link, h5py.ExternalLink):
+            problems.append(f"'{name}' links to the file {link.filename!r}")
+        elif isinstance(link, h5py.HardLink):
+            obj = f[name]
+            if isinstance(obj, h5py.Dataset):
+                if obj.is_virtual or obj.external:
+                    problems.append(f"'{name}' reads its data from another file")
+                total += int(obj.size or 0) * obj.dtype.itemsize
+
+    try:
+        with h5py.File(path, "r") as f:
+            f.visititems_links(visit)
+    except Exception as e:  # h5py raises many types for damaged files
+        raise ConfigError(f"{path}: not a readable NIR file ({type(e).__name__}: {e})") from None
+    if problems:
+        raise ConfigError(f"{path}: refused: the NIR file must hold all its data, but {problems[0]}; export the "
+                          f"network again into a single file")
+    if total > MAX_NIR_BYTES:
+        raise ConfigError(f"{path}: refused: its arrays hold {total / 2**30:.0f} GiB once decompressed, more than "
+                          f"any NIR network neurosim reads ({MAX_NIR_BYTES >> 30} GiB)")
+
+
 def read_nir(source, *, convention: str = "nir", dt: float | None = None, fire_at_equal: bool | None = None,
              reset: Literal["zero", "subtract", "subtract_delayed"] | None = None,
              name: str | None = None) -> Network:
@@ -808,8 +847,7 @@ def read_nir(source, *, convention: str = "nir", dt: float | None = None, fire_a
     else:
         path = Path(source)
         where = str(path)
-        if not path.is_file():
-            raise ConfigError(f"{path}: file not found")
+        _check_self_contained(path)
         try:
             graph = nir.read(path, type_check=False)
         except Exception as e:  # h5py/nir raise many types for damaged files

@@ -9,13 +9,13 @@ instead of trusted.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
-from neurosim.files import arrays_digest
+from neurosim.files import arrays_digest, write_atomic
 from neurosim.ir.network import ConvGeometry, Network, Neuron, Population, Projection
 
 FORMAT = "neurosim-network/1"
@@ -47,10 +47,9 @@ def save_network(path: Path, net: Network, info: dict | None = None) -> None:
                          "meta": net.meta, "populations": pops, "projections": projs, "info": info or {}},
                         sort_keys=True, allow_nan=False)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as f:
-        np.savez(f, __header__=np.array(header), __sha256__=np.array(arrays_digest(header, arrays)), **arrays)
-    os.replace(tmp, path)
+    buf = io.BytesIO()
+    np.savez(buf, __header__=np.array(header), __sha256__=np.array(arrays_digest(header, arrays)), **arrays)
+    write_atomic(path, buf.getvalue())
 
 
 def load_network(path: Path) -> tuple[Network, dict]:

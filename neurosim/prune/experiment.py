@@ -20,9 +20,9 @@ import numpy as np
 
 from neurosim.config import Workload
 from neurosim.errors import ConfigError
+from neurosim.files import write_atomic
 from neurosim.prune.workflow import METHODS, prune_workload
 from neurosim.report.plots import save_figure
-from neurosim.report.records import write_atomic
 
 UNSTRUCTURED = ("gmp", "criticality:grad", "criticality:prim", "random_regrowth", "gradient_regrowth", "oneshot")
 STRUCTURED = ("slimming", "slimming_criticality:grad", "slimming_random")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from neurosim.report.records import write_atomic
+from neurosim.files import write_atomic
 from neurosim.report.stats import with_interval
 
 

@@ -5,6 +5,7 @@ appear, plus the run name when records of several result files are compared (`ne
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import matplotlib
@@ -14,17 +15,18 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from neurosim.energy import BREAKDOWN_ORDER  # noqa: E402
+from neurosim.files import write_atomic  # noqa: E402
 
 
 def save_figure(fig, out_dir: Path, stem: str) -> list[Path]:
-    """Write `fig` as out_dir/stem.png and .svg, each through a temporary file (never half-written)."""
+    """Write `fig` as out_dir/stem.png and .svg, each written whole or not at all (`write_atomic`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for ext in ("png", "svg"):
         p = out_dir / f"{stem}.{ext}"
-        tmp = p.with_name(f".{p.stem}.tmp.{ext}")
-        fig.savefig(tmp, dpi=130, bbox_inches="tight", format=ext)
-        tmp.replace(p)
+        buf = io.BytesIO()
+        fig.savefig(buf, dpi=130, bbox_inches="tight", format=ext)
+        write_atomic(p, buf.getvalue())
         paths.append(p)
     plt.close(fig)
     return paths

@@ -7,13 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
+import math
 import platform
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import neurosim
+from neurosim.files import write_atomic
 
 
 def provenance(seed: int, configs: dict[str, str], ert: dict[str, dict], **extra) -> dict:
@@ -24,12 +25,6 @@ def provenance(seed: int, configs: dict[str, str], ert: dict[str, dict], **extra
     return {"neurosim_version": neurosim.__version__, "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "seed": seed, "config_sha256": configs, "ert": ert, "command": " ".join(sys.argv),
             "python": platform.python_version(), "numpy": numpy.__version__, "numba": numba.__version__, **extra}
-
-
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _flatten(rec: dict) -> dict:
@@ -49,7 +44,8 @@ def write_results(out_dir: Path, prov: dict, records: list[dict]) -> tuple[Path,
     """results.json and results.csv in `out_dir`; returns their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     jpath, cpath = out_dir / "results.json", out_dir / "results.csv"
-    write_atomic(jpath, json.dumps({"provenance": prov, "records": records}, indent=1, default=_json_default))
+    write_atomic(jpath, json.dumps({"provenance": prov, "records": records}, indent=1, default=_json_default,
+                                   allow_nan=False))
     flat = [_flatten(r) for r in records]
     cols = []
     for r in flat:
@@ -74,18 +70,80 @@ def _json_default(o):
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
-def read_results(path: Path) -> dict:
-    """Load a results.json written by neurosim (used by `neurosim plot`)."""
-    from neurosim.errors import ConfigError
+MAX_RESULTS_BYTES = 1 << 29
+_NUMBERS = ("synaptic_ops_per_inference", "energy_per_inference_j", "latency_per_inference_s",
+            "synapse_memory_bits", "cores_used")
+_OPTIONAL_NUMBERS = ("throughput_inferences_per_s", "area_mm2")
+_FRACTIONS = ("accuracy", "accuracy_float")
+_INTERVALS = ("accuracy_ci95", "energy_per_inference_ci95_j", "latency_per_inference_ci95_s")
 
+
+def _number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def record_problem(r) -> str | None:
+    """What makes `r` unusable as a result record for the tables and plots (None if nothing): the
+    keys they read, with the types and ranges neurosim writes."""
+    if not isinstance(r, dict):
+        return "a record is not a mapping"
+    if not isinstance(r.get("hardware"), str) or not _number(r.get("sparsity")) or not 0 <= r["sparsity"] <= 1:
+        return "a record lacks 'hardware' (a name) or 'sparsity' (a number in [0, 1])"
+    if not isinstance(r.get("fits", True), bool):
+        return f"'fits' of {r['hardware']} at {r['sparsity']} is not true/false"
+    if not r.get("fits", True):
+        return None
+    for k in _NUMBERS:
+        if not _number(r.get(k)) or r[k] < 0:
+            return f"'{k}' of {r['hardware']} at {r['sparsity']} is not a number >= 0"
+    for k in _OPTIONAL_NUMBERS:
+        if r.get(k) is not None and not (_number(r[k]) and r[k] >= 0):
+            return f"'{k}' of {r['hardware']} at {r['sparsity']} is not a number >= 0"
+    for k in _FRACTIONS:
+        if r.get(k) is not None and not (_number(r[k]) and 0 <= r[k] <= 1):
+            return f"'{k}' of {r['hardware']} at {r['sparsity']} is not a fraction in [0, 1]"
+    for k in _INTERVALS:
+        v = r.get(k)
+        if v is not None and not (isinstance(v, list) and len(v) == 2 and all(_number(x) for x in v)):
+            return f"'{k}' of {r['hardware']} at {r['sparsity']} is not a pair of numbers"
+    b = r.get("energy_breakdown_j", {})
+    if not isinstance(b, dict) or not all(isinstance(k, str) and _number(v) for k, v in b.items()):
+        return f"'energy_breakdown_j' of {r['hardware']} at {r['sparsity']} is not a mapping of numbers"
+    load = r.get("core_load")
+    if load is not None:
+        ok = isinstance(load, dict) and all(isinstance(load.get(k), int) and 0 < load[k] <= 4096
+                                            for k in ("mesh_cols", "mesh_rows"))
+        xy, busy = (load.get("router_xy"), load.get("busy_cycles")) if ok else (None, None)
+        ok = ok and isinstance(xy, list) and isinstance(busy, list) and len(xy) == len(busy) and all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(c, int) and 0 <= c < 4096 for c in p) for p in xy
+        ) and all(_number(c) for c in busy)
+        if not ok:
+            return f"'core_load' of {r['hardware']} at {r['sparsity']} is malformed"
+    return None
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number in strict JSON")
+
+
+def read_results(path: Path) -> dict:
+    """Load a results.json written by neurosim (used by `neurosim plot`), checked record by record."""
+    from neurosim.errors import ConfigError
+    from neurosim.files import read_limited
+
+    raw = read_limited(path, MAX_RESULTS_BYTES, "results.json")
     try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read ({e.strerror}); give a results.json file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: not a neurosim results.json (invalid JSON: {e})") from None
-    if not isinstance(data, dict) or "records" not in data or "provenance" not in data:
-        raise ConfigError(f"{path}: not a neurosim results.json (needs keys 'provenance' and 'records')")
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except (ValueError, RecursionError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise ConfigError(f"{path}: not a neurosim results.json (invalid JSON: {str(e)[:120]})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("records"), list) \
+            or not isinstance(data.get("provenance"), dict):
+        raise ConfigError(f"{path}: not a neurosim results.json (needs 'provenance' (a mapping) and 'records' (a "
+                          f"list))")
+    if not data["records"]:
+        raise ConfigError(f"{path}: holds no records; give the results.json of a run")
+    for r in data["records"]:
+        problem = record_problem(r)
+        if problem:
+            raise ConfigError(f"{path}: not a usable neurosim results.json: {problem}")
     return data

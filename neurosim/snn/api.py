@@ -68,6 +68,11 @@ def train_workload(workload: Workload | str | Path, *, seed: int | None = None, 
         model = build(spec, ds.in_shape, T, seed)
     except ConfigError as e:
         raise ConfigError(f"workload {wl.name}: {e}") from None
+    out = model.shapes[-1]
+    if len(out) != 1 or out[0] < ds.n_classes:
+        raise ConfigError(f"workload {wl.name}: network.model.layers: the readout gives outputs of shape {out}, but "
+                          f"the labels of {ds.name} need {ds.n_classes} classes (0..{ds.n_classes - 1}); end with "
+                          f"flatten, linear (out: {ds.n_classes}) and readout")
     key = checkpoint.config_key(spec, T, seed)
     path = checkpoint.cache_dir() / f"{safe_stem(wl.name)}-{key[:20]}.npz"
     cached = checkpoint.load(path) if use_cache else None

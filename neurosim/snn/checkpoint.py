@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
 import os
 from pathlib import Path
 
 import numpy as np
 
-from neurosim.files import arrays_digest, set_aside
+from neurosim.files import arrays_digest, set_aside, write_atomic
 
 FORMAT_VERSION = 2
 
@@ -36,11 +37,10 @@ def config_key(spec, timesteps: int, seed: int) -> str:
 
 def save(path: Path, state: dict[str, np.ndarray], info: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
     text = json.dumps(info, allow_nan=False)
-    with open(tmp, "wb") as f:
-        np.savez(f, __info__=np.array(text), __sha256__=np.array(arrays_digest(text, state)), **state)
-    os.replace(tmp, path)
+    buf = io.BytesIO()
+    np.savez(buf, __info__=np.array(text), __sha256__=np.array(arrays_digest(text, state)), **state)
+    write_atomic(path, buf.getvalue())
 
 
 def load(path: Path) -> tuple[dict[str, np.ndarray], dict] | None:

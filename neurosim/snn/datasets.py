@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
+import math
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,9 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from neurosim.errors import ConfigError, MissingExtraError
+from neurosim.files import checked_file, npz_headers
 
 SPLIT_SEED = 20231127  # fixed: the split never depends on the workload seed
 _EXTRA = "pip install 'neurosim-hw[data]'"
+MAX_DATASET_BYTES = 1 << 34   # 16 GiB, stored or once decompressed
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,9 +111,22 @@ def load_digits(test_fraction: float = 0.2) -> Dataset:
 def _prep_x(x: np.ndarray, path: str) -> np.ndarray:
     if x.ndim == 3:
         x = x[:, None]
-    if x.ndim not in (2, 4):
+    if x.ndim not in (2, 4) or 0 in x.shape[1:]:
         raise ConfigError(f"{path}: x must be (N, features), (N, H, W) or (N, C, H, W); got shape {x.shape}")
-    return x.astype(np.float32)
+    if not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)) or x.dtype == np.bool_:
+        raise ConfigError(f"{path}: x must hold numbers (integers or floats); got {x.dtype}")
+    x = x.astype(np.float32)
+    if not np.isfinite(x).all() or x.min(initial=0) < 0:
+        raise ConfigError(f"{path}: x must hold finite values >= 0 (intensities); it holds NaN, inf or negatives")
+    return x
+
+
+def _labels(y: np.ndarray, n: int, path: str, name: str) -> np.ndarray:
+    """Integer class labels 0..C-1, one per sample (at most 10 000 classes)."""
+    if y.ndim != 1 or y.shape[0] != n or not np.issubdtype(y.dtype, np.integer) or y.min(initial=0) < 0 \
+            or y.max(initial=0) >= 10_000:
+        raise ConfigError(f"{path}: {name} must be {n} integer labels in [0, 10000); got {y.dtype} {y.shape}")
+    return y.astype(np.int64)
 
 
 def load_npz(path: str | Path, test_fraction: float = 0.2) -> Dataset:
@@ -118,25 +134,33 @@ def load_npz(path: str | Path, test_fraction: float = 0.2) -> Dataset:
     are the test split, else a stratified `test_fraction` is held out. Values above 1 are scaled
     by the maximum."""
     p = str(path)
+    checked_file(p, MAX_DATASET_BYTES, "dataset .npz file")
     try:
+        headers = npz_headers(Path(p))
+        big = sum(math.prod(shape) * dtype.itemsize for shape, dtype in headers.values())
+        if big > MAX_DATASET_BYTES:
+            raise ConfigError(f"{p}: refused: its arrays hold {big / 2**30:.0f} GiB once decompressed, more than "
+                              f"any dataset neurosim reads ({MAX_DATASET_BYTES >> 30} GiB)")
         with np.load(p, allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: dataset file not found") from None
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
         raise ConfigError(f"{p}: not a readable .npz file ({e})") from None
     for k in ("x", "y"):
         if k not in arrays:
             raise ConfigError(f"{p}: the .npz must hold arrays 'x' and 'y'; it has {sorted(arrays)}")
-    x, y = _prep_x(arrays["x"], p), arrays["y"]
-    if y.ndim != 1 or y.shape[0] != x.shape[0] or not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
-        raise ConfigError(f"{p}: y must be {x.shape[0]} non-negative integer labels; got {y.dtype} {y.shape}")
+    x, y = _prep_x(arrays["x"], p), _labels(arrays["y"], len(arrays["x"]), p, "y")
     if "x_test" in arrays and "y_test" in arrays:
-        xt, yt = _prep_x(arrays["x_test"], p), arrays["y_test"].astype(np.int64)
-        train, test = Split(x, y.astype(np.int64)), Split(xt, yt)
+        xt = _prep_x(arrays["x_test"], p)
+        if xt.shape[1:] != x.shape[1:]:
+            raise ConfigError(f"{p}: x_test samples have shape {xt.shape[1:]}, x samples {x.shape[1:]}; they must "
+                              "match")
+        train, test = Split(x, y), Split(xt, _labels(arrays["y_test"], len(xt), p, "y_test"))
     else:
         tr, te = _stratified(y, test_fraction)
-        train, test = Split(x[tr], y[tr].astype(np.int64)), Split(x[te], y[te].astype(np.int64))
+        train, test = Split(x[tr], y[tr]), Split(x[te], y[te])
+    if not len(train) or not len(test):
+        raise ConfigError(f"{p}: {len(train)} training and {len(test)} test samples; both are needed (give more "
+                          f"samples, or x_test and y_test)")
     hi = max(float(train.x.max(initial=0)), float(test.x.max(initial=0)))
     levels = 1
     if hi > 1.0:

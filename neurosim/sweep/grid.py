@@ -20,6 +20,7 @@ import yaml
 
 from neurosim.config import Hardware, Workload, load_hardware, parse_mapping, read_yaml
 from neurosim.errors import ConfigError, MissingExtraError, UserError
+from neurosim.sweep.budget import check_budget, estimate_workload
 from neurosim.sweep.pipeline import Chip, MapOptions, log, missing_levels, run_provenance, run_workload
 from neurosim.sweep.sources import make_source
 
@@ -76,7 +77,7 @@ def variants(base: str, vary: dict[str, list]) -> list[Chip]:
 
 def _run_group(args) -> list[dict]:
     wl, wl_path, wl_sha, chips, mapping, points_dir = args
-    return run_workload(wl, wl_path, wl_sha, chips, mapping, points_dir=points_dir)[1]
+    return run_workload(wl, wl_path, wl_sha, chips, mapping, points_dir=points_dir, check_limits=False)[1]
 
 
 def dask_map(fn, jobs: list, scheduler: str, workers: int) -> list:
@@ -102,14 +103,16 @@ def dask_map(fn, jobs: list, scheduler: str, workers: int) -> list:
 
 
 def run_grid(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], mapping: MapOptions, points_dir: Path,
-             workers: int = 1, scheduler: str | None = None) -> tuple[dict, list[dict]]:
+             workers: int = 1, scheduler: str | None = None, check_limits: bool = True) -> tuple[dict, list[dict]]:
     """Every level on every chip variant. With workers > 1 the variants are split over processes
     (sweep points in parallel; samples inside a point already run on every core); with `scheduler`
     (a Dask scheduler address, or "local" for a local Dask cluster of `workers` processes) over Dask
     workers. Finished points land in `points_dir` as they complete, so an interrupted grid resumes."""
     if scheduler is None and (workers <= 1 or len(chips) <= 1):
-        return run_workload(wl, wl_path, wl_sha, chips, mapping, points_dir=points_dir)
+        return run_workload(wl, wl_path, wl_sha, chips, mapping, points_dir=points_dir, check_limits=check_limits)
     t0 = time.perf_counter()
+    if check_limits:
+        check_budget(estimate_workload(wl, wl_path, len(chips)))
     todo = missing_levels(wl, wl_path, wl_sha, chips, mapping, points_dir)
     if todo and wl.network.model is not None:  # train and prune here, once, not in every worker side by side
         log("[neurosim] preparing the network and its levels before starting the workers ...")

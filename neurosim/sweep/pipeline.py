@@ -23,14 +23,15 @@ from neurosim.config.hardware import operating_state
 from neurosim.energy import above_idle, armed_power_w, energy_breakdown, ert_table, idle_power_w
 from neurosim.energy.area import chip_area_mm2
 from neurosim.errors import FitError
-from neurosim.files import set_aside
+from neurosim.files import set_aside, write_atomic
 from neurosim.ir import Network
 from neurosim.mapper import compile_network
 from neurosim.mapper.compiled import CompiledChip
-from neurosim.report.records import provenance, write_atomic
+from neurosim.report.records import provenance
 from neurosim.report.stats import mean_ci, wilson
 from neurosim.sim import simulate
 from neurosim.sim.engine import plan_for
+from neurosim.sweep.budget import check_budget, estimate_workload
 from neurosim.sweep.sources import Level, Source, make_source
 
 
@@ -189,10 +190,14 @@ def point_key(wl_sha: str, chip: Chip, sparsity: float, method: str, mapping: Ma
 
 
 def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], mapping: MapOptions = MapOptions(),
-                 points_dir: Path | None = None, progress: bool = True) -> tuple[dict, list[dict]]:
+                 points_dir: Path | None = None, progress: bool = True, check_limits: bool = True
+                 ) -> tuple[dict, list[dict]]:
     """Every pruning level of the workload on every chip; returns (provenance, records). With
-    `points_dir`, finished points are stored there and reused when the run is repeated."""
+    `points_dir`, finished points are stored there and reused when the run is repeated. With
+    `check_limits`, a run estimated beyond this machine is refused first (`sweep.budget`)."""
     t0 = time.perf_counter()
+    if check_limits:
+        check_budget(estimate_workload(wl, wl_path, len(chips)))
     key_sha = inputs_sha(wl, wl_path, wl_sha)
     say = log if progress else (lambda _m: None)
     say(f"[neurosim] {wl.name}: {len(wl.pruning.levels)} levels x {len(chips)} chips")

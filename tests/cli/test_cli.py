@@ -158,11 +158,13 @@ def test_experiment_pruning_writes_table(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["map", "ff784", "--hw", "loihi", "--sparsity", "1.5"], "--sparsity 1.5: expected a fraction"),
+    (["map", "ff784", "--hw", "loihi", "--sparsity", "1.5"],
+     "argument --sparsity: expected a sparsity in [0, 1), got 1.5"),
     (["dse", "ff784", "--vary", "core.max_neurons=[1"], "is not a YAML scalar"),
-    (["plot", "."], "cannot read"),
+    (["plot", "."], ".: not a regular file"),
     (["experiment", "pruning", "digits_mlp", "--methods", "foo", "--out", "x"], "unknown method 'foo'"),
-    (["experiment", "pruning", "digits_mlp", "--interval", "0", "--out", "x"], "(pruning): interval: got 0"),
+    (["experiment", "pruning", "digits_mlp", "--interval", "0", "--out", "x"],
+     "argument --interval: expected an integer in [1, 2^31], got 0"),
 ])
 def test_user_mistakes_are_one_line_exit_2(argv, message, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
