@@ -8,7 +8,7 @@ import typing
 from pathlib import Path
 
 from neurosim import __version__
-from neurosim.errors import UserError
+from neurosim.errors import UserError, shown
 from neurosim.files import output_folder
 
 FORMAT_CHOICES = ("auto", "dense", "sparse", "bitmap", "conv_shared")
@@ -380,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
               "network, fewer samples or timesteps", file=sys.stderr)
         return 2
     except OSError as e:  # the environment (disk full, permissions), not a neurosim bug
-        where = f"{e.filename}: " if e.filename else ""
+        where = f"{shown(e.filename)}: " if e.filename else ""
         print(f"neurosim: error: {where}{e.strerror or e}", file=sys.stderr)
         return 2
 

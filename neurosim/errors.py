@@ -20,3 +20,10 @@ class FitError(UserError):
 
 class MissingExtraError(UserError):
     """An optional dependency is needed; the message gives the install command."""
+
+
+def shown(text: object, limit: int = 80) -> str:
+    """`text` as it may appear in an error message: at most `limit` characters (a user value can be
+    megabytes long; the message must stay one readable line)."""
+    t = str(text).replace("\n", " ")
+    return t if len(t) <= limit else t[:limit - 3] + "..."

@@ -173,12 +173,13 @@ class Host:
     def check(self):
         if len(self.router) != 2:
             return ("router", list(self.router), "two integers [x, y]")
+        if self.link_bits_per_s is not None and not self.link_bits_per_s.value > 0:
+            return ("link_bits_per_s.value", self.link_bits_per_s.value, "a bandwidth > 0 (or null: not limiting)")
         return None
 
     def message_s(self, per_message: Quantity) -> float:
         """Host time of one message: its own cost, at least the link's serialisation time."""
-        link = 0.0 if self.link_bits_per_s is None or self.link_bits_per_s.value <= 0 else \
-            self.message_bits / self.link_bits_per_s.value
+        link = 0.0 if self.link_bits_per_s is None else self.message_bits / self.link_bits_per_s.value
         return max(per_message.value, link)
 
 

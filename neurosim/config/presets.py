@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from neurosim.errors import ConfigError
+from neurosim.errors import ConfigError, shown
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 
@@ -24,15 +24,22 @@ def preset_names(kind: str = "hwconfigs") -> list[str]:
     return sorted(p.stem for p in _preset_dir(kind).glob("*.yaml"))
 
 
+def _is_file(p: Path) -> bool:
+    try:
+        return p.is_file()
+    except OSError:  # a name too long for a path, ...
+        return False
+
+
 def resolve(name_or_path: str, kind: str = "hwconfigs") -> Path:
     """A path that exists, or the shipped preset of that name; otherwise a ConfigError listing presets."""
     p = Path(name_or_path)
-    if p.is_file():
+    if _is_file(p):
         return p
     if p.suffix in ("", ".yaml") and p.parent == Path("."):
         candidate = _preset_dir(kind) / f"{p.stem}.yaml"
-        if candidate.is_file():
+        if _is_file(candidate):
             return candidate
     names = ", ".join(preset_names(kind)) or "(none found)"
-    raise ConfigError(f"{name_or_path}: no such file and no such preset; presets: {names} "
+    raise ConfigError(f"{shown(name_or_path)}: no such file and no such preset; presets: {names} "
                       f"(or give the path of a YAML file)")

@@ -24,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from neurosim.config.workload import resolve_relative
-from neurosim.errors import ConfigError, MissingExtraError, UserError
+from neurosim.errors import ConfigError, MissingExtraError, UserError, shown
 from neurosim.ir.conv import conv_edges
 from neurosim.ir.network import ConvGeometry, Network, Neuron, Population, Projection
 
@@ -825,6 +825,24 @@ def _check_self_contained(path: Path) -> None:
                           f"any NIR network neurosim reads ({MAX_NIR_BYTES >> 30} GiB)")
 
 
+MAX_PARAMETER = 1e30   # beyond float32 range once multiplied: no trained network has such a value
+
+
+def _check_parameters(graph, where: str) -> None:
+    """Refuse a graph with a NaN, an infinity or an absurd magnitude in any numeric parameter (nested
+    graphs included): they would turn into silent wrong numbers after quantisation, not errors."""
+    for name, node in getattr(graph, "nodes", {}).items():
+        if hasattr(node, "nodes"):
+            _check_parameters(node, where)
+            continue
+        for key, value in vars(node).items():
+            if isinstance(value, np.ndarray) and value.dtype.kind in "fiuc" and value.size:
+                a = np.abs(value.astype(np.float64, copy=False))
+                if not np.isfinite(a).all() or a.max() > MAX_PARAMETER:
+                    raise ConfigError(f"{where}: node {shown(name)}: {key} holds NaN, an infinity or a value beyond "
+                                      f"±{MAX_PARAMETER:g}; export the network again from a trained model")
+
+
 def read_nir(source, *, convention: str = "nir", dt: float | None = None, fire_at_equal: bool | None = None,
              reset: Literal["zero", "subtract", "subtract_delayed"] | None = None,
              name: str | None = None) -> Network:
@@ -854,6 +872,7 @@ def read_nir(source, *, convention: str = "nir", dt: float | None = None, fire_a
             raise ConfigError(f"{path}: not a readable NIR file ({type(e).__name__}: {e})") from None
         if not isinstance(graph, nir.NIRGraph):
             raise ConfigError(f"{path}: the file holds a single {type(graph).__name__} node, not a NIR graph")
+    _check_parameters(graph, where)
     step = float(dt) if dt is not None else float(_meta(graph).get("dt", conv.dt))
     if not step > 0:
         raise UserError(f"{where}: dt must be positive, got {step}")

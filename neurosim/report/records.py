@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import math
+import os
 import platform
 import sys
 from datetime import UTC, datetime
@@ -17,6 +18,22 @@ import neurosim
 from neurosim.files import write_atomic
 
 
+def blas_info() -> dict:
+    """numpy's BLAS library and its thread setting. Training results were measured bit-identical with 1
+    and 2 OpenBLAS threads (OpenBLAS splits matrix products over rows and columns, never the summed
+    dimension), so the count is recorded, not pinned; a different BLAS build may round differently."""
+    import numpy
+
+    try:
+        blas = numpy.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        name, version = blas.get("name"), blas.get("version")
+    except Exception:  # noqa: BLE001 - numpy builds differ in what they report
+        name = version = None
+    threads = {k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+               if k in os.environ}
+    return {"name": name, "version": version, "threads_env": threads or "default (one per core)"}
+
+
 def provenance(seed: int, configs: dict[str, str], ert: dict[str, dict], **extra) -> dict:
     """Version, config file hashes (path → sha256), seed, ERT sources and the environment."""
     import numba
@@ -24,7 +41,8 @@ def provenance(seed: int, configs: dict[str, str], ert: dict[str, dict], **extra
 
     return {"neurosim_version": neurosim.__version__, "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "seed": seed, "config_sha256": configs, "ert": ert, "command": " ".join(sys.argv),
-            "python": platform.python_version(), "numpy": numpy.__version__, "numba": numba.__version__, **extra}
+            "python": platform.python_version(), "numpy": numpy.__version__, "numba": numba.__version__,
+            "blas": blas_info(), **extra}
 
 
 def _flatten(rec: dict) -> dict:

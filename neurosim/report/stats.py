@@ -15,18 +15,26 @@ _T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 
 
 
 def t975(df: int) -> float:
-    return _T975[df - 1] if 1 <= df <= len(_T975) else 1.96
+    """Two-sided 95 % quantile of Student's t: the table up to 30 degrees of freedom, then the
+    Cornish-Fisher expansion around the normal 1.96 (error < 1e-4 from 30 on)."""
+    if df <= len(_T975):
+        return _T975[max(df, 1) - 1]
+    z, v = 1.959964, float(df)
+    return (z + (z**3 + z) / (4 * v) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * v**2)
+            + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * v**3))
 
 
 def mean_ci(values) -> tuple[float, float, float]:
     """(mean, low, high) of the 95 % interval of the mean of `values`; one value has no spread
-    to estimate, so its interval is the value itself (and says so by having zero width only then)."""
+    to estimate, so its interval is the value itself (and says so by having zero width only then).
+    The mean of values that are all ≥ 0 (energies, times) cannot be negative: its low end stops at 0."""
     x = np.asarray(values, np.float64)
     m = float(x.mean())
     if x.size < 2:
         return m, m, m
     half = t975(x.size - 1) * float(x.std(ddof=1)) / math.sqrt(x.size)
-    return m, m - half, m + half
+    low = m - half
+    return m, max(low, 0.0) if x.min() >= 0 else low, m + half
 
 
 def wilson(correct: int, n: int) -> tuple[float, float, float]:

@@ -149,6 +149,8 @@ def load_npz(path: str | Path, test_fraction: float = 0.2) -> Dataset:
         if k not in arrays:
             raise ConfigError(f"{p}: the .npz must hold arrays 'x' and 'y'; it has {sorted(arrays)}")
     x, y = _prep_x(arrays["x"], p), _labels(arrays["y"], len(arrays["x"]), p, "y")
+    if len(x) < 2:
+        raise ConfigError(f"{p}: x holds {len(x)} samples; a dataset needs at least 2 (training and test)")
     if "x_test" in arrays and "y_test" in arrays:
         xt = _prep_x(arrays["x_test"], p)
         if xt.shape[1:] != x.shape[1:]:
