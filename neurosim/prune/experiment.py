@@ -86,7 +86,7 @@ def run_experiment(wl: Workload, methods: Sequence[str], levels: Sequence[float]
             rec["label"] = label
             records.append(rec)
             with path.open("a") as f:
-                f.write(json.dumps(rec) + "\n")
+                f.write(json.dumps(rec, allow_nan=False) + "\n")
             log(f"[pruning] {label:24s} level {level:.2f} seed {seed}: sparsity {rec['connection_sparsity']:.4f} "
                 f"accuracy {100 * rec['accuracy_float']:.2f}% ({rec['pruning_epochs']} epochs, "
                 f"{rec['pruning_seconds']:.1f} s)")

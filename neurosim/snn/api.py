@@ -82,7 +82,7 @@ def train_workload(workload: Workload | str | Path, *, seed: int | None = None, 
         try:
             model.load_state_dict(state)
             train_seconds, history = float(info["train_seconds"]), list(info.get("history", []))
-            train_cpu = float(info.get("train_cpu_seconds", float("nan")))
+            train_cpu = info.get("train_cpu_seconds")   # absent from older checkpoints
         except (KeyError, ValueError, TypeError) as e:  # intact file, wrong contents: retrain
             set_aside(path, f"training checkpoint {path} does not match the model ({e})")
             model = build(spec, ds.in_shape, T, seed)
@@ -105,7 +105,7 @@ def train_workload(workload: Workload | str | Path, *, seed: int | None = None, 
         "workload": wl.name, "dataset": ds.name, "seed": seed, "timesteps": T,
         "n_train": len(ds.train), "n_test": len(ds.test),
         "epochs": spec.epochs, "train_seconds": round(train_seconds, 3),
-        "train_cpu_seconds": round(train_cpu, 3), "cached": cached is not None,
+        "train_cpu_seconds": None if train_cpu is None else round(float(train_cpu), 3), "cached": cached is not None,
         "train_accuracy": history[-1]["train_accuracy"] if history else None,
     }
     if evaluate:
