@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import typing
 from pathlib import Path
@@ -31,10 +32,21 @@ def format_table(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def _all_unfit(records: list[dict]) -> None:
-    """Nothing fits: a user error (the first level's reason), so the run writes no results."""
+def _all_unfit(records: list[dict], where: Path) -> None:
+    """Nothing fits: a user error (the first level's reason), after the records (fits: false) are written."""
     if not any(r.get("fits") for r in records):
-        raise UserError(records[0]["fit_error"])
+        raise UserError(f"{records[0]['fit_error']} (no level fits; the records, with fits: false, are in {where})")
+
+
+def interval_note(records: list[dict]) -> str:
+    """A line saying which points ended with intervals wider than their target (empty if none)."""
+    wide = [r for r in records if r.get("fits") and r.get("ci_target_met") is False]
+    if not wide:
+        return ""
+    worst = max(r["ci_half_width"] or math.inf for r in wide)
+    return (f"note: {len(wide)} of {len(records)} points keep 95 % intervals wider than the target (up to "
+            f"±{100 * worst:.1f} %) after {max(r['inputs_simulated'] for r in wide)} inputs; raise "
+            f"simulation.max_samples for tighter ones")
 
 
 def cmd_run(a: argparse.Namespace) -> int:
@@ -49,11 +61,13 @@ def cmd_run(a: argparse.Namespace) -> int:
     with output_folder(out):  # locked; removed again if this run made it and fails (nothing half-written)
         prov, records = run_workload(wl, wl_path, wl_sha, chips, mapping, points_dir=out / "points",
                                      check_limits=not a.ignore_limits)
-        _all_unfit(records)
         jpath, cpath = write_results(out, prov, records)
         plots = all_plots(records, out, wl.name)
         index = write_index(out, f"neurosim: {wl.name}", prov, records, plots)
     print(format_table(records))
+    _all_unfit(records, jpath)
+    note = interval_note(records)
+    print(f"\n{note}" if note else "", end="")
     print(f"\nwrote {index} (table and plots), {jpath}, {cpath}")
     return 0
 
@@ -71,13 +85,15 @@ def cmd_dse(a: argparse.Namespace) -> int:
     with output_folder(out):
         prov, records = run_grid(wl, wl_path, wl_sha, chips, MapOptions(a.format, a.objective), out / "points",
                                  a.workers, a.scheduler, check_limits=not a.ignore_limits)
-        _all_unfit(records)
-        write_results(out, prov, records)
+        jpath, _ = write_results(out, prov, records)
         plots = pareto(records, out, f"{wl.name}: design space of {a.hw or wl.hardware[0]}")
         plots += variant_ranking(records, out, f"{wl.name}: variants of {a.hw or wl.hardware[0]} ranked by energy")
         plots += all_plots(records, out, wl.name)
         index = write_index(out, f"neurosim design-space exploration: {wl.name}", prov, records, plots)
     print(format_table(records))
+    _all_unfit(records, jpath)
+    note = interval_note(records)
+    print(f"\n{note}" if note else "", end="")
     print(f"\n{len(chips)} chip variants x {len(wl.pruning.levels)} levels; wrote {index}")
     return 0
 

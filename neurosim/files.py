@@ -20,6 +20,17 @@ from neurosim.errors import ConfigError, UserError
 LOCK_NAME = ".neurosim.lock"
 
 
+def cache_root() -> Path:
+    """Where neurosim caches what it computed (trained networks, pruned levels, synthetic networks,
+    numba's compiled kernels): $NEUROSIM_CACHE, else $XDG_CACHE_HOME/neurosim, else ~/.cache/neurosim.
+    Never inside the installed package, which may be read-only or replaced by the next install."""
+    root = os.environ.get("NEUROSIM_CACHE")
+    if root:
+        return Path(root)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "neurosim"
+
+
 def arrays_digest(header: str, arrays: dict[str, np.ndarray]) -> str:
     """SHA-256 over a text header and named arrays (names, dtypes, shapes and bytes): the checksum
     that cache files carry, so a damaged one is told from a good one."""

@@ -13,11 +13,14 @@ def test_every_package_is_listed():
     assert found <= listed, f"add to pyproject.toml [tool.setuptools] packages: {sorted(found - listed)}"
 
 
-def test_ci_runs_the_readme_test_command():
+def test_ci_runs_the_readme_commands_in_order():
+    """.ci/run takes its commands from README's "Two commands" section: the main job, then the tests."""
     readme = (ROOT / "README.md").read_text()
-    blocks = [b.split("```")[0].strip() for b in readme.split("```sh\n")[1:]]
-    assert len(blocks) >= 2
-    assert blocks[1] in (ROOT / ".ci" / "run").read_text()
+    section = readme.split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    blocks = [b.split("```")[0].strip() for b in section.split("```sh\n")[1:]]
+    assert len(blocks) == 2
+    assert "neurosim run" in blocks[0] and blocks[1].endswith("pytest")
+    assert "## Two commands" in (ROOT / ".ci" / "run").read_text()
 
 
 def test_readme_python_example_runs():

@@ -195,8 +195,14 @@ class Pruning:
 class Simulation:
     """How inputs go through the cycle-approximate simulator per pruning level."""
 
-    samples: int = spec("inputs simulated on the chip model per level (their spread gives the intervals)",
-                        default=4, min=1)
+    samples: int = spec("inputs simulated on the chip model per level at first (their spread gives the "
+                        "intervals); doubled while the 95 % interval of the work per input (synaptic events of "
+                        "the float model) is wider than ±target_ci, up to max_samples; every chip at a level "
+                        "simulates the same inputs", default=8, min=1)
+    max_samples: int = spec("most inputs simulated per level (a test set may hold fewer)", default=256, min=1)
+    target_ci: float = spec("aim for 95 % intervals within ±target_ci of the mean (a fraction; 0 simulates "
+                            "max_samples); records report each interval and whether energy and latency met it",
+                            default=0.03, min=0.0, max=1.0)
     input_rate: float = spec("Bernoulli rate of the input spikes simulated when the workload has no dataset "
                              "(NIR networks)", default=0.2, min=0.0, max=1.0)
     mode: Literal["single", "streaming"] = spec(
@@ -207,9 +213,26 @@ class Simulation:
                               "over streams gives the intervals)", default=4, min=1)
 
     def check(self):
-        if self.mode == "streaming" and self.samples % self.stream_length:
-            return ("samples", self.samples, f"a multiple of stream_length ({self.stream_length}) in streaming mode")
+        if self.max_samples < self.samples:
+            return ("max_samples", self.max_samples, f"at least samples ({self.samples})")
+        if self.mode == "streaming":
+            for key in ("samples", "max_samples"):
+                if getattr(self, key) % self.stream_length:
+                    return (key, getattr(self, key), f"a multiple of stream_length ({self.stream_length}) in "
+                                                     "streaming mode")
         return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report:
+    """How results are judged in tables and plots."""
+
+    accuracy_floor: float | None = spec("lowest acceptable test accuracy (a fraction); levels below it are "
+                                        "marked in the plots and records (null: accuracy_drop below the densest "
+                                        "level's accuracy on the same chip)", default=None, min=0.0, max=1.0)
+    accuracy_drop: float = spec("with no accuracy_floor: how far below the densest level's accuracy a level may "
+                                "fall before it is marked (a fraction: 0.01 = 1 point)", default=0.01,
+                                min=0.0, max=1.0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -224,5 +247,6 @@ class Workload:
     network: NetworkSpec = spec("the network")
     pruning: Pruning = spec("pruning levels", default=Pruning())
     simulation: Simulation = spec("simulation settings", default=Simulation())
+    report: Report = spec("how results are judged (accuracy floor)", default=Report())
     hardware: tuple[str, ...] = spec("chips used when the command line names none (preset names or paths)",
                                      default=["loihi"], min_len=1)

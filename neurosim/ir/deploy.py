@@ -144,3 +144,17 @@ def _update(p, st: list[np.ndarray], cur: np.ndarray, integer: bool, bits: int |
         s = np.zeros(x.shape, np.bool_)
     st[0], st[1], st[2] = x, u, ref
     return s
+
+
+def synaptic_events(net: Network, inputs: np.ndarray, timing: Timing = "zero") -> np.ndarray:
+    """Synaptic events of each input of a batch (B,): every nonzero input value and every spike,
+    times the synapses out of its neuron. The chip-independent measure of how much work an input
+    makes, used to decide how many inputs a measurement needs."""
+    res = run(net, inputs, timing)
+    (inp,) = net.inputs
+    active = {inp.name: np.asarray(inputs) != 0, **res.spikes}
+    events = np.zeros(inputs.shape[0])
+    for pr in net.projections:
+        fan_out = np.bincount(pr.pre_idx, minlength=net.pop(pr.pre).size).astype(np.float64)
+        events += active[pr.pre].sum(axis=1) @ fan_out
+    return events

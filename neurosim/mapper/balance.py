@@ -50,7 +50,8 @@ def core_work(chip: CompiledChip, rates: np.ndarray, steps: int) -> np.ndarray:
     service = (tm.row_header_cycles.value + chip.row_words * tm.word_read_cycles.value
                + np.ceil(nnz / tm.synaptic_lanes) * op)
     r = np.asarray(rates, np.float64)
-    work = np.bincount(chip.row_core.astype(np.int64), weights=r[row_src] * service, minlength=nc)
+    # float even when there are no rows (bincount of nothing is an integer array)
+    work = np.bincount(chip.row_core.astype(np.int64), weights=r[row_src] * service, minlength=nc).astype(np.float64)
     # sends: one packet per distinct destination core per spike, on the source's core
     key = row_src * nc + chip.row_core.astype(np.int64)
     first = np.concatenate(([True], key[1:] != key[:-1])) if key.size else np.zeros(0, bool)

@@ -5,6 +5,7 @@ appear, plus the run name when records of several result files are compared (`ne
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
 from neurosim.energy import BREAKDOWN_ORDER  # noqa: E402
@@ -32,6 +34,27 @@ def save_figure(fig, out_dir: Path, stem: str) -> list[Path]:
     return paths
 
 
+PRESET_COLORS = {"loihi": "tab:blue", "generic_mesh": "tab:orange", "truenorth": "tab:green", "odin": "tab:red",
+                 "loihi_davies2018": "tab:purple"}
+_OTHER_COLORS = ("tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray", "navy", "darkgoldenrod", "teal")
+_STYLES = ("-", "--", ":", "-.")
+
+
+def chip_color(chip: str) -> str:
+    """One colour per chip, the same in every plot and every run: fixed for the presets, else drawn
+    from the chip's name (a hash, not the order the chips happen to come in)."""
+    if chip in PRESET_COLORS:
+        return PRESET_COLORS[chip]
+    return _OTHER_COLORS[int(hashlib.sha256(chip.encode()).hexdigest(), 16) % len(_OTHER_COLORS)]
+
+
+def _style(r: dict, records: list[dict]) -> dict:
+    """Line colour from the chip; line style from the run and method when several are compared."""
+    variants = sorted({(str(x.get("run", "")), str(x.get("method", ""))) for x in records})
+    k = variants.index((str(r.get("run", "")), str(r.get("method", ""))))
+    return {"color": chip_color(r["hardware"]), "ls": _STYLES[k % len(_STYLES)]}
+
+
 def _label(r: dict, records: list[dict]) -> str:
     parts = [r["hardware"]]
     if len({x.get("method") for x in records}) > 1:
@@ -41,15 +64,41 @@ def _label(r: dict, records: list[dict]) -> str:
     return " / ".join(parts)
 
 
-def _series(records: list[dict], key: str) -> dict[str, tuple[list, list]]:
-    """label → (sparsity in %, value) over the records that fit and have `key`."""
-    out: dict[str, tuple[list, list]] = {}
+def _series(records: list[dict], key: str) -> dict[str, tuple[list, list, list]]:
+    """label → (sparsity in %, value, record) over the records that fit and have `key`."""
+    out: dict[str, tuple[list, list, list]] = {}
     for r in sorted(records, key=lambda r: r["sparsity"]):
         if r.get("fits", True) and r.get(key) is not None:
-            xs, ys = out.setdefault(_label(r, records), ([], []))
+            xs, ys, rs = out.setdefault(_label(r, records), ([], [], []))
             xs.append(100 * r["sparsity"])
             ys.append(r[key])
+            rs.append(r)
     return out
+
+
+def _mark_below_floor(ax, xs, ys, rs, color) -> bool:
+    """Cross out the points whose accuracy is below the accuracy floor; True if there were any."""
+    low = [(x, y) for x, y, r in zip(xs, ys, rs, strict=True) if r.get("below_accuracy_floor")]
+    if low:
+        ax.scatter(*zip(*low, strict=True), marker="x", s=70, color="crimson", zorder=5, lw=1.5)
+        ax.scatter(*zip(*low, strict=True), marker="o", s=40, facecolor="white", edgecolor=color, zorder=4)
+    return bool(low)
+
+
+def _floor_lines(ax, records: list[dict], vertical: bool) -> None:
+    """Each chip's accuracy floor as a dotted line in its colour (one line where chips share it)."""
+    floors: dict[float, set] = {}
+    for r in records:
+        if r.get("accuracy_floor") is not None:
+            floors.setdefault(r["accuracy_floor"], set()).add(r["hardware"])
+    for f, chips in sorted(floors.items()):
+        color = chip_color(next(iter(chips))) if len(chips) == 1 else "crimson"
+        line = ax.axvline if vertical else ax.axhline
+        line(100 * f, color=color, ls=":", lw=1.2, label=f"accuracy floor ({', '.join(sorted(chips))})")
+
+
+def _floor_legend(ax) -> None:
+    ax.scatter([], [], marker="x", color="crimson", label="accuracy below the floor")
 
 
 def _band(ax, records: list[dict], label: str, key: str, scale: float, color) -> None:
@@ -63,10 +112,15 @@ def _band(ax, records: list[dict], label: str, key: str, scale: float, color) ->
 
 def _line_plot(records, key, scale, ylabel, title, stem, out_dir, log=True, ci_key: str | None = None) -> list[Path]:
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    for label, (xs, ys) in _series(records, key).items():
-        (line,) = ax.plot(xs, [y * scale for y in ys], marker="o", label=label)
+    floor = False
+    for label, (xs, ys, rs) in _series(records, key).items():
+        style = _style(rs[0], records)
+        ax.plot(xs, [y * scale for y in ys], marker="o", label=label, **style)
+        floor |= _mark_below_floor(ax, xs, [y * scale for y in ys], rs, style["color"])
         if ci_key:
-            _band(ax, records, label, ci_key, scale, line.get_color())
+            _band(ax, records, label, ci_key, scale, style["color"])
+    if floor:
+        _floor_legend(ax)
     if ci_key:
         ylabel += ", 95 % interval shaded"
     if log:
@@ -87,12 +141,48 @@ def energy_vs_sparsity(records: list[dict], out_dir: Path, title: str = "") -> l
                       ci_key="energy_per_inference_ci95_j")
 
 
+def energy_vs_accuracy(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
+    """The headline: what pruning buys at acceptable accuracy. Energy per inference against accuracy,
+    each pruning level a point (labelled with its sparsity) with both 95 % intervals, one line per
+    chip; levels below the accuracy floor crossed out, the floor drawn where it is one number."""
+    fig, ax = plt.subplots(figsize=(6.8, 4.6))
+    for label, (_, _, rs) in _series(records, "accuracy").items():
+        rs = [r for r in rs if r.get("energy_per_inference_j") is not None]
+        if not rs:
+            continue
+        style = _style(rs[0], records)
+        x = np.array([100 * r["accuracy"] for r in rs])
+        y = np.array([1e6 * r["energy_per_inference_j"] for r in rs])
+        xci = np.array([[100 * v for v in (r.get("accuracy_ci95") or [r["accuracy"]] * 2)] for r in rs])
+        yci = np.array([[1e6 * v for v in (r.get("energy_per_inference_ci95_j") or [r["energy_per_inference_j"]] * 2)]
+                        for r in rs])
+        ax.errorbar(x, y, xerr=[x - xci[:, 0], xci[:, 1] - x], yerr=[y - yci[:, 0], yci[:, 1] - y], marker="o",
+                    capsize=2, label=label, **style)
+        _mark_below_floor(ax, x, y, rs, style["color"])
+        for xi, yi, r in zip(x, y, rs, strict=True):
+            ax.annotate(f"{100 * r['sparsity']:.0f}%", (xi, yi), fontsize=7, xytext=(4, 3), textcoords="offset points")
+    _floor_lines(ax, records, vertical=True)
+    if any(r.get("below_accuracy_floor") for r in records):
+        _floor_legend(ax)
+    ax.set_yscale("log")
+    ax.set_xlabel("test accuracy on the chip (%), 95 % interval")
+    ax.set_ylabel("energy per inference (µJ, all-in), 95 % interval")
+    ax.set_title(title or "Energy vs accuracy (labels: sparsity)")
+    ax.grid(True, which="both", alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    return save_figure(fig, out_dir, "energy_vs_accuracy")
+
+
 def accuracy_vs_sparsity(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
     """Deploy-model accuracy (integer, whole test set) against sparsity; float accuracy dashed."""
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    for label, (xs, ys) in _series(records, "accuracy").items():
-        (line,) = ax.plot(xs, [100 * y for y in ys], marker="o", label=f"{label} (chip, integer)")
-        _band(ax, records, label, "accuracy_ci95", 100, line.get_color())
+    for label, (xs, ys, rs) in _series(records, "accuracy").items():
+        style = _style(rs[0], records)
+        ax.plot(xs, [100 * y for y in ys], marker="o", label=f"{label} (chip, integer)", **style)
+        _mark_below_floor(ax, xs, [100 * y for y in ys], rs, style["color"])
+        _band(ax, records, label, "accuracy_ci95", 100, style["color"])
+    _floor_lines(ax, records, vertical=False)
     seen = set()  # the float model's accuracy does not depend on the chip: one dashed line per method/run
     for r in sorted(records, key=lambda r: r["sparsity"]):
         if r.get("accuracy_float") is None:
@@ -144,15 +234,21 @@ def energy_breakdown(records: list[dict], out_dir: Path, title: str = "") -> lis
 
 
 def memory_and_cores(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
-    """Synapse memory (KiB) and cores used against sparsity, one line per chip."""
+    """Synapse memory (KiB) and cores used against sparsity, one line per chip; each chip's capacity
+    (all its cores, all their synapse memory) dashed in its colour."""
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.0))
-    for label, (xs, ys) in _series(records, "synapse_memory_bits").items():
-        a1.plot(xs, [y / 8192 for y in ys], marker="o", label=label)
-    for label, (xs, ys) in _series(records, "cores_used").items():
-        a2.plot(xs, ys, marker="o", label=label)
+    for ax, key, cap, scale in ((a1, "synapse_memory_bits", "synapse_memory_capacity_bits", 1 / 8192),
+                                (a2, "cores_used", "cores_available", 1)):
+        for label, (xs, ys, rs) in _series(records, key).items():
+            style = _style(rs[0], records)
+            ax.plot(xs, [y * scale for y in ys], marker="o", label=label, **style)
+            if rs[0].get(cap):
+                ax.axhline(rs[0][cap] * scale, color=style["color"], ls="--", lw=1, alpha=0.7,
+                           label=f"{label}: capacity")
     a1.set_ylabel("synapse memory used (KiB)")
     a1.set_yscale("log")
     a2.set_ylabel("cores used")
+    a2.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     for a in (a1, a2):
         a.set_xlabel("weight sparsity (% of synapses pruned)")
         a.grid(True, which="both", alpha=0.3)
@@ -176,18 +272,23 @@ def core_load_heatmap(records: list[dict], out_dir: Path, title: str = "") -> li
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.9 * rows), squeeze=False, layout="constrained")
     for ax in axes.ravel()[len(panels):]:
         ax.set_visible(False)
-    for ax, r in zip(axes.ravel(), panels, strict=False):
+    grids = []
+    for r in panels:
         load = r["core_load"]
         grid = np.zeros((load["mesh_rows"], load["mesh_cols"]))
         for (x, y), busy in zip(load["router_xy"], load["busy_cycles"], strict=True):
             grid[y, x] += busy
-        im = ax.imshow(grid, origin="lower", cmap="viridis")
+        grids.append(grid)
+    top = max(float(g.max()) for g in grids) or 1.0   # one colour scale: panels compare at a glance
+    for ax, r, grid in zip(axes.ravel(), panels, grids, strict=False):
+        load = r["core_load"]
+        im = ax.imshow(grid, origin="lower", cmap="viridis", vmin=0.0, vmax=top)
         ax.set_xticks(range(load["mesh_cols"]) if load["mesh_cols"] <= 16 else ax.get_xticks())
         ax.set_yticks(range(load["mesh_rows"]) if load["mesh_rows"] <= 16 else ax.get_yticks())
         ax.set_title(f"{_label(r, records)}, {100 * r['sparsity']:.0f}% sparse", fontsize=9)
         ax.set_xlabel("router x")
         ax.set_ylabel("router y")
-        fig.colorbar(im, ax=ax, label="busy cycles / inference", shrink=0.9)
+    fig.colorbar(im, ax=axes, label="busy cycles / inference (all panels)", shrink=0.9)
     fig.suptitle(title or "Per-router core load on the mesh")
     return save_figure(fig, out_dir, "core_load_heatmap")
 
@@ -290,7 +391,10 @@ def variant_ranking(records: list[dict], out_dir: Path, title: str = "") -> list
 def all_plots(records: list[dict], out_dir: Path, name: str = "") -> list[Path]:
     """Every plot that the records have data for; returns the written files."""
     prefix = f"{name}: " if name else ""
-    paths = energy_vs_sparsity(records, out_dir, f"{prefix}energy per inference vs sparsity")
+    paths = []
+    if any(r.get("accuracy") is not None for r in records):
+        paths += energy_vs_accuracy(records, out_dir, f"{prefix}energy vs accuracy (labels: sparsity)")
+    paths += energy_vs_sparsity(records, out_dir, f"{prefix}energy per inference vs sparsity")
     if any(r.get("accuracy") is not None for r in records):
         paths += accuracy_vs_sparsity(records, out_dir, f"{prefix}accuracy vs sparsity")
     paths += energy_breakdown(records, out_dir, f"{prefix}energy per inference by action")

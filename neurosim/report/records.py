@@ -58,6 +58,25 @@ def _flatten(rec: dict) -> dict:
     return out
 
 
+def mark_accuracy_floor(records: list[dict], floor: float | None, drop: float) -> list[dict]:
+    """Set `accuracy_floor` and `below_accuracy_floor` on every record with an accuracy: below the
+    absolute `floor`, or (floor None) more than `drop` below the densest level's accuracy on the same
+    chip and method. A level is below only when its whole 95 % interval is (a dip inside the noise is
+    not marked)."""
+    densest: dict = {}
+    for r in sorted(records, key=lambda r: r["sparsity"]):
+        if r.get("accuracy") is not None:
+            densest.setdefault((r["hardware"], r.get("method"), r.get("run")), r["accuracy"])
+    for r in records:
+        if r.get("accuracy") is None:
+            continue
+        f = floor if floor is not None else densest[(r["hardware"], r.get("method"), r.get("run"))] - drop
+        high = (r.get("accuracy_ci95") or [r["accuracy"]] * 2)[1]
+        r["accuracy_floor"] = round(f, 6)
+        r["below_accuracy_floor"] = bool(high < f)
+    return records
+
+
 def write_results(out_dir: Path, prov: dict, records: list[dict]) -> tuple[Path, Path]:
     """results.json and results.csv in `out_dir`; returns their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -37,6 +37,14 @@ def mean_ci(values) -> tuple[float, float, float]:
     return m, max(low, 0.0) if x.min() >= 0 else low, m + half
 
 
+def relative_half_width(ci: tuple[float, float, float]) -> float:
+    """The wider side of a (mean, low, high) interval as a fraction of the mean (inf if the mean is 0
+    and the interval is not)."""
+    m, lo, hi = ci
+    half = max(hi - m, m - lo)
+    return 0.0 if half == 0 else (half / abs(m) if m else math.inf)
+
+
 def wilson(correct: int, n: int) -> tuple[float, float, float]:
     """(accuracy, low, high): the Wilson score 95 % interval of a proportion correct / n."""
     if n <= 0:

@@ -10,19 +10,17 @@ import dataclasses
 import hashlib
 import io
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
-from neurosim.files import arrays_digest, set_aside, write_atomic
+from neurosim.files import arrays_digest, cache_root, set_aside, write_atomic
 
 FORMAT_VERSION = 2
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("NEUROSIM_CACHE") or str(Path.home() / ".cache" / "neurosim")
-    return Path(root) / "snn"
+    return cache_root() / "snn"
 
 
 def config_key(spec, timesteps: int, seed: int) -> str:

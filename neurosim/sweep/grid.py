@@ -20,6 +20,7 @@ import yaml
 
 from neurosim.config import Hardware, Workload, load_hardware, parse_mapping, read_yaml
 from neurosim.errors import ConfigError, MissingExtraError, UserError
+from neurosim.report.records import mark_accuracy_floor
 from neurosim.sweep.budget import check_budget, estimate_workload
 from neurosim.sweep.pipeline import Chip, MapOptions, log, missing_levels, run_provenance, run_workload
 from neurosim.sweep.sources import make_source
@@ -129,5 +130,6 @@ def run_grid(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], mappin
     for recs in results:
         for r in recs:
             by_chip[(r["sparsity"], r["hardware"])] = r
-    records = [by_chip[(s, c.hw.name)] for s in sorted(wl.pruning.levels) for c in chips]
+    records = mark_accuracy_floor([by_chip[(s, c.hw.name)] for s in sorted(wl.pruning.levels) for c in chips],
+                                  wl.report.accuracy_floor, wl.report.accuracy_drop)
     return run_provenance(wl, wl_path, wl_sha, chips, mapping, time.perf_counter() - t0), records

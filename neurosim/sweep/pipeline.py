@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sys
 import time
 from dataclasses import dataclass
@@ -27,8 +28,8 @@ from neurosim.files import set_aside, write_atomic
 from neurosim.ir import Network
 from neurosim.mapper import compile_network
 from neurosim.mapper.compiled import CompiledChip
-from neurosim.report.records import provenance
-from neurosim.report.stats import mean_ci, wilson
+from neurosim.report.records import mark_accuracy_floor, provenance
+from neurosim.report.stats import mean_ci, relative_half_width, wilson
 from neurosim.sim import simulate
 from neurosim.sim.engine import plan_for
 from neurosim.sweep.budget import check_budget, estimate_workload
@@ -85,23 +86,25 @@ def evaluate(level: Level, chip: Chip, source: Source, mapping: MapOptions, work
     rec: dict = {"workload": workload, "hardware": hw.name, "sparsity": level.sparsity, "method": level.method,
                  **level.info}
     try:
-        qnet, inputs, compiled = compile_level(level, chip, source, mapping, prior)
+        qnet, _, compiled = compile_level(level, chip, source, mapping, prior)
     except FitError as e:
         rec.update(fits=False, fit_error=str(e))
         return rec
     sim = source.wl.simulation
-    res = simulate(compiled, inputs, mode=sim.mode, stream_length=sim.stream_length)
-    counts = res.mean_counts()
-    lat = res.latency_s()
-    latency = float(lat.mean())
     n_cores = compiled.n_cores
-    breakdown = energy_breakdown(counts, latency, hw, n_cores)
+    res = simulate(compiled, source.inputs_for(qnet, source.inputs_needed(level)), mode=sim.mode,
+                   stream_length=sim.stream_length)
+    lat = res.latency_s()
     per_inf = res.per_inference()
     per_sample = [energy_breakdown({k: float(v[i]) for k, v in per_inf.items()}, float(lat[i]), hw, n_cores)
                   for i in range(res.samples)]
     energy = mean_ci([sum(b.values()) for b in per_sample])
-    dynamic = mean_ci([above_idle(b) for b in per_sample])
     latency_ci = mean_ci(lat)
+    width = max(relative_half_width(energy), relative_half_width(latency_ci))
+    counts = res.mean_counts()
+    latency = float(lat.mean())
+    breakdown = energy_breakdown(counts, latency, hw, n_cores)
+    dynamic = mean_ci([above_idle(b) for b in per_sample])
     # inferences per second = 1 / mean latency (total inputs over total time); its interval from the latency's
     throughput = None if latency_ci[1] <= 0 else (1.0 / latency_ci[0], 1.0 / latency_ci[2], 1.0 / latency_ci[1])
     totals = compiled.totals()
@@ -134,6 +137,8 @@ def evaluate(level: Level, chip: Chip, source: Source, mapping: MapOptions, work
         "throughput_inferences_per_s_ci95": None if throughput is None else list(throughput[1:]),
         "area_mm2": chip_area_mm2(hw),
         "cores_used": n_cores,
+        "cores_available": hw.mesh.n_cores,
+        "synapse_memory_capacity_bits": hw.mesh.n_cores * core.synapse_memory_bits,
         "cores_needed": compiled.cores_needed,
         "mapping_objective": compiled.objective,
         "synapse_memory_bits": totals["synapse_bits"],
@@ -162,6 +167,9 @@ def evaluate(level: Level, chip: Chip, source: Source, mapping: MapOptions, work
         "timesteps": T,
         "steps_simulated": res.steps,
         "samples_simulated": res.samples,
+        "inputs_simulated": res.samples * res.inputs_per_sample,
+        "ci_half_width": width if math.isfinite(width) else None,
+        "ci_target_met": width <= sim.target_ci,
         "barrier_cycles": float(plan_for(compiled).barrier_cycles),
         "core_load": {"router_xy": compiled.router_xy.tolist(),
                       "busy_cycles": res.core_busy_cycles.mean(axis=0).round(1).tolist(),
@@ -245,6 +253,7 @@ def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], ma
             say(f"[neurosim] [{done}/{n_points}] sparsity {sparsity:.2f} on {chip.hw.name}: {status} ({took})")
             records.append(rec)
         earlier.append(sparsity)
+    mark_accuracy_floor(records, wl.report.accuracy_floor, wl.report.accuracy_drop)
     return run_provenance(wl, wl_path, wl_sha, chips, mapping, time.perf_counter() - t0), records
 
 

@@ -18,9 +18,11 @@ from neurosim.config import Workload
 from neurosim.errors import UserError
 from neurosim.files import safe_stem, set_aside
 from neurosim.ir import Network, Neuron, quantize
+from neurosim.ir.deploy import synaptic_events
 from neurosim.ir.store import CorruptFile, load_network, save_network
 from neurosim.ir.synthetic import bernoulli_inputs, calibrated_feedforward
 from neurosim.prune.magnitude import connection_sparsity, prune_magnitude
+from neurosim.report.stats import mean_ci, relative_half_width
 
 
 @dataclass
@@ -35,13 +37,18 @@ class Level:
 
 
 class Source:
-    """The dense network of a workload, its levels, simulation inputs, and (with labels) accuracy."""
+    """The dense network of a workload, its levels, simulation inputs, and (with labels) accuracy.
+    Simulation inputs come on demand: `inputs_for(qnet, n)` gives the first n of a fixed sequence (the
+    same first inputs whatever n), up to `max_inputs`."""
 
-    def __init__(self, wl: Workload, dense: Network, sim_inputs: np.ndarray):
+    def __init__(self, wl: Workload, dense: Network, make_inputs, max_inputs: int | None = None):
         self.wl = wl
         self.dense = dense
-        self.sim_inputs = sim_inputs
+        self._make_inputs = make_inputs          # n -> (n, T, N) int32: a prefix-stable sequence
+        self.max_inputs = max_inputs             # None: unlimited (generated inputs)
+        self._inputs = np.zeros((0, wl.timesteps, 0), np.int32)
         self._deployed: dict[tuple, list] = {}   # (sparsity, method, weight bits, state bits) -> [qnet, accuracy]
+        self._needed: dict[tuple, int] = {}      # (sparsity, method) -> inputs to simulate
 
     def deploy(self, level: Level, weight_bits: int, state_bits: int) -> Network:
         """The integer deploy network of `level` for a chip's bit widths, quantized once and shared by
@@ -70,9 +77,43 @@ class Source:
                                                   "pruning_epochs": 0, "pruning_seconds": time.perf_counter() - t0,
                                                   "accuracy_float": self.float_accuracy(net)})
 
-    def inputs_for(self, qnet: Network) -> np.ndarray:
-        """The integer inputs of the simulated samples for deploy network `qnet`."""
-        return self.sim_inputs
+    def available(self, n: int) -> int:
+        """How many of n wanted simulation inputs exist (a test set ends)."""
+        return n if self.max_inputs is None else min(n, self.max_inputs)
+
+    def raw_inputs(self, n: int) -> np.ndarray:
+        """The first n inputs of the sequence (before any per-network encoding)."""
+        n = self.available(n)
+        if len(self._inputs) < n:
+            self._inputs = self._make_inputs(n)
+        return self._inputs[:n]
+
+    def inputs_for(self, qnet: Network, n: int | None = None) -> np.ndarray:
+        """The integer inputs of the first n simulated samples (default: the workload's
+        `simulation.samples`) for deploy network `qnet`."""
+        return self.raw_inputs(self.wl.simulation.samples if n is None else n)
+
+    def inputs_needed(self, level: Level) -> int:
+        """How many inputs every chip simulates at `level`: `simulation.samples`, doubled while the 95 %
+        interval of the synaptic events per input (the float deploy model's: the same for every chip,
+        process and resumed run, so chips compare on the same inputs) is wider than ±target_ci, up to
+        max_samples (or the inputs there are). Energy and latency vary with that work, diluted by the
+        fixed costs; each record reports its own interval and whether it met the target."""
+        key = (level.sparsity, level.method)
+        if key not in self._needed:
+            sim = self.wl.simulation
+            n = self.available(sim.samples)
+            while True:
+                width = relative_half_width(mean_ci(synaptic_events(level.network, self.inputs_for(level.network,
+                                                                                                     n))))
+                more = self.available(min(2 * n, sim.max_samples))
+                if sim.mode == "streaming":
+                    more -= more % sim.stream_length
+                if width <= sim.target_ci or more <= n:
+                    break
+                n = more
+            self._needed[key] = n
+        return self._needed[key]
 
     def prepare(self, levels: list[float]) -> None:
         """Compute and cache what later `level` calls (in this or another process) would train; here
@@ -98,14 +139,13 @@ class TrainedSource(Source):
 
         self.progress = progress
         self.trained = train_workload(wl, progress=progress, evaluate=False)  # accuracy per level, below
-        dense = self.trained.to_network()
-        x = self.trained.dataset.test.x[:wl.simulation.samples]
-        super().__init__(wl, dense, np.zeros((0, wl.timesteps, 0), np.int32))
-        self._x_sim = x
+        test = self.trained.dataset.test
+        super().__init__(wl, self.trained.to_network(), lambda n: test.x[:n], max_inputs=len(test))
         self._deploy_inputs = deploy_inputs
 
-    def inputs_for(self, qnet: Network) -> np.ndarray:
-        return self._deploy_inputs(qnet, self._x_sim)
+    def inputs_for(self, qnet: Network, n: int | None = None) -> np.ndarray:
+        """The first n test images, encoded for deploy network `qnet` (its input scale)."""
+        return self._deploy_inputs(qnet, self.raw_inputs(self.wl.simulation.samples if n is None else n))
 
     def level(self, sparsity: float) -> Level:
         """The workload's pruning method at `sparsity`: magnitude pruning of the trained dense network,
@@ -179,11 +219,13 @@ def make_source(wl: Workload, wl_path: Path, progress: bool = True) -> Source:
     spec = wl.network
     if spec.synthetic is not None:
         s = spec.synthetic
-        inputs = bernoulli_inputs(s.samples, wl.timesteps, s.sizes[0], s.input_rate, wl.seed)
+
+        def spikes(n: int) -> np.ndarray:   # the calibration inputs are the first s.samples of these
+            return bernoulli_inputs(n, wl.timesteps, s.sizes[0], s.input_rate, wl.seed).astype(np.int32)
         neuron = Neuron(decay=s.decay, threshold=s.threshold, reset=s.reset, fire_at_equal=s.fire_at_equal)
-        net = calibrated_feedforward(s.sizes, inputs, s.target_rate, neuron, s.weight_mean, s.weight_std,
-                                     seed=wl.seed + 1, name=wl.name)
-        return Source(wl, net, inputs[:wl.simulation.samples].astype(np.int32))
+        net = calibrated_feedforward(s.sizes, spikes(s.samples).astype(bool), s.target_rate, neuron, s.weight_mean,
+                                     s.weight_std, seed=wl.seed + 1, name=wl.name)
+        return Source(wl, net, spikes)
     if spec.model is not None:
         return TrainedSource(wl, progress=progress)
     from neurosim.ir.nir_io import network_from_nir_spec
@@ -193,5 +235,5 @@ def make_source(wl: Workload, wl_path: Path, progress: bool = True) -> Source:
         raise UserError(f"{spec.nir}: the graph has {len(net.inputs)} input nodes; neurosim simulates networks with "
                         f"exactly one input")
     (inp,) = net.inputs
-    x = bernoulli_inputs(wl.simulation.samples, wl.timesteps, inp.size, wl.simulation.input_rate, wl.seed)
-    return Source(wl, net, x.astype(np.int32))
+    return Source(wl, net, lambda n: bernoulli_inputs(n, wl.timesteps, inp.size, wl.simulation.input_rate,
+                                                      wl.seed).astype(np.int32))

@@ -69,7 +69,8 @@ def test_unknown_preset_and_no_fit_exit_2(tiny, tmp_path, capsys):
     assert main(["run", str(p), "--hw", "truenorth", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "neurosim: error: layer lif1" in err and "max_fan_in_axons" in err
-    assert not out.exists()  # nothing half-written
+    recs = json.loads((out / "results.json").read_text())["records"]   # the records say why, whole
+    assert [r["fits"] for r in recs] == [False] and "max_fan_in_axons" in recs[0]["fit_error"]
 
 
 def test_console_script_prints_no_traceback(tmp_path):

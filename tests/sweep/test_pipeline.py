@@ -11,7 +11,7 @@ from neurosim.sweep.pipeline import Chip, run_workload
 
 WL = {"name": "tiny", "seed": 5, "timesteps": 10,
       "network": {"synthetic": {"sizes": [30, 25, 6], "input_rate": 0.3, "target_rate": 0.2, "samples": 3}},
-      "pruning": {"levels": [0.0, 0.6]}, "simulation": {"samples": 3}}
+      "pruning": {"levels": [0.0, 0.6]}, "simulation": {"samples": 3, "max_samples": 3}}
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +42,32 @@ def test_records_and_resume(chips, tmp_path, monkeypatch):
     # a changed workload file (hash) is a different point
     with pytest.raises(AssertionError, match="recomputed"):
         run_workload(wl, Path("tiny.yaml"), "abd", chips, points_dir=tmp_path, progress=False)
+
+
+def test_inputs_double_until_the_work_per_input_is_known_and_chips_share_them(chips):
+    """samples 2 → 4 → 8 → ... while the 95 % interval of the float model's synaptic events per input is
+    wider than target_ci; every chip at a level simulates those same inputs."""
+    from neurosim.ir.deploy import synaptic_events
+    from neurosim.report.stats import mean_ci, relative_half_width
+    from neurosim.sweep.sources import make_source
+
+    wl = parse_mapping(Workload, dict(WL, pruning={"levels": [0.0]},
+                                      simulation={"samples": 2, "max_samples": 64, "target_ci": 0.05}))
+    source = make_source(wl, Path("t.yaml"), progress=False)
+    level = source.level(0.0)
+    n = source.inputs_needed(level)
+    width = lambda k: relative_half_width(mean_ci(synaptic_events(level.network, source.inputs_for(  # noqa: E731
+        level.network, k))))
+    assert n in (2, 4, 8, 16, 32, 64)
+    assert width(n) <= 0.05 or n == 64
+    assert n == 2 or width(n // 2) > 0.05        # the smallest doubling that is narrow enough
+    _, recs = run_workload(wl, Path("t.yaml"), "x", chips, progress=False)
+    assert {r["inputs_simulated"] for r in recs} == {n}
+    for r in recs:   # the reported width is the wider of energy's and latency's, relative to the mean
+        pairs = (("energy_per_inference_j", "energy_per_inference_ci95_j"),
+                 ("latency_per_inference_s", "latency_per_inference_ci95_s"))
+        rel = [relative_half_width((r[m], *r[ci])) for m, ci in pairs]
+        assert r["ci_half_width"] == pytest.approx(max(rel)) and r["ci_target_met"] == (max(rel) <= 0.05)
 
 
 def test_static_energy_follows_power_gating_and_states(chips):
