@@ -107,8 +107,8 @@ def cmd_experiment(a: argparse.Namespace) -> int:
 
     from neurosim.config import load_workload, parse_mapping
     from neurosim.config.workload import Pruning
+    from neurosim.progress import say as log
     from neurosim.prune.experiment import STRUCTURED, UNSTRUCTURED, parse_method, run_experiment, write_outputs
-    from neurosim.sweep.pipeline import log
 
     wl = load_workload(a.workload)[0]
     over = {k: getattr(a, k) for k in EXPERIMENT_OVERRIDES if getattr(a, k) is not None}
@@ -296,6 +296,14 @@ def build_parser() -> argparse.ArgumentParser:
                                 "neuromorphic hardware: prune, map, simulate, report.")
     p.add_argument("--version", action="version", version=f"neurosim {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    loud = _Parser(add_help=False)
+    group = loud.add_mutually_exclusive_group()
+    group.add_argument("-q", "--quiet", dest="verbosity", action="store_const", const=0, default=1,
+                       help="print only the results and errors (no progress)")
+    group.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=2,
+                       help="also print each step's details (pruning, caches)")
+    _add = sub.add_parser
+    sub.add_parser = lambda *a, **k: _add(*a, parents=[loud], **k)   # every command takes -q / -v
 
     r = sub.add_parser("run", help="every pruning level of a workload on one or more chips")
     r.add_argument("workload", help="workload YAML file or preset name (e.g. ff784)")
@@ -383,6 +391,9 @@ def main(argv: list[str] | None = None) -> int:
         a = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version, or a usage error already printed in one line
         return e.code if isinstance(e.code, int) else 2
+    from neurosim.progress import set_verbosity
+
+    set_verbosity(a.verbosity)
     try:
         return a.func(a)
     except UserError as e:

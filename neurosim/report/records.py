@@ -19,9 +19,11 @@ from neurosim.files import write_atomic
 
 
 def blas_info() -> dict:
-    """numpy's BLAS library and its thread setting. Training results were measured bit-identical with 1
-    and 2 OpenBLAS threads (OpenBLAS splits matrix products over rows and columns, never the summed
-    dimension), so the count is recorded, not pinned; a different BLAS build may round differently."""
+    """numpy's BLAS library and its thread settings. Training pins BLAS to NEUROSIM_TRAIN_THREADS threads
+    (default 1, through threadpoolctl from the `data` extra; `snn.train.blas_threads`), so trained
+    weights do not depend on the machine's core count; without threadpoolctl BLAS keeps its default."""
+    import importlib.util
+
     import numpy
 
     try:
@@ -31,7 +33,10 @@ def blas_info() -> dict:
         name = version = None
     threads = {k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
                if k in os.environ}
-    return {"name": name, "version": version, "threads_env": threads or "default (one per core)"}
+    pinned = importlib.util.find_spec("threadpoolctl") is not None
+    return {"name": name, "version": version, "threads_env": threads or "default (one per core)",
+            "training_threads": int(os.environ.get("NEUROSIM_TRAIN_THREADS", "1")) if pinned
+            else "BLAS default (threadpoolctl not installed)"}
 
 
 def provenance(seed: int, configs: dict[str, str], ert: dict[str, dict], **extra) -> dict:

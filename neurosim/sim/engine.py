@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import numba
@@ -128,6 +129,19 @@ def encode_events(inputs: np.ndarray) -> InputEvents:
     val = np.zeros(nnz, np.int32)
     K.encode_rows(flat, ptr, idx, val)
     return InputEvents(ptr, idx, val, S, T, n_in)
+
+
+def kernels_cached() -> bool:
+    """Whether numba has the simulator's kernel compiled in its cache (else the first simulation of a
+    process compiles it, which takes tens of seconds)."""
+    import hashlib
+    import os
+
+    here = os.path.dirname(os.path.abspath(K.__file__))
+    root = os.environ.get("NUMBA_CACHE_DIR")   # numba's layout: <folder>_<sha1 of the folder's path>
+    folder = Path(root) / f"{os.path.basename(here)}_{hashlib.sha1(here.encode()).hexdigest()}" if root \
+        else Path(here) / "__pycache__"
+    return folder.is_dir() and any(folder.glob("kernels.run_one-*.nbi"))
 
 
 def plan_for(chip: CompiledChip) -> SimPlan:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +10,7 @@ from neurosim.config import Workload, as_workload, load_hardware
 from neurosim.errors import ConfigError
 from neurosim.files import safe_stem, set_aside
 from neurosim.ir.network import Network
+from neurosim.progress import VERBOSE, say
 from neurosim.snn import checkpoint
 from neurosim.snn.datasets import Dataset, load_dataset
 from neurosim.snn.deploy import evaluate_deploy
@@ -89,11 +89,11 @@ def train_workload(workload: Workload | str | Path, *, seed: int | None = None, 
             cached, history = None, []
     if cached is not None:
         if progress:
-            print(f"[neurosim.snn] {wl.name}: loaded trained model from cache {path}", file=sys.stderr)
+            say(f"[neurosim] {wl.name}: trained model loaded from the cache ({path})", VERBOSE)
     else:
         if progress:
-            print(f"[neurosim.snn] {wl.name}: training {spec.epochs} epochs on {ds.name} "
-                  f"({len(ds.train)} train / {len(ds.test)} test), T={T}, seed {seed}", file=sys.stderr)
+            say(f"[neurosim] {wl.name}: training {spec.epochs} epochs on {ds.name} "
+                f"({len(ds.train)} train / {len(ds.test)} test), T={T}, seed {seed}")
         t0, c0 = time.perf_counter(), time.process_time()
         history = Trainer(model, spec, ds, enc, seed=seed, progress=progress).fit()
         train_seconds, train_cpu = time.perf_counter() - t0, time.process_time() - c0

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from neurosim.config.workload import Model as ModelSpec
+from neurosim.progress import bar
 from neurosim.snn.datasets import Dataset, Split
 from neurosim.snn.encoders import Encoder
 from neurosim.snn.model import SNN
@@ -153,44 +153,46 @@ class Trainer:
         B = self.spec.batch_size
         n_batches = (len(tr) + B - 1) // B
         total = self.epochs * n_batches
-        for epoch in range(self.epochs):
-            t0 = time.perf_counter()
-            order = rng.permutation(len(tr))
-            loss_sum, correct = 0.0, 0
-            for bi in range(n_batches):
-                idx = order[bi * B:(bi + 1) * B]
-                x = shift_images(tr.x[idx], self.spec.augment_shift, rng)
-                y = tr.y[idx]
-                lr = cosine_lr(self.lr, self.step, total) if self.spec.schedule == "cosine" else self.lr
-                inp, timed = self.encoder.float_batch(x, rng)
-                self.model.zero_grad()
-                out = self.model.forward(inp, train=True, timed=timed)
-                T = out.shape[0]
-                loss, dlogits = softmax_ce(out.mean(0), y)
-                self.model.backward(np.broadcast_to(dlogits / T, out.shape).astype(out.dtype))
-                for cb in self.callbacks:
-                    if hasattr(cb, "before_step"):
-                        cb.before_step(self, self.step, lr)
-                self.opt.step(lr)
-                self.apply_masks()
-                c = int((out.sum(0).argmax(1) == y).sum())
-                loss_sum += loss * len(idx)
-                correct += c
-                rec = BatchRecord(epoch, self.step, loss, c, len(idx), y, self.model.potentials(), lr)
-                for cb in self.callbacks:
-                    cb(self, self.step, rec)
-                self.step += 1
-            ep = {"epoch": epoch + 1, "loss": loss_sum / len(tr), "train_accuracy": correct / len(tr),
-                  "seconds": time.perf_counter() - t0}
-            if self.eval_every and ((epoch + 1) % self.eval_every == 0 or epoch + 1 == self.epochs):
-                ep["test_accuracy"] = accuracy(self.model, self.encoder, self.dataset.test)
-            if self.progress:
-                test = f" test {100 * ep['test_accuracy']:.2f}%" if "test_accuracy" in ep else ""
-                print(f"[neurosim.snn] epoch {epoch + 1}/{self.epochs} loss {ep['loss']:.4f} "
-                      f"train {100 * ep['train_accuracy']:.2f}%{test} ({ep['seconds']:.1f} s)",
-                      file=sys.stderr, flush=True)
-            self.history.append(ep)
+        with bar(self.epochs, "training", unit="epoch", show=self.progress) as b:
+            for epoch in range(self.epochs):
+                self._epoch(epoch, rng, tr, B, n_batches, total, b)
         return self.history
+
+    def _epoch(self, epoch: int, rng, tr, B: int, n_batches: int, total: int, b) -> None:
+        """One pass over the training set (the optimiser steps, callbacks, and the epoch's record)."""
+        t0 = time.perf_counter()
+        order = rng.permutation(len(tr))
+        loss_sum, correct = 0.0, 0
+        for bi in range(n_batches):
+            idx = order[bi * B:(bi + 1) * B]
+            x = shift_images(tr.x[idx], self.spec.augment_shift, rng)
+            y = tr.y[idx]
+            lr = cosine_lr(self.lr, self.step, total) if self.spec.schedule == "cosine" else self.lr
+            inp, timed = self.encoder.float_batch(x, rng)
+            self.model.zero_grad()
+            out = self.model.forward(inp, train=True, timed=timed)
+            T = out.shape[0]
+            loss, dlogits = softmax_ce(out.mean(0), y)
+            self.model.backward(np.broadcast_to(dlogits / T, out.shape).astype(out.dtype))
+            for cb in self.callbacks:
+                if hasattr(cb, "before_step"):
+                    cb.before_step(self, self.step, lr)
+            self.opt.step(lr)
+            self.apply_masks()
+            c = int((out.sum(0).argmax(1) == y).sum())
+            loss_sum += loss * len(idx)
+            correct += c
+            rec = BatchRecord(epoch, self.step, loss, c, len(idx), y, self.model.potentials(), lr)
+            for cb in self.callbacks:
+                cb(self, self.step, rec)
+            self.step += 1
+        ep = {"epoch": epoch + 1, "loss": loss_sum / len(tr), "train_accuracy": correct / len(tr),
+              "seconds": time.perf_counter() - t0}
+        if self.eval_every and ((epoch + 1) % self.eval_every == 0 or epoch + 1 == self.epochs):
+            ep["test_accuracy"] = accuracy(self.model, self.encoder, self.dataset.test)
+        test = f" test {100 * ep['test_accuracy']:.2f}%" if "test_accuracy" in ep else ""
+        b.update(1, f"loss {ep['loss']:.4f} train {100 * ep['train_accuracy']:.2f}%{test}")
+        self.history.append(ep)
 
 
 def fine_tune(model: SNN, spec: ModelSpec, dataset: Dataset, encoder: Encoder, masks: dict[str, np.ndarray],

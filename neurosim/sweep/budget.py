@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 from neurosim.config import Workload
 from neurosim.errors import UserError
 from neurosim.files import npz_headers
+from neurosim.progress import NORMAL, VERBOSE, say
 
 # measured: mapper + plan peak ≈ 190 B per synapse (1.3 M neurons, 105 M synapses: 19 GiB)
 MAPPED_BYTES_PER_SYNAPSE = 200
@@ -186,12 +186,12 @@ def estimate_workload(wl: Workload, wl_path: Path | None = None, n_chips: int = 
 
 def check_budget(est: Estimate, memory: int | None = None) -> None:
     """Refuse `est` in one line if it needs more memory than the machine has or more than a week;
-    say what it will cost when it is large (over a minute or 1 GiB)."""
+    say what it will cost (always with -v; without, when it is large: over 5 minutes or 4 GiB)."""
     memory = machine_memory() if memory is None else memory
     fix = "shrink the network, the samples, timesteps or epochs, or pass --ignore-limits to run anyway"
     if memory is not None and est.bytes > memory:
         raise UserError(f"{est.describe()}: more memory than this machine has ({_gib(memory)}); {fix}")
     if est.seconds > MAX_SECONDS:
         raise UserError(f"{est.describe()}: more than a week of compute; {fix}")
-    if est.seconds > 60 or est.bytes > 2**30:
-        print(f"[neurosim] estimate: {est.describe()}", file=sys.stderr, flush=True)
+    big = est.seconds > 300 or est.bytes > 4 * 2**30
+    say(f"[neurosim] estimate: {est.describe()}", NORMAL if big else VERBOSE)

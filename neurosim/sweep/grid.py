@@ -12,7 +12,7 @@ import hashlib
 import itertools
 import json
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -20,9 +20,10 @@ import yaml
 
 from neurosim.config import Hardware, Workload, load_hardware, parse_mapping, read_yaml
 from neurosim.errors import ConfigError, MissingExtraError, UserError
+from neurosim.progress import bar, say
 from neurosim.report.records import mark_accuracy_floor
 from neurosim.sweep.budget import check_budget, estimate_workload
-from neurosim.sweep.pipeline import Chip, MapOptions, log, missing_levels, run_provenance, run_workload
+from neurosim.sweep.pipeline import Chip, MapOptions, missing_levels, run_provenance, run_workload
 from neurosim.sweep.sources import make_source
 
 
@@ -77,30 +78,41 @@ def variants(base: str, vary: dict[str, list]) -> list[Chip]:
 
 
 def _run_group(args) -> list[dict]:
+    """One worker's share: every level on its chips, silently (the parent shows one bar for all)."""
     wl, wl_path, wl_sha, chips, mapping, points_dir = args
-    return run_workload(wl, wl_path, wl_sha, chips, mapping, points_dir=points_dir, check_limits=False)[1]
+    return run_workload(wl, wl_path, wl_sha, chips, mapping, points_dir=points_dir, progress=False,
+                        check_limits=False)[1]
 
 
-def dask_map(fn, jobs: list, scheduler: str, workers: int) -> list:
+def dask_map(fn, jobs: list, scheduler: str, workers: int, done=lambda result: None) -> list:
     """fn over jobs on a Dask cluster: the scheduler at `scheduler` (e.g. tcp://host:8786; its workers
     must see the same files: workload, chips, output and cache folders), or "local" for a local
-    cluster of `workers` single-threaded processes. Results come back in job order."""
+    cluster of `workers` single-threaded processes. `done(result)` is called as each job finishes;
+    results come back in job order."""
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise MissingExtraError("dse --scheduler needs the optional Dask packages: "
                                 "pip install 'neurosim-hw[distributed]'") from None
+    def gather(client) -> list:
+        from dask.distributed import as_completed
+
+        futures = client.map(fn, jobs, pure=False)
+        for f in as_completed(futures):
+            done(f.result())
+        return client.gather(futures)
+
     if scheduler == "local":
         with LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True,
                           dashboard_address=None) as cluster, Client(cluster) as client:
-            return client.gather(client.map(fn, jobs, pure=False))
+            return gather(client)
     try:
         client = Client(scheduler, timeout="10s")
     except (OSError, TimeoutError, ValueError) as e:
         raise UserError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({e}); start one with "
                         "`dask scheduler` and workers with `dask worker ADDRESS`, or use --scheduler local") from None
     with client:
-        return client.gather(client.map(fn, jobs, pure=False))
+        return gather(client)
 
 
 def run_grid(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], mapping: MapOptions, points_dir: Path,
@@ -115,17 +127,22 @@ def run_grid(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], mappin
     if check_limits:
         check_budget(estimate_workload(wl, wl_path, len(chips)))
     todo = missing_levels(wl, wl_path, wl_sha, chips, mapping, points_dir)
-    if todo and wl.network.model is not None:  # train and prune here, once, not in every worker side by side
-        log("[neurosim] preparing the network and its levels before starting the workers ...")
+    if todo:  # train, prune (and build a synthetic network) here, once, not in every worker side by side
+        say("[neurosim] preparing the network and its levels before starting the workers ...")
         make_source(wl, wl_path).prepare(todo)
-    n_groups = max(workers, 1) if scheduler is None else max(workers, len(chips))
-    groups = [chips[i::n_groups] for i in range(n_groups)]
-    jobs = [(wl, wl_path, wl_sha, g, mapping, points_dir) for g in groups if g]
-    if scheduler is None:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as ex:
-            results = list(ex.map(_run_group, jobs))
-    else:
-        results = dask_map(_run_group, jobs, scheduler, workers)
+    jobs = [(wl, wl_path, wl_sha, [c], mapping, points_dir) for c in chips]   # one job per chip variant
+    levels = len(wl.pruning.levels)
+    with bar(len(chips) * levels, f"{wl.name}: {len(chips)} chip variants on {workers} workers:", unit="point") as b:
+        def done(recs: list[dict]) -> None:
+            b.update(levels, f"{recs[0]['hardware']} done" if recs else "")
+        if scheduler is None:
+            with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as ex:
+                futures = [ex.submit(_run_group, j) for j in jobs]
+                for f in as_completed(futures):
+                    done(f.result())
+                results = [f.result() for f in futures]
+        else:
+            results = dask_map(_run_group, jobs, scheduler, workers, done)
     by_chip = {}
     for recs in results:
         for r in recs:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +27,11 @@ from neurosim.files import set_aside, write_atomic
 from neurosim.ir import Network
 from neurosim.mapper import compile_network
 from neurosim.mapper.compiled import CompiledChip
+from neurosim.progress import VERBOSE, bar, say
 from neurosim.report.records import mark_accuracy_floor, provenance
 from neurosim.report.stats import mean_ci, relative_half_width, wilson
 from neurosim.sim import simulate
-from neurosim.sim.engine import plan_for
+from neurosim.sim.engine import kernels_cached, plan_for
 from neurosim.sweep.budget import check_budget, estimate_workload
 from neurosim.sweep.sources import Level, Source, make_source
 
@@ -52,10 +52,6 @@ class Chip:
     hw: Hardware
     path: Path
     sha256: str
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 def _spiking_neurons(net: Network) -> int:
@@ -207,52 +203,61 @@ def run_workload(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], ma
     if check_limits:
         check_budget(estimate_workload(wl, wl_path, len(chips)))
     key_sha = inputs_sha(wl, wl_path, wl_sha)
-    say = log if progress else (lambda _m: None)
-    say(f"[neurosim] {wl.name}: {len(wl.pruning.levels)} levels x {len(chips)} chips")
+    levels = sorted(wl.pruning.levels)
+    keys = {(s, c): point_key(key_sha, c, s, wl.pruning.method, mapping, wl.simulation.samples)
+            for s in levels for c in chips}
+    cached = {k: _load_point(points_dir, key) for k, key in keys.items()}
+    if progress:
+        say(f"[neurosim] {wl.name}: {len(levels)} levels x {len(chips)} chips"
+            + (f", {sum(v is not None for v in cached.values())} points from an earlier run"
+               if any(v is not None for v in cached.values()) else ""))
     source: Source | None = None
+    if any(v is None for v in cached.values()):
+        if progress:
+            say("[neurosim] preparing the network ...")
+        source = make_source(wl, wl_path, progress=progress)
+        if progress and not kernels_cached():
+            say("[neurosim] compiling the simulator (once: about a minute; cached for later runs) ...")
     records = []
-    n_points, done = len(wl.pruning.levels) * len(chips), 0
     prior: dict = {}  # chip name -> compiled chip of the previous (denser) level
     chained: set[str] = set()  # chips whose `prior` follows every earlier level (not resumed from disk)
     earlier: list[float] = []
-    for sparsity in sorted(wl.pruning.levels):
-        keys = {c: point_key(key_sha, c, sparsity, wl.pruning.method, mapping, wl.simulation.samples) for c in chips}
-        cached = {c: _load_point(points_dir, k) for c, k in keys.items()}
-        todo = [c for c in chips if cached[c] is None]
-        if todo:
-            if source is None:
-                say("[neurosim] preparing the network ...")
-                source = make_source(wl, wl_path, progress=progress)
-            t1 = time.perf_counter()
-            level = source.level(sparsity)
-            say(f"[neurosim] pruned to {sparsity:.2f} ({level.method}) in {time.perf_counter() - t1:.1f} s")
-            unchained = [c for c in todo if c.hw.name not in chained]
-            if unchained and earlier:  # earlier levels came from disk: map them again, once for these chips
-                say(f"[neurosim] mapping the earlier levels again on {', '.join(c.hw.name for c in unchained)} "
-                    "(cores never increase along the sweep)")
-                for s in earlier:
-                    lvl = source.level(s)
-                    for c in unchained:
-                        try:
-                            compile_level(lvl, c, source, mapping, prior)
-                        except FitError:
-                            pass
-            chained.update(c.hw.name for c in todo)
-        for chip in chips:
-            done += 1
-            rec = cached[chip]
-            if rec is None:
+    with bar(len(keys), f"{wl.name}:", unit="point", show=progress) as b:
+        for sparsity in levels:
+            todo = [c for c in chips if cached[(sparsity, c)] is None]
+            if todo:
                 t1 = time.perf_counter()
-                rec = evaluate(level, chip, source, mapping, wl.name, prior)
-                if points_dir is not None:
-                    _save_point(points_dir, keys[chip], rec)
-                took = f"{time.perf_counter() - t1:.1f} s"
-            else:
-                took = "from an earlier run"
-            status = "does not fit" if not rec["fits"] else f"{rec['energy_per_inference_j'] * 1e6:.4g} uJ"
-            say(f"[neurosim] [{done}/{n_points}] sparsity {sparsity:.2f} on {chip.hw.name}: {status} ({took})")
-            records.append(rec)
-        earlier.append(sparsity)
+                level = source.level(sparsity)
+                if progress:
+                    say(f"[neurosim] pruned to {sparsity:.2f} ({level.method}) in {time.perf_counter() - t1:.1f} s",
+                        VERBOSE)
+                unchained = [c for c in todo if c.hw.name not in chained]
+                if unchained and earlier:  # earlier levels came from disk: map them again, once for these chips
+                    if progress:
+                        say(f"[neurosim] mapping the earlier levels again on "
+                            f"{', '.join(c.hw.name for c in unchained)} (cores never increase along the sweep)")
+                    for s in earlier:
+                        lvl = source.level(s)
+                        for c in unchained:
+                            try:
+                                compile_level(lvl, c, source, mapping, prior)
+                            except FitError:
+                                pass
+                chained.update(c.hw.name for c in todo)
+            for chip in chips:
+                rec = cached[(sparsity, chip)]
+                if rec is None:
+                    t1 = time.perf_counter()
+                    rec = evaluate(level, chip, source, mapping, wl.name, prior)
+                    if points_dir is not None:
+                        _save_point(points_dir, keys[(sparsity, chip)], rec)
+                    took = f"{time.perf_counter() - t1:.1f} s"
+                else:
+                    took = "from an earlier run"
+                status = "does not fit" if not rec["fits"] else f"{rec['energy_per_inference_j'] * 1e6:.4g} uJ"
+                b.update(1, f"sparsity {sparsity:.2f} on {chip.hw.name}: {status} ({took})")
+                records.append(rec)
+            earlier.append(sparsity)
     mark_accuracy_floor(records, wl.report.accuracy_floor, wl.report.accuracy_drop)
     return run_provenance(wl, wl_path, wl_sha, chips, mapping, time.perf_counter() - t0), records
 

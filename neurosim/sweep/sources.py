@@ -16,7 +16,7 @@ import numpy as np
 import neurosim
 from neurosim.config import Workload
 from neurosim.errors import UserError
-from neurosim.files import safe_stem, set_aside
+from neurosim.files import cache_root, safe_stem, set_aside
 from neurosim.ir import Network, Neuron, quantize
 from neurosim.ir.deploy import synaptic_events
 from neurosim.ir.store import CorruptFile, load_network, save_network
@@ -197,6 +197,24 @@ class TrainedSource(Source):
         return int((predict_deploy(qnet, test.x, timing="hardware", stream=stream) == test.y).sum()), len(test.y)
 
 
+def _synthetic_path(wl: Workload) -> Path:
+    """Cache file of a workload's calibrated synthetic network: keyed by everything that builds it."""
+    blob = json.dumps([dataclasses.asdict(wl.network.synthetic), wl.timesteps, wl.seed, wl.name,
+                       neurosim.__version__], default=str)
+    return cache_root() / "synthetic" / f"{safe_stem(wl.name)}-{hashlib.sha256(blob.encode()).hexdigest()[:20]}.npz"
+
+
+def _load_cached(path: Path, what: str) -> Network | None:
+    """A cached network, or None: missing, or corrupt (then set aside with a one-line message)."""
+    try:
+        return load_network(path)[0]
+    except FileNotFoundError:
+        return None
+    except (CorruptFile, KeyError, TypeError, ValueError) as e:
+        set_aside(path, f"cached {what} {path} is unusable ({e})")
+        return None
+
+
 def _load_level(path: Path) -> Level | None:
     """A cached pruned level, or None: missing, or corrupt (then set aside as `*.corrupt` with a
     one-line message, and recomputed)."""
@@ -222,9 +240,13 @@ def make_source(wl: Workload, wl_path: Path, progress: bool = True) -> Source:
 
         def spikes(n: int) -> np.ndarray:   # the calibration inputs are the first s.samples of these
             return bernoulli_inputs(n, wl.timesteps, s.sizes[0], s.input_rate, wl.seed).astype(np.int32)
-        neuron = Neuron(decay=s.decay, threshold=s.threshold, reset=s.reset, fire_at_equal=s.fire_at_equal)
-        net = calibrated_feedforward(s.sizes, spikes(s.samples).astype(bool), s.target_rate, neuron, s.weight_mean,
-                                     s.weight_std, seed=wl.seed + 1, name=wl.name)
+        path = _synthetic_path(wl)
+        net = _load_cached(path, "synthetic network")
+        if net is None:
+            neuron = Neuron(decay=s.decay, threshold=s.threshold, reset=s.reset, fire_at_equal=s.fire_at_equal)
+            net = calibrated_feedforward(s.sizes, spikes(s.samples).astype(bool), s.target_rate, neuron,
+                                         s.weight_mean, s.weight_std, seed=wl.seed + 1, name=wl.name)
+            save_network(path, net)
         return Source(wl, net, spikes)
     if spec.model is not None:
         return TrainedSource(wl, progress=progress)

@@ -118,7 +118,8 @@ def test_a_held_lock_refuses_the_second_run(setup, capsys):
 
 
 def test_training_does_not_depend_on_the_blas_thread_count(tmp_path):
-    """The claim behind recording, not pinning, the BLAS thread count (report.records.blas_info)."""
+    """Training pins BLAS (snn.train.blas_threads): the weights are the same whatever the machine's
+    BLAS thread setting (report.records.blas_info records both)."""
     script = ("import dataclasses, hashlib, numpy as np\n"
               "from neurosim.config import load_workload\nfrom neurosim.snn import train_workload\n"
               "wl = load_workload('digits_mlp')[0]\n"

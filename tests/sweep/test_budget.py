@@ -54,5 +54,5 @@ def test_refusal_names_the_size_and_the_override(capsys):
         check_budget(e, memory=16 * 2**30)
     with pytest.raises(UserError, match="more than a week"):
         check_budget(Estimate("w", 1, 1, 1, 1, 1, 8 * 86400.0), memory=16 * 2**30)
-    check_budget(Estimate("w", 1, 1, 1, 1, 2 * 2**30, 1.0), memory=16 * 2**30)   # fits: says what it costs
+    check_budget(Estimate("w", 1, 1, 1, 1, 5 * 2**30, 1.0), memory=16 * 2**30)   # fits: says what it costs
     assert "estimate: w: " in capsys.readouterr().err
