@@ -48,6 +48,35 @@ def safe_stem(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:60].lstrip(".") or "unnamed"
 
 
+def display_path(path: str | Path) -> str:
+    """A path as a user would write it in a command: a shipped preset as `hwconfigs/<name>.yaml` (or
+    workloads/...), a file under the current folder relative to it, anything else absolute. Keeps
+    machine-specific prefixes out of results (provenance)."""
+    p = Path(path)
+    package = Path(__file__).resolve().parent
+    try:
+        full = p.resolve()
+    except OSError:
+        return str(p)
+    for root in (package, package.parent):
+        for kind in ("hwconfigs", "workloads"):
+            if full.parent == root / kind or (root / kind) in full.parents:
+                return str(full.relative_to(root))
+    try:
+        return str(full.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(full)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks (datasets can be large)."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def _size(n: int) -> str:
     return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n} bytes"
 

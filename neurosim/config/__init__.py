@@ -6,18 +6,30 @@ from dataclasses import replace
 from pathlib import Path
 
 from neurosim.config.hardware import Hardware
-from neurosim.config.presets import preset_names, resolve
+from neurosim.config.presets import is_preset, preset_names, resolve
 from neurosim.config.schema import Quantity, load_node, parse_mapping, read_yaml
 from neurosim.config.workload import Workload
+from neurosim.errors import ConfigError
 
 __all__ = ["Hardware", "Workload", "Quantity", "as_workload", "load_hardware", "load_workload", "load_any",
            "parse_mapping", "preset_names", "resolve", "read_yaml"]
 
 
 def load_hardware(name_or_path: str | Path) -> tuple[Hardware, Path, str]:
-    """Chip file or preset name → (Hardware, resolved path, sha256 of the file)."""
+    """Chip file or preset name → (Hardware, resolved path, sha256 of the file). A user's file is
+    checked against the presets: figures far beyond every preset's (a unit slip?) and figures edited
+    while still citing a preset's source are reported as warnings."""
     path = resolve(str(name_or_path), "hwconfigs")
     hw, digest = load_node(Hardware, path)
+    if not is_preset(path, "hwconfigs"):
+        from neurosim.config.figures import edited, implausible
+        from neurosim.progress import say
+
+        for w in implausible(hw):
+            say(f"neurosim: warning: {path}: {w}")
+        for e in edited(hw):
+            say(f"neurosim: warning: {path}: {e['key']} = {e['value']:g} cites '{e['source']}', whose value is "
+                f"{e['preset_value']:g} (preset {e['preset']}); say where the new value comes from")
     return hw, path, digest
 
 
@@ -40,7 +52,12 @@ def as_workload(workload: Workload | str | Path) -> Workload:
 
 
 def load_any(path: str | Path) -> tuple[str, object]:
-    """Validate a file of either kind: a file with a `core` key is a chip, otherwise a workload."""
+    """Validate a file (or preset name) of either kind: a file with a `core` key is a chip, otherwise a
+    workload."""
+    try:
+        path = resolve(str(path), "hwconfigs")
+    except ConfigError:
+        path = resolve(str(path), "workloads")
     data, _ = read_yaml(path)
     if "core" in data or "mesh" in data:
         return "hardware", load_hardware(path)[0]

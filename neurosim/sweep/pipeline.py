@@ -19,11 +19,12 @@ import numpy as np
 
 import neurosim
 from neurosim.config import Hardware, Workload
+from neurosim.config.figures import edited
 from neurosim.config.hardware import operating_state
 from neurosim.energy import above_idle, armed_power_w, energy_breakdown, ert_table, idle_power_w
 from neurosim.energy.area import chip_area_mm2
 from neurosim.errors import FitError
-from neurosim.files import set_aside, write_atomic
+from neurosim.files import display_path, file_sha256, set_aside, write_atomic
 from neurosim.ir import Network
 from neurosim.mapper import compile_network
 from neurosim.mapper.compiled import CompiledChip
@@ -273,10 +274,24 @@ def missing_levels(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], 
 
 def run_provenance(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], mapping: MapOptions,
                    seconds: float) -> dict:
-    """Provenance of a run: config hashes of the workload and every chip, seed, ERTs with sources."""
-    return provenance(wl.seed, {str(wl_path): wl_sha, **{str(c.path): c.sha256 for c in chips}},
+    """Provenance of a run: config hashes of the workload and every chip (paths as a user would write
+    them), the network file or dataset it reads with their hashes, seed, ERTs with sources, and
+    figures edited while still citing a preset's source."""
+    data = {}
+    nir = wl.network.nir_file(wl_path)
+    if nir is not None:
+        data[display_path(nir)] = file_sha256(nir)
+    if wl.network.model is not None:
+        from neurosim.snn.datasets import dataset_file
+
+        f = dataset_file(wl.network.model, wl_path)
+        if f is not None and f.is_file():   # a packaged dataset by its file name, a user's by its path
+            name = display_path(f) if wl.network.model.dataset == "npz" else f.name
+            data[f"{wl.network.model.dataset}: {name}"] = file_sha256(f)
+    return provenance(wl.seed, {display_path(wl_path): wl_sha, **{display_path(c.path): c.sha256 for c in chips}},
                       {c.hw.name: ert_table(c.hw) for c in chips}, workload=wl.name, synapse_format=mapping.format,
-                      mapping_objective=mapping.objective,
+                      mapping_objective=mapping.objective, data_sha256=data,
+                      edited_figures={c.hw.name: e for c in chips if (e := edited(c.hw))},
                       wall_seconds=round(seconds, 2))
 
 

@@ -173,3 +173,36 @@ def test_user_mistakes_are_one_line_exit_2(argv, message, tmp_path, monkeypatch,
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0], err
     assert not (tmp_path / "x").exists()
+
+
+def test_dse_varies_a_documented_key_absent_from_the_base_file(tiny, tmp_path, capsys):
+    """generic_mesh.yaml has no host.per_step_s: the variant adds it (a {value, source} figure)."""
+    out = tmp_path / "dse"
+    assert main(["dse", str(tiny), "--hw", "generic_mesh", "--vary", "host.per_step_s=0,1e-5", "--out", str(out)]) == 0
+    by = {(r["sparsity"], r["hardware"]): r for r in json.loads((out / "results.json").read_text())["records"]}
+    for s in (0.0, 0.5, 0.9):
+        slow, fast = by[(s, "generic_mesh[per_step_s=1e-5]")], by[(s, "generic_mesh[per_step_s=0]")]
+        # 10 µs of serial host work before every simulated step of an inference (single mode)
+        assert slow["latency_per_inference_s"] - fast["latency_per_inference_s"] == pytest.approx(
+            1e-5 * slow["steps_simulated"], rel=1e-6)
+    bad = ["dse", str(tiny), "--hw", "generic_mesh", "--vary", "host.nosuch=1", "--out", str(tmp_path / "x")]
+    assert main(bad) == 2
+    assert "host.nosuch: no such chip key" in capsys.readouterr().err
+
+
+def test_validate_takes_preset_names_and_warns_about_units_and_edited_figures(tmp_path, capsys):
+    from neurosim.config import load_hardware
+
+    d = yaml.safe_load(load_hardware("loihi")[1].read_text())
+    d["name"] = "mine"
+    d["energy"]["synaptic_op_pj"]["value"] *= 1e6          # entered in aJ by mistake
+    d["energy"]["hop_x_pj"]["value"] = 9.0                  # still cites Davies 2018 Table 2
+    f = tmp_path / "mine.yaml"
+    f.write_text(yaml.safe_dump(d))
+    assert main(["validate", "loihi", "mnist_mlp", str(f)]) == 0
+    out, err = capsys.readouterr()
+    assert "loihi: valid hardware" in out and "mnist_mlp: valid workload" in out
+    warnings = err.strip().splitlines()
+    assert len(warnings) == 3   # the unit slip, and two figures edited under their old sources
+    assert "energy.synaptic_op_pj = 3.36e+07 pJ is 1e+06 × the presets' largest (33.6 pJ)" in warnings[0]
+    assert any("energy.hop_x_pj = 9 cites" in w and "whose value is 3 (preset loihi)" in w for w in warnings)
