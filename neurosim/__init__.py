@@ -22,3 +22,12 @@ def _numba_cache_in_user_folder() -> None:
 
 
 _numba_cache_in_user_folder()
+
+
+
+def run(*args, **kwargs):
+    """Every pruning level of a workload on every chip: `neurosim.api.run` (imported on first use, so
+    that `import neurosim` stays light)."""
+    from neurosim.api import run as _run
+
+    return _run(*args, **kwargs)

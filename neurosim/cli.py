@@ -50,25 +50,17 @@ def interval_note(records: list[dict]) -> str:
 
 
 def cmd_run(a: argparse.Namespace) -> int:
-    from neurosim.config import load_hardware, load_workload
-    from neurosim.report import all_plots, write_index, write_results
-    from neurosim.sweep.pipeline import Chip, MapOptions, run_workload
+    from neurosim.api import run
 
-    wl, wl_path, wl_sha = load_workload(a.workload)
-    chips = [Chip(*load_hardware(h)) for h in (a.hw or wl.hardware)]
     out = Path(a.out)
-    mapping = MapOptions(a.format, a.objective)
-    with output_folder(out):  # locked; removed again if this run made it and fails (nothing half-written)
-        prov, records = run_workload(wl, wl_path, wl_sha, chips, mapping, points_dir=out / "points",
-                                     check_limits=not a.ignore_limits)
-        jpath, cpath = write_results(out, prov, records)
-        plots = all_plots(records, out, wl.name)
-        index = write_index(out, f"neurosim: {wl.name}", prov, records, plots)
+    # locked; removed again if this run made it and fails (nothing half-written)
+    records = run(a.workload, a.hw, out=out, format=a.format, objective=a.objective, progress=None,
+                  check_limits=not a.ignore_limits)
     print(format_table(records))
-    _all_unfit(records, jpath)
+    _all_unfit(records, out / "results.json")
     note = interval_note(records)
     print(f"\n{note}" if note else "", end="")
-    print(f"\nwrote {index} (table and plots), {jpath}, {cpath}")
+    print(f"\nwrote {out / 'report.md'} (table and plots), {out / 'results.json'}, {out / 'results.csv'}")
     return 0
 
 

@@ -23,7 +23,11 @@ def test_ci_runs_the_readme_commands_in_order():
     assert "## Two commands" in (ROOT / ".ci" / "run").read_text()
 
 
-def test_readme_python_example_runs():
+def test_readme_python_examples_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("NEUROSIM_CACHE", str(tmp_path))
     readme = (ROOT / "README.md").read_text()
-    code = readme.split("```python\n")[1].split("```")[0]
-    exec(compile(code, "README.md", "exec"), {})
+    blocks = [b.split("```")[0] for b in readme.split("```python\n")[1:]]
+    assert len(blocks) >= 2
+    for code in blocks:
+        exec(compile(code, "README.md", "exec"), {})
+

@@ -25,7 +25,7 @@ def test_variants_are_the_grid_with_sources_kept():
 
 
 def test_bad_variant_names_key_and_value():
-    with pytest.raises(ConfigError, match=r"core\.max_neuron: no such key"):
+    with pytest.raises(ConfigError, match=r"core\.max_neuron: no such chip key"):
         variants("generic_mesh", {"core.max_neuron": [1]})
     with pytest.raises(ConfigError, match=r"core\.max_neurons: got 0; expected an integer >= 1"):
         variants("generic_mesh", {"core.max_neurons": [0]})
