@@ -81,13 +81,15 @@ def prune_workload(workload: Workload | str | Path, level: float, method: str | 
     ipe = math.ceil(len(ds.train) / spec.batch_size)
     t0 = time.perf_counter()
     if level == 0.0:
-        Trainer(model, spec, ds, enc, seed=seed, progress=progress, epochs=Np + Nf).fit()
+        Trainer(model, spec, ds, enc, seed=seed, progress=progress, epochs=Np + Nf,
+                desc=f"pruning to {level:.2f} ({method})").fit()
     elif method in GRADUAL:
         interval = Np * ipe if method == "oneshot" else pr.interval
         sched = GMPSchedule(final_sparsity=level, prune_epochs=Np, iters_per_epoch=ipe, interval=interval)
         pruner = GradualPruner(model, sched, GRADUAL[method], pr.regrowth_ratio, pr.criticality,
                                pr.criticality_threshold, seed=seed, ties=pr.criticality_ties, scope=pr.scope)
-        Trainer(model, spec, ds, enc, seed=seed, progress=progress, epochs=Np + Nf, callbacks=[pruner]).fit()
+        Trainer(model, spec, ds, enc, seed=seed, progress=progress, epochs=Np + Nf, callbacks=[pruner],
+                desc=f"pruning to {level:.2f} ({method})").fit()
         survival = [e["survival"] for e in pruner.log if e["survival"] is not None]
         rec.update(events=len(pruner.log), interval=interval, regrowth=GRADUAL[method], scope=pr.scope,
                    regrowth_ratio=0.0 if GRADUAL[method] == "none" else pr.regrowth_ratio,

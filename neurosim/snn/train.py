@@ -119,6 +119,7 @@ class Trainer:
     masks: dict[str, np.ndarray] = field(default_factory=dict)
     eval_every: int = 0  # test accuracy every k epochs (0: never, the caller evaluates)
     history: list[dict] = field(default_factory=list)
+    desc: str = "training"  # what the progress bar says
 
     def __post_init__(self):
         self.epochs = self.spec.epochs if self.epochs is None else self.epochs
@@ -153,7 +154,7 @@ class Trainer:
         B = self.spec.batch_size
         n_batches = (len(tr) + B - 1) // B
         total = self.epochs * n_batches
-        with bar(self.epochs, "training", unit="epoch", show=self.progress) as b:
+        with bar(self.epochs, self.desc, unit="epoch", show=self.progress) as b:
             for epoch in range(self.epochs):
                 self._epoch(epoch, rng, tr, B, n_batches, total, b)
         return self.history

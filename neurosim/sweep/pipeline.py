@@ -28,7 +28,7 @@ from neurosim.files import display_path, file_sha256, set_aside, write_atomic
 from neurosim.ir import Network
 from neurosim.mapper import compile_network
 from neurosim.mapper.compiled import CompiledChip
-from neurosim.progress import VERBOSE, bar, say
+from neurosim.progress import NORMAL, VERBOSE, bar, say
 from neurosim.report.records import mark_accuracy_floor, provenance
 from neurosim.report.stats import mean_ci, relative_half_width, wilson
 from neurosim.sim import simulate
@@ -59,6 +59,9 @@ def _spiking_neurons(net: Network) -> int:
     return sum(p.size for p in net.populations if not p.is_input and p.neuron.spiking)
 
 
+MAPPING_MESSAGE_SYNAPSES = 2_000_000   # mapping takes about a second per 10⁶ synapses: say so beforehand
+
+
 def compile_level(level: Level, chip: Chip, source: Source, mapping: MapOptions, prior: dict | None = None
                   ) -> tuple[Network, np.ndarray, CompiledChip]:
     """(deploy network, simulation inputs, compiled chip) of `level` on `chip`; raises FitError.
@@ -67,6 +70,9 @@ def compile_level(level: Level, chip: Chip, source: Source, mapping: MapOptions,
     hw = chip.hw
     qnet = source.deploy(level, hw.core.weight_bits, hw.core.state_bits)
     inputs = source.inputs_for(qnet)
+    synapses = qnet.n_synapses
+    say(f"[neurosim] mapping {synapses:,} synapses at sparsity {level.sparsity:.2f} onto {hw.name} ...",
+        NORMAL if synapses > MAPPING_MESSAGE_SYNAPSES else VERBOSE)
     compiled = compile_network(qnet, hw, mapping.format, inputs=inputs, objective=mapping.objective,
                                prior=None if prior is None else prior.get(hw.name))
     if prior is not None:
