@@ -115,31 +115,32 @@ def _update(p, st: list[np.ndarray], cur: np.ndarray, integer: bool, bits: int |
     n = p.neuron
     v, u, ref = st
     bias = 0 if p.bias is None else p.bias
+    decay, cdecay, thr = p.param("decay"), p.param("current_decay"), p.param("threshold")
     if integer:
         i = np.rint(cur).astype(np.int64)
-        u = i if not n.has_current else decay_int(u, leak_delta(n.current_decay)) + i
+        u = i if not p.has_current else decay_int(u, leak_delta(cdecay)) + i
         if bits is not None:
             u = wrap_int(u, bits)
-        x = decay_int(v, leak_delta(n.decay)) + u + bias
+        x = decay_int(v, leak_delta(decay)) + u + bias
         if smax is not None:
             np.clip(x, -smax, smax, out=x)
     else:
-        u = cur if not n.has_current else n.current_decay * u + cur
-        x = n.decay * v + (u + bias)
+        u = cur if not p.has_current else cdecay * u + cur
+        x = decay * v + (u + bias)
     if n.v_min is not None:
         x = np.maximum(x, int(n.v_min) if integer else n.v_min)
     if n.refractory:
         free = ref == 0
         x = np.where(free, x, v)                    # held during the refractory period
     if n.spiking:
-        s = (x >= n.threshold) if n.fire_at_equal else (x > n.threshold)
+        s = (x >= thr) if n.fire_at_equal else (x > thr)
         if n.refractory:
             s &= free
             ref = np.where(s, n.refractory, np.maximum(ref - 1, 0))
         if n.reset == "zero":
             x = np.where(s, 0, x)
         else:
-            x = x - s * (int(n.threshold) if integer else n.threshold)
+            x = x - s * (np.asarray(thr).astype(np.int64) if integer else thr)
     else:
         s = np.zeros(x.shape, np.bool_)
     st[0], st[1], st[2] = x, u, ref

@@ -64,20 +64,62 @@ class ConvGeometry:
     padding: tuple[int, int] = (0, 0)
 
 
+NEURON_ARRAYS = ("decay", "current_decay", "threshold")  # the Neuron fields that may differ within a population
+
+
 @dataclass(eq=False)
 class Population:
-    """`size` neurons sharing one neuron model. `neuron=None` marks an input population, whose
-    values (binary spikes or graded integers) come from outside the chip."""
+    """`size` neurons of one neuron model. `neuron=None` marks an input population, whose values
+    (binary spikes or graded integers) come from outside the chip.
+
+    Per-neuron parameters (learned time constants): `configs` lists the distinct models and
+    `config_index` (size,) names each neuron's; `neuron` is then `configs[0]`. The configs may differ
+    only in `NEURON_ARRAYS` (a chip core holds a few such profiles: a mapper budget)."""
 
     name: str
     size: int
     neuron: Neuron | None = None
     bias: np.ndarray | None = None
     shape: tuple[int, ...] | None = None
+    configs: tuple[Neuron, ...] | None = None
+    config_index: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.configs is None:
+            return
+        self.configs = tuple(self.configs)
+        self.config_index = np.ascontiguousarray(self.config_index, dtype=np.int64)
+        if self.config_index.shape != (self.size,) or not self.configs or \
+                self.config_index.min(initial=0) < 0 or self.config_index.max(initial=0) >= len(self.configs):
+            raise ValueError(f"population {self.name}: config_index must give one of {len(self.configs)} configs "
+                             f"per neuron ({self.size})")
+        first = self.configs[0]
+        for c in self.configs[1:]:
+            if replace(c, **{k: getattr(first, k) for k in NEURON_ARRAYS}) != first:
+                raise ValueError(f"population {self.name}: configs may differ only in {', '.join(NEURON_ARRAYS)}")
+        self.neuron = first
 
     @property
     def is_input(self) -> bool:
         return self.neuron is None
+
+    def param(self, key: str) -> float | np.ndarray:
+        """A neuron parameter: one value, or (size,) values when it differs between neurons."""
+        if self.configs is None:
+            return getattr(self.neuron, key)
+        vals = np.array([getattr(c, key) for c in self.configs], dtype=np.float64)
+        return float(vals[0]) if np.all(vals == vals[0]) else vals[self.config_index]
+
+    @property
+    def has_current(self) -> bool:
+        return any(c.has_current for c in (self.configs or (self.neuron,)))
+
+    def with_configs(self, f) -> Population:
+        """The population with `f(neuron)` applied to its neuron model (every config)."""
+        if self.configs is None:
+            return replace(self, neuron=f(self.neuron))
+        cfg = tuple(f(c) for c in self.configs)
+        return replace(self, neuron=cfg[0], configs=cfg)
 
 
 @dataclass(eq=False)

@@ -28,8 +28,11 @@ LEAK_SHIFT = 12
 STATE_HEADROOM = 8
 
 
-def leak_delta(decay: float) -> int:
-    """δ of the integer decay x ← (x·(4096 − δ)) >> 12 (toward zero); δ = round((1−β)·4096)."""
+def leak_delta(decay: float | np.ndarray) -> int | np.ndarray:
+    """δ of the integer decay x ← (x·(4096 − δ)) >> 12 (toward zero); δ = round((1−β)·4096)
+    (per neuron for an array of decays)."""
+    if np.ndim(decay):
+        return np.rint((1.0 - np.asarray(decay)) * (1 << LEAK_SHIFT)).astype(np.int64)
     return int(round((1.0 - decay) * (1 << LEAK_SHIFT)))
 
 
@@ -79,11 +82,12 @@ def quantize(net: Network, weight_bits: int, state_bits: int) -> Network:
                 m = max(m, float(np.abs(pr.weight).max()) / input_levels(net, pr.pre)
                         if net.pop(pr.pre).is_input else float(np.abs(pr.weight).max()))
         s = wmax_int / m if m > 0 else 1.0
-        if p.neuron.spiking and p.neuron.threshold > 0:
-            s = min(s, smax / (STATE_HEADROOM * p.neuron.threshold))
+        theta = float(np.max(p.param("threshold")))
+        if p.neuron.spiking and theta > 0:
+            s = min(s, smax / (STATE_HEADROOM * theta))
         elif not p.neuron.spiking:  # a readout integrates without reset: bound its largest possible potential
-            drive = _max_abs_drive(net, p.name) / max(1.0 - abs(p.neuron.current_decay), 1e-9)
-            steps = min(STATE_HEADROOM, 1.0 / max(1.0 - p.neuron.decay, 1e-9))
+            drive = _max_abs_drive(net, p.name) / max(1.0 - float(np.max(np.abs(p.param("current_decay")))), 1e-9)
+            steps = min(STATE_HEADROOM, 1.0 / max(1.0 - float(np.max(p.param("decay"))), 1e-9))
             if drive > 0:
                 s = min(s, smax / (drive * steps))
         scales[p.name] = s
@@ -93,10 +97,10 @@ def quantize(net: Network, weight_bits: int, state_bits: int) -> Network:
             pops.append(p)
             continue
         s = scales[p.name]
-        thr = float(max(1, round(p.neuron.threshold * s)))
         v_min = None if p.neuron.v_min is None else float(max(-smax, round(p.neuron.v_min * s)))
         bias = None if p.bias is None else np.clip(np.rint(p.bias * s), -smax, smax).astype(np.int64)
-        pops.append(replace(p, neuron=replace(p.neuron, threshold=thr, v_min=v_min), bias=bias))
+        pops.append(replace(p.with_configs(lambda n, s=s, v_min=v_min: replace(
+            n, threshold=float(max(1, round(n.threshold * s))), v_min=v_min)), bias=bias))
     projs = []
     for pr in net.projections:
         s = scales[pr.post]

@@ -32,8 +32,11 @@ def save_network(path: Path, net: Network, info: dict | None = None) -> None:
     for i, p in enumerate(net.populations):
         if p.bias is not None:
             arrays[f"pop{i}.bias"] = np.asarray(p.bias)
+        if p.configs is not None:
+            arrays[f"pop{i}.config_index"] = p.config_index
         pops.append({"name": p.name, "size": p.size, "shape": p.shape,
-                     "neuron": None if p.neuron is None else dataclasses.asdict(p.neuron)})
+                     "neuron": None if p.neuron is None else dataclasses.asdict(p.neuron),
+                     "configs": None if p.configs is None else [dataclasses.asdict(c) for c in p.configs]})
     projs = []
     for i, pr in enumerate(net.projections):
         arrays[f"proj{i}.pre"] = pr.pre_idx
@@ -74,7 +77,9 @@ def load_network(path: Path) -> tuple[Network, dict]:
         if h.get("format") != FORMAT:
             raise CorruptFile(f"format {h.get('format')!r}, expected {FORMAT!r}")
         pops = [Population(p["name"], int(p["size"]), None if p["neuron"] is None else Neuron(**p["neuron"]),
-                           arrays.get(f"pop{i}.bias"), None if p["shape"] is None else tuple(p["shape"]))
+                           arrays.get(f"pop{i}.bias"), None if p["shape"] is None else tuple(p["shape"]),
+                           None if p.get("configs") is None else tuple(Neuron(**c) for c in p["configs"]),
+                           arrays.get(f"pop{i}.config_index"))
                 for i, p in enumerate(h["populations"])]
         projs = []
         for i, q in enumerate(h["projections"]):

@@ -325,16 +325,16 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         for c in sorted(chunks, key=lambda c: (net.index(c.population), c.start)):
             pi = net.index(c.population)
             p = net.pop(c.population)
-            g0 = int(offsets[pi]) + c.start
-            thr = int(p.neuron.threshold)
-            cmp = (thr - 1 if p.neuron.fire_at_equal else thr) if p.neuron.spiking else np.iinfo(np.int64).max
-            rec = record_col[p.name] + c.start if p.name in record_col else -1
-            nr = p.neuron
-            floor = NO_FLOOR if nr.v_min is None else int(nr.v_min)
+            rec0 = record_col[p.name] if p.name in record_col else -1
             hx, hy = np.abs(chip.router_xy[ci].astype(np.int64) - np.array(hw.host.router, np.int64))
-            segs.append((g0, g0 + c.neurons, ci, stages[p.name], thr, cmp, leak_delta(nr.decay),
-                         nr.reset == "subtract", rec, pi, leak_delta(nr.current_decay), nr.refractory, floor,
-                         nr.is_plain, p.name in outputs, hx, hy))
+            for lo, hi, nr in config_runs(p, c.start, c.stop):  # one segment per run of one neuron config
+                thr = int(nr.threshold)
+                cmp = (thr - 1 if nr.fire_at_equal else thr) if nr.spiking else np.iinfo(np.int64).max
+                floor = NO_FLOOR if nr.v_min is None else int(nr.v_min)
+                segs.append((int(offsets[pi]) + lo, int(offsets[pi]) + hi, ci, stages[p.name], thr, cmp,
+                             leak_delta(nr.decay), nr.reset == "subtract", rec0 + lo if rec0 >= 0 else -1, pi,
+                             leak_delta(nr.current_decay), nr.refractory, floor, nr.is_plain, p.name in outputs,
+                             hx, hy))
     seg = np.array(segs, np.int64).reshape(-1, 17)
     bias = np.zeros(n, np.int64)
     for i, p in enumerate(net.populations):
@@ -384,6 +384,18 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         max_abs_bias=float(np.abs(bias).max(initial=0)), n_slots=n_slots,
         node_interval=node_interval, send_cycles=send, barrier_cycles=hw.noc.barrier_at(tiles_used),
         tiles_used=tiles_used, cols=cols, rows=rows_)
+
+
+def config_runs(p, start: int, stop: int) -> list[tuple[int, int, object]]:
+    """(lo, hi, neuron model) of the runs of neurons [start, stop) of population `p` that share one
+    neuron configuration (one run unless the population has per-neuron parameters)."""
+    if p.configs is None:
+        return [(start, stop, p.neuron)]
+    idx = p.config_index[start:stop]
+    cut = np.flatnonzero(idx[1:] != idx[:-1]) + 1
+    bounds = np.concatenate(([0], cut, [idx.size]))
+    return [(start + int(a), start + int(b), p.configs[int(idx[a])]) for a, b in zip(bounds[:-1], bounds[1:],
+                                                                                      strict=True)]
 
 
 def output_populations(net) -> set[str]:

@@ -66,13 +66,13 @@ def test_snntorch_style_lif_matches_hand_update():
 
 
 def test_euler_reading_of_tau_r_vleak_with_other_dt():
-    """β = 1 − dt/τ, input gain r·dt/τ and drive (dt/τ)·v_leak, here with Norse's dt = 1e-3, r = 1."""
+    """β = 1 − dt/τ, input gain r·dt/τ and drive (dt/τ)·v_leak, here with dt = 1e-3, r = 1."""
     dt, tau, r, vl = 1e-3, 0.01, 1.0, 0.4
     w = np.array([[2.0, -1.0], [0.5, 3.0]])
     g = graph({"in": nir.Input(input_type={"input": np.array([2])}), "w": nir.Linear(weight=w),
                "n": nir.LIF(tau=np.full(2, tau), r=np.full(2, r), v_leak=np.full(2, vl),
                             v_threshold=np.full(2, 0.05))}, [("in", "w"), ("w", "n")])
-    net = read_nir(g, convention="norse")
+    net = read_nir(g, dt=dt)
     p = net.pop("n")
     a = dt / tau
     assert p.neuron.decay == pytest.approx(1 - a)
@@ -328,12 +328,34 @@ def test_sinabs_convention_exp_decay_fire_at_equal_subtract():
                                                                                       bias=np.zeros(1)),
                "lif": nir.LIF(tau=np.array([tau]), r=np.ones(1), v_leak=np.zeros(1), v_threshold=np.array([theta]))},
               [("in", "fc"), ("fc", "lif")])
-    net = read_nir(g, convention="sinabs")
+    net = read_nir(g, convention="sinabs_unnormalised")   # Sinabs norm_input=False: the input unscaled
     n = net.pop("lif").neuron
     assert n.decay == pytest.approx(np.exp(-1 / tau)) and n.fire_at_equal and n.reset == "subtract"
     x = np.ones((1, 3, 1))  # v = 1 at step 0: fires at equality only with ≥
     assert run(net, x).spikes["lif"][0, 0, 0]
-    assert not run(read_nir(g, convention="sinabs", fire_at_equal=False), x).spikes["lif"][0, 0, 0]
+    assert not run(read_nir(g, convention="sinabs_unnormalised", fire_at_equal=False), x).spikes["lif"][0, 0, 0]
+    # Sinabs' default norm_input=True, the exact solution over a step: v ← e^(−1/τ)·v + (1 − e^(−1/τ))·x
+    a = np.exp(-1 / tau)
+    x = np.full((1, 8, 1), 2.0)
+    v, ref = 0.0, []
+    for _ in range(8):
+        v = a * v + (1 - a) * 2.0
+        ref.append(v >= theta)
+        v -= theta * ref[-1]
+    assert np.array_equal(run(read_nir(g, convention="sinabs"), x).spikes["lif"][0, :, 0], ref) and any(ref)
+
+
+def test_per_neuron_time_constants_are_read_exactly():
+    """Each neuron keeps its own β = 1 − dt/τ_i (a population of configs), in zero and hardware timing."""
+    dt, tau = 1e-4, np.array([2e-4, 5e-4, 5e-4, 1e-3])
+    g = graph({"in": nir.Input(input_type={"input": np.array([4])}), "fc": nir.Linear(weight=np.eye(4) * 0.6),
+               "lif": nir.LIF(tau=tau, r=tau / dt, v_leak=np.zeros(4), v_threshold=np.ones(4))},
+              [("in", "fc"), ("fc", "lif")])
+    net = read_nir(g)
+    p = net.pop("lif")
+    assert len(p.configs) == 3 and np.allclose(p.param("decay"), 1 - dt / tau)
+    x = (np.random.default_rng(0).random((3, 20, 4)) < 0.7).astype(float)
+    assert np.array_equal(run(net, x).spikes["lif"], lif_ref(0.6 * x, 1 - dt / tau, 1.0))
 
 
 def test_per_neuron_thresholds_are_normalised():
@@ -363,8 +385,6 @@ def test_inexact_cases_raise_user_errors():
                       "lif": nir.LIF(**base)}, [("in", "fc"), ("fc", "lif")])
     with pytest.raises(UserError, match="v_reset"):
         read_nir(lif(v_reset=np.full(2, -0.5)))
-    with pytest.raises(UserError, match="differs between neurons"):
-        read_nir(lif(tau=np.array([1e-3, 2e-3])))
     with pytest.raises(UserError, match="smaller dt"):
         read_nir(lif(), dt=0.01)
     with pytest.raises(UserError, match="convention"):

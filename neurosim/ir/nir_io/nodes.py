@@ -33,12 +33,22 @@ class SynapseNodes:
                     return tuple(int(s) for s in a.shape)
         return None
 
+    def _input_shape(self, nid: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """An Input's shape; leading dimensions that only its Affine/Linear consumers' weights tell apart
+        from the features are the time steps of the exporter's sample (Sinabs writes (T, n)): dropped."""
+        succ = [self.nodes[b] for a, b in self.edges if a == nid]
+        if len(shape) > 1 and succ and all(type(n).__name__ in ("Affine", "Linear") for n in succ):
+            widths = {int(_arr(n.weight).shape[-1]) for n in succ}
+            if widths == {shape[-1]} and int(np.prod(shape)) != shape[-1]:
+                return (shape[-1],)
+        return shape
+
     def infer_shapes(self) -> None:
         shape: dict[str, tuple[int, ...]] = {}
         for nid, k in self.kind.items():
             n = self.nodes[nid]
             if k == "input":
-                shape[nid] = tuple(int(s) for s in np.asarray(n.input_type["input"]).ravel())
+                shape[nid] = self._input_shape(nid, tuple(int(s) for s in np.asarray(n.input_type["input"]).ravel()))
             elif k == "neuron":
                 s = self._param_shape(n)
                 if s is not None:
@@ -229,22 +239,16 @@ class NeuronNodes:
         return a
 
     def _leak(self, nid: str, tau: np.ndarray, r: np.ndarray, v_leak: np.ndarray, what: str):
-        """(β, per-neuron input gain, per-neuron drive) of one leaky state variable."""
-        if np.any(tau <= 0) or np.any(~np.isfinite(tau)):
+        """(β, per-neuron input gain, per-neuron drive) of one leaky state variable; β is one float when
+        all neurons share it, else (size,) values (per-neuron time constants)."""
+        finite = np.isfinite(tau)
+        if not np.all(finite) or (np.any(tau <= 0) and not self.conv.clamp_decay):
             raise self.fail(f"node {nid!r}: {what} must be positive and finite, got {np.unique(tau)[:4]}")
-        if self.conv.leak == "euler":
-            a = self.dt / tau
-            beta, gain, drive = 1.0 - a, r * a, a * v_leak
-        else:  # sinabs
-            beta = np.exp(-self.dt / tau)
-            gain, drive = r.copy(), (1.0 - beta) * v_leak
+        beta, gain, drive = self.conv.leak_step(tau, r, v_leak, self.dt)
         if np.any(beta < 0):
             raise self.fail(f"node {nid!r}: dt={self.dt:g} is larger than {what}={tau.min():g}, which makes the "
                             "decay 1 − dt/τ negative; give a smaller dt (read_nir(..., dt=...))")
-        if np.unique(beta).size > 1:
-            raise self.fail(f"node {nid!r}: {what} differs between neurons; a neurosim population shares one decay "
-                            "(split the layer into one node per time constant)")
-        return float(beta[0]), gain, drive
+        return (float(beta[0]) if np.all(beta == beta[0]) else beta), gain, drive
 
     def neuron_model(self, nid: str) -> dict:
         """Discrete parameters of neuron node `nid`: decay, threshold, per-neuron gain/drive, and for
@@ -264,13 +268,15 @@ class NeuronNodes:
         else:  # CubaLIF, CubaLI
             w_in = self._vec(nid, "w_in", size, 1.0)
             alpha, g_syn, _ = self._leak(nid, self._vec(nid, "tau_syn", size), w_in, np.zeros(size), "tau_syn")
+            if self.conv.current_jump:  # the input jumps into the current: i ← i + w_in·x
+                g_syn = w_in
             beta, g_mem, drive = self._leak(nid, self._vec(nid, "tau_mem", size), self._vec(nid, "r", size),
                                             self._vec(nid, "v_leak", size, 0.0), "tau_mem")
-            if alpha == 0.0:  # the current forgets itself every step: exactly an LIF with gain g_syn·g_mem
+            if np.all(np.asarray(alpha) == 0.0):  # the current forgets itself: an LIF with gain g_syn·g_mem
                 out.update(decay=beta, gain=g_syn * g_mem, drive=drive)
             else:
                 out.update(decay=beta, gain=g_mem, drive=drive, syn={"decay": alpha, "gain": g_syn})
-        if "decay" in meta and abs(float(meta["decay"]) - out["decay"]) <= 1e-9:
+        if "decay" in meta and np.ndim(out["decay"]) == 0 and abs(float(meta["decay"]) - out["decay"]) <= 1e-9:
             out["decay"] = float(meta["decay"])  # written by neurosim: the exact β it came from
         fae = self.fire_at_equal if self.fire_at_equal is not None else meta.get("fire_at_equal",
                                                                                 self.conv.fire_at_equal)

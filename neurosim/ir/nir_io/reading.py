@@ -4,7 +4,7 @@ populations, biases and order of the result. Per-node translation is in `nodes.p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -53,6 +53,19 @@ class _Expr:
         if c is not None:
             self.const = c.astype(np.float64) if self.const is None else self.const + c
 
+
+
+def _population(name: str, size: int, base: Neuron, shape, **params) -> Population:
+    """A population of `base` neurons whose `params` (decay, current_decay: one float or (size,)
+    values) may differ between neurons: one config per distinct combination."""
+    arrays = {k: np.broadcast_to(np.asarray(v, np.float64), (size,)) for k, v in params.items()}
+    if all(np.all(a == a[0]) for a in arrays.values()) or size == 0:
+        return Population(name, size, neuron=replace(base, **{k: float(a[0]) if size else 0.0
+                                                               for k, a in arrays.items()}), shape=shape)
+    keys = np.stack(list(arrays.values()), axis=1)
+    uniq, index = np.unique(keys, axis=0, return_inverse=True)
+    configs = tuple(replace(base, **{k: float(u[j]) for j, k in enumerate(arrays)}) for u in uniq)
+    return Population(name, size, neuron=configs[0], shape=shape, configs=configs, config_index=index.ravel())
 
 
 def _has_constant(e) -> bool:
@@ -233,17 +246,17 @@ class _Importer(SynapseNodes, NeuronNodes):
                     current_decay = m["syn"]["decay"]
                     m["gain"] = m["gain"] * m["syn"]["gain"]
                     m["syn"] = None
-                neuron = Neuron(decay=m["decay"], threshold=m["threshold"], reset=m["reset"],
-                                fire_at_equal=m["fire_at_equal"], spiking=m["spiking"], current_decay=current_decay)
+                base = Neuron(threshold=m["threshold"], reset=m["reset"], fire_at_equal=m["fire_at_equal"],
+                              spiking=m["spiking"])
                 main = pname(nid)
-                pops[nid] = Population(main, size, neuron=neuron, shape=shape_attr)
+                pops[nid] = _population(main, size, base, shape_attr, decay=m["decay"], current_decay=current_decay)
                 target_of[nid] = nid
                 if m["syn"] is not None:  # a constant input into the current: a stage of its own (exact, graded)
                     sid = nid + ".syn"
                     while sid in self.nodes:
                         sid += "_"
-                    pops[sid] = Population(main + ".syn", size, neuron=Neuron(decay=m["syn"]["decay"], spiking=False),
-                                           shape=shape_attr)
+                    pops[sid] = _population(main + ".syn", size, Neuron(spiking=False), shape_attr,
+                                            decay=m["syn"]["decay"])
                     target_of[nid] = sid
                     models[sid] = {"gain": m["syn"]["gain"], "drive": np.zeros(size)}
                     i = np.arange(size)
@@ -254,7 +267,7 @@ class _Importer(SynapseNodes, NeuronNodes):
                     m["gain"] = np.ones(size)
                     if np.any(m["drive"]):  # the membrane's own leak drive (its synapses go to .syn)
                         pops[nid].bias = m["drive"].astype(np.float64)
-                if m.get("delayed_reset") and m["decay"] != 1.0:
+                if m.get("delayed_reset") and np.any(np.asarray(m["decay"]) != 1.0):
                     # snnTorch's delayed subtract: v[t+1] = β·v[t] + I − θ·s[t]; the immediate subtract
                     # gives β·(v − θ·s) + I, so a self-synapse adds back −(1 − β)·θ one step later
                     i = np.arange(size)
