@@ -8,6 +8,7 @@ import numpy as np
 from neurosim.config.hardware import Hardware
 from neurosim.errors import FitError
 from neurosim.ir.network import Network
+from neurosim.ir.runnable import require_spiking_sources
 from neurosim.mapper.balance import OBJECTIVES, balanced_caps, core_work, resolve_objective
 from neurosim.mapper.compiled import CompiledChip, CoreUsage, build_tables
 from neurosim.mapper.order import DEFAULT_ORDER, ORDERS, population_orders
@@ -41,6 +42,7 @@ def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.nda
     a sweep of increasing sparsity the cores needed never increase, whatever budget binds."""
     if not net.integer:
         raise ValueError("compile_network needs the integer deploy network (ir.quantize)")
+    require_spiking_sources(net, f"network {net.name}")
     explicit = not isinstance(placement, str)
     if not explicit and placement not in PLACERS:
         raise FitError(f"unknown placement {placement!r}; choose one of {', '.join(PLACERS)}")

@@ -10,6 +10,7 @@ import numba
 import numpy as np
 
 from neurosim.config.hardware import FORMATS, operating_state
+from neurosim.errors import UserError
 from neurosim.mapper.compiled import CompiledChip
 from neurosim.sim import kernels as K
 from neurosim.sim.plan import (
@@ -131,6 +132,25 @@ def encode_events(inputs: np.ndarray) -> InputEvents:
     return InputEvents(ptr, idx, val, S, T, n_in)
 
 
+def integer_inputs(inputs) -> np.ndarray:
+    """`inputs` as integers, or UserError when that would round: the chip takes spikes and integer
+    input levels, and a silent truncation of analog values would change the network's input."""
+    x = np.asarray(inputs)
+    if x.dtype.kind in "biu":
+        return x
+    if x.dtype.kind != "f":
+        raise UserError(f"simulate: inputs of dtype {x.dtype} are not numbers; give spikes (0/1) or integer levels")
+    bad = ~np.isfinite(x) | (x != np.rint(x))
+    if bad.any():
+        v = x[bad].flat[0]
+        raise UserError(f"simulate: inputs hold {int(bad.sum())} non-integer values (e.g. {v!r}); the chip takes "
+                        "spikes (0/1) or integer input levels: encode them first (e.g. np.rint(x * levels) with the "
+                        "deploy network's input_levels, or neurosim.snn.deploy_inputs)")
+    if np.abs(x).max(initial=0) > np.iinfo(np.int32).max:
+        raise UserError("simulate: inputs exceed the 32-bit integer range of input values")
+    return x.astype(np.int64)
+
+
 def kernels_cached() -> bool:
     """Whether numba has the simulator's kernel compiled in its cache (else the first simulation of a
     process compiles it, which takes tens of seconds)."""
@@ -187,7 +207,7 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
     net, hw = chip.network, chip.hardware
     plan = plan or plan_for(chip)
     (inp,) = net.inputs
-    ev = inputs if isinstance(inputs, InputEvents) else encode_events(np.asarray(inputs))
+    ev = inputs if isinstance(inputs, InputEvents) else encode_events(integer_inputs(inputs))
     if ev.n_input != inp.size:
         raise ValueError(f"inputs have {ev.n_input} channels; the network's input '{inp.name}' has {inp.size}")
     per = stream_length if mode == "streaming" else 1

@@ -327,12 +327,12 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
             p = net.pop(c.population)
             rec0 = record_col[p.name] if p.name in record_col else -1
             hx, hy = np.abs(chip.router_xy[ci].astype(np.int64) - np.array(hw.host.router, np.int64))
-            for lo, hi, nr in config_runs(p, c.start, c.stop):  # one segment per run of one neuron config
+            for r0, r1, nr in config_runs(p, c.start, c.stop):  # one segment per run of one neuron config
                 thr = int(nr.threshold)
                 cmp = (thr - 1 if nr.fire_at_equal else thr) if nr.spiking else np.iinfo(np.int64).max
                 floor = NO_FLOOR if nr.v_min is None else int(nr.v_min)
-                segs.append((int(offsets[pi]) + lo, int(offsets[pi]) + hi, ci, stages[p.name], thr, cmp,
-                             leak_delta(nr.decay), nr.reset == "subtract", rec0 + lo if rec0 >= 0 else -1, pi,
+                segs.append((int(offsets[pi]) + r0, int(offsets[pi]) + r1, ci, stages[p.name], thr, cmp,
+                             leak_delta(nr.decay), nr.reset == "subtract", rec0 + r0 if rec0 >= 0 else -1, pi,
                              leak_delta(nr.current_decay), nr.refractory, floor, nr.is_plain, p.name in outputs,
                              hx, hy))
     seg = np.array(segs, np.int64).reshape(-1, 17)

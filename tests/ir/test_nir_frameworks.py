@@ -17,7 +17,8 @@ from neurosim.mapper import compile_network
 from neurosim.sim import simulate
 
 pytest.importorskip("nir")
-from neurosim.ir.nir_io import graded_sources, read_nir  # noqa: E402
+from neurosim.errors import UserError  # noqa: E402
+from neurosim.ir.nir_io import graded_sources, network_from_nir_spec, read_nir  # noqa: E402
 
 HERE = Path(__file__).parent / "nir_fixtures"
 FIXTURES = sorted(p.stem for p in HERE.glob("*.npz"))
@@ -66,10 +67,16 @@ def test_chip_equals_integer_deploy_model(name):
     """The Loihi preset's integer model of the network, simulated event by event, spikes exactly as
     the integer deploy model (hardware timing); its predictions mostly agree with the framework's."""
     net, d, _ = load(name)
-    if graded_sources(net):   # a CubaLIF whose current gets the Affine bias: a chip adds biases to v only
-        pytest.skip("not runnable on a chip")
     hw = load_hardware("loihi")[0]
     q = quantize(net, hw.core.weight_bits, hw.core.state_bits)
+    if graded_sources(net):   # a CubaLIF whose current gets the Affine bias: a chip adds biases to v only
+        with pytest.raises(UserError) as api:
+            compile_network(q, hw)
+        with pytest.raises(UserError) as cli:   # the workload reader's (CLI) refusal: the same words
+            network_from_nir_spec(HERE / f"{name}.nir", convention=load(name)[2]["framework"])
+        assert api.value.args[0].split(": ", 1)[1] == cli.value.args[0].split(": ", 1)[1]
+        assert "graded values" in str(api.value)
+        return
     x = d["inputs"].astype(np.int64)
     ref = run(q, x, "hardware")
     res = simulate(compile_network(q, hw), x, record_raster=True)
@@ -80,3 +87,14 @@ def test_chip_equals_integer_deploy_model(name):
     (out,) = set(net.meta["nir_outputs"].values())
     agree = (predictions(ref.window(out, x.shape[1])) == predictions(d["outputs"])).mean()
     assert agree >= 0.75, agree
+
+
+def test_simulate_refuses_inputs_it_would_round():
+    net, d, _ = load("sinabs_mlp_if_subtract")
+    hw = load_hardware("loihi")[0]
+    chip = compile_network(quantize(net, hw.core.weight_bits, hw.core.state_bits), hw)
+    x = d["inputs"][:2].astype(np.float64)
+    assert simulate(chip, x).counts["spikes"].tolist() == simulate(chip, x.astype(np.int64)).counts["spikes"].tolist()
+    x[0, 0, 0] = 0.4
+    with pytest.raises(UserError, match="non-integer values"):
+        simulate(chip, x)
