@@ -10,6 +10,7 @@ files as the command (results.json/csv, plots, report.md) into that folder.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from neurosim.errors import MissingExtraError
@@ -17,13 +18,14 @@ from neurosim.errors import MissingExtraError
 
 def run(workload: str | Path, hardware: str | Path | list[str | Path] | None = None, *, out: str | Path | None = None,
         format: str = "auto", objective: str = "auto", as_dataframe: bool = False, progress: bool | None = False,
-        check_limits: bool = True):
+        check_limits: bool = True, fit: bool = False):
     """Every pruning level of `workload` (preset name or YAML file) on every chip of `hardware` (preset
     names or files; default: the workload's `hardware` list). Returns the records (a list of dicts,
     or a pandas DataFrame with nested fields flattened as `a.b` when `as_dataframe`). With `out`,
     also writes results.json, results.csv, the plots and report.md there, as `neurosim run` does, and
     finished points resume from `out/points`. `progress`: show progress bars on stderr (None: as
-    `neurosim.progress.set_verbosity` says). User mistakes raise `neurosim.errors.UserError`."""
+    `neurosim.progress.set_verbosity` says). `fit`: prune every level to fit the budgets of all these
+    chips (`pruning.fit_to`). User mistakes raise `neurosim.errors.UserError`."""
     from neurosim.config import load_hardware, load_workload
     from neurosim.files import output_folder
     from neurosim.progress import NORMAL, QUIET, set_verbosity, verbosity
@@ -33,6 +35,8 @@ def run(workload: str | Path, hardware: str | Path | list[str | Path] | None = N
     wl, wl_path, wl_sha = load_workload(workload)
     names = wl.hardware if hardware is None else [hardware] if isinstance(hardware, str | Path) else hardware
     chips = [Chip(*load_hardware(h)) for h in names]
+    if fit:
+        wl = dataclasses.replace(wl, pruning=dataclasses.replace(wl.pruning, fit_to=tuple(str(c.path) for c in chips)))
     mapping = MapOptions(format, objective)
     before = verbosity()
     if progress is not None:

@@ -55,7 +55,7 @@ def cmd_run(a: argparse.Namespace) -> int:
     out = Path(a.out)
     # locked; removed again if this run made it and fails (nothing half-written)
     records = run(a.workload, a.hw, out=out, format=a.format, objective=a.objective, progress=None,
-                  check_limits=not a.ignore_limits)
+                  check_limits=not a.ignore_limits, fit=a.fit)
     print(format_table(records))
     _all_unfit(records, out / "results.json")
     note = interval_note(records)
@@ -306,6 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "smallest per projection)")
     r.add_argument("--objective", default="auto", choices=OBJECTIVE_CHOICES, help=OBJECTIVE_HELP)
     r.add_argument("--ignore-limits", action="store_true", help=LIMITS_HELP)
+    r.add_argument("--fit", action="store_true", help="prune every level to fit the budgets of all the chips of the "
+                   "run (sources per layer, neurons; the workload key pruning.fit_to), so one network runs on all")
     r.set_defaults(func=cmd_run)
 
     v = sub.add_parser("validate", help="check chip or workload YAML files")

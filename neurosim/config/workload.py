@@ -179,6 +179,10 @@ class Pruning:
                               min=0.0, max=1.0)
     bn_l1: float = spec("slimming*: L1 pressure s on the BN scales (shrink: per iteration at peak learning "
                         "rate; gradient: the subgradient s·sign(gamma) added to the gradient)", default=1e-3, min=0.0)
+    fit_to: tuple[str, ...] = spec(
+        "chips (preset names or files) whose budgets every level must keep within: distinct sources per layer "
+        "(core.max_fan_in_axons) and neurons on the chip; weights beyond them are removed and never regrown "
+        "(fully connected networks; `neurosim run --fit` fits to the chips of the run)", default=[])
     bn_l1_mode: Literal["shrink", "gradient"] = spec(
         "slimming*: how the BN L1 pressure is applied: shrink (a decoupled step after the optimiser step, "
         "scaled by the learning-rate schedule) or gradient (added to the gradient before the optimiser step, "

@@ -419,8 +419,9 @@ def _raise_single_neuron(model: CostModel, a: int, cur: int) -> None:
     if fan_in > core.max_fan_in_axons:
         raise FitError(f"layer {layer}: neuron {idx} alone needs {fan_in} input axons, core.max_fan_in_axons is "
                        f"{core.max_fan_in_axons} (short by {fan_in - core.max_fan_in_axons}); no layer split can "
-                       f"fix this: prune its inputs to at most {core.max_fan_in_axons} sources, or use a chip with "
-                       f"core.max_fan_in_axons >= {fan_in}")
+                       f"fix this: prune its inputs to at most {core.max_fan_in_axons} sources (`neurosim run "
+                       f"--fit`, or pruning.fit_to in the workload), or use a chip with core.max_fan_in_axons >= "
+                       f"{fan_in}")
     incoming = model.incoming[layer]
     used = ", ".join(sorted({pc.fmt for pc in incoming}))
     alts = []

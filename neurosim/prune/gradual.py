@@ -16,7 +16,9 @@ from typing import Literal
 
 import numpy as np
 
+from neurosim.errors import ConfigError
 from neurosim.prune.criticality import Form, channel_criticality
+from neurosim.prune.fit import ChipBudget, allowed_masks
 from neurosim.prune.schedule import GMPSchedule
 from neurosim.prune.unstructured import (
     CriticalityRegrowth,
@@ -40,6 +42,17 @@ class MaskableLayer:
     param: str
     out_axis: int
     lif: str | None  # None for the classifier (it feeds the non-spiking readout)
+
+
+def budget_masks(model: SNN, budget: ChipBudget) -> list[np.ndarray]:
+    """`prune.fit.allowed_masks` for the maskable layers of a fully connected model, from its current
+    weights; a ConfigError for a model with convolutions (their budgets are left to the mapper)."""
+    layers = maskable_layers(model)
+    ws = [model.param(ml.param).value for ml in layers]
+    if any(w.ndim != 2 for w in ws):
+        raise ConfigError("pruning.fit_to: fitting a network to a chip's budgets works for fully connected "
+                          "networks; this one has convolutions (map it as it is, or prune it without fit_to)")
+    return allowed_masks(ws, budget)
 
 
 def maskable_layers(model: SNN) -> list[MaskableLayer]:
@@ -78,6 +91,7 @@ class GradualPruner:
     seed: int = 0
     ties: Ties = "all"
     scope: Scope = "global"
+    allowed: list[np.ndarray] | None = None   # the only weights that may be kept or regrown (`prune.fit`)
     log: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -106,7 +120,8 @@ class GradualPruner:
             return
         params = [self.model.param(ml.param) for ml in self.layers]
         ev = prune_regrow([p.value for p in params], self.schedule.sparsity(k), self.r,
-                          self._regrowth(record.potentials), previous_masks=self.masks, scope=self.scope)
+                          self._regrowth(record.potentials), previous_masks=self.masks, scope=self.scope,
+                          allowed=self.allowed)
         for p, w in zip(params, ev.weights, strict=True):
             p.value[...] = w
         trainer.set_masks({**trainer.masks, **{ml.param: m for ml, m in zip(self.layers, ev.masks, strict=True)}})

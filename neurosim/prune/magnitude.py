@@ -18,15 +18,23 @@ def _smallest(values: np.ndarray, fraction: float) -> np.ndarray:
     return drop
 
 
-def prune_magnitude(net: Network, sparsity: float) -> Network:
+def prune_magnitude(net: Network, sparsity: float, reference: Network | None = None) -> Network:
     """Remove the `sparsity` fraction of weights with the smallest |w| in every projection.
 
     A conv projection that still shares its kernel is pruned by kernel tap: a pruned weight is
-    gone at every position, so the layer stays a convolution (and `conv_shared` still applies)."""
+    gone at every position, so the layer stays a convolution (and `conv_shared` still applies).
+    With `reference` (the same network before a chip's budgets removed synapses, `prune.fit`), the
+    fraction counts the reference's synapses: each projection keeps (1 − sparsity) of its reference
+    count, or all it has when that is fewer."""
     if not 0.0 <= sparsity < 1.0:
         raise ValueError(f"sparsity must be in [0, 1), got {sparsity}")
     projs = []
-    for pr in net.projections:
+    for i, pr in enumerate(net.projections):
+        if reference is not None and pr.kernel is None:
+            keep_n = np.floor((1.0 - sparsity) * reference.projections[i].nnz + 1e-9)
+            fraction = max(0.0, 1.0 - keep_n / pr.nnz) if pr.nnz else 0.0
+            projs.append(pr.with_weights(pr.weight, keep=~_smallest(pr.weight, fraction)))
+            continue
         if pr.kernel is not None and pr.conv is not None:
             kernel = np.asarray(pr.kernel)
             live = np.flatnonzero(kernel.ravel())

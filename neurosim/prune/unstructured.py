@@ -231,13 +231,15 @@ class PruneEvent:
 
 def prune_regrow(weights: Sequence[np.ndarray], sparsity: float, r: float, regrowth: Regrowth | None, *,
                  previous_masks: Sequence[np.ndarray] | None = None, classifier: int | None = -1,
-                 scope: Scope = "global") -> PruneEvent:
+                 scope: Scope = "global", allowed: Sequence[np.ndarray] | None = None) -> PruneEvent:
     """One pruning-regeneration event (see the module docstring); ``regrowth=None`` or r = 0 is pure GMP.
 
     ``classifier`` is the index of the magnitude-only, never-regrown layer (None: every layer regrowable).
     ``previous_masks`` (default: dense) are the masks after the previous event, for the survival statistic.
     ``scope``: global ranks |W| over all layers (the seed method); layer ranks each weight by its quantile
     in its layer (`layer_quantiles`), so every layer keeps about the same fraction.
+    ``allowed`` (bool, like the weights): the only weights that may be kept or regrown (a chip's budget,
+    `prune.fit`); the budget floor(N (1 − s)) still counts all N weights.
     """
     if not 0.0 <= r <= 1.0:
         raise ValueError(f"regeneration ratio r must be in [0, 1], got {r}")
@@ -246,6 +248,8 @@ def prune_regrow(weights: Sequence[np.ndarray], sparsity: float, r: float, regro
     cls = None if classifier is None else classifier % n_layers
     is_cls_flat = np.concatenate([np.full(w.size, i == cls) for i, w in enumerate(weights)])
     mag = _ranking(weights, scope)
+    if allowed is not None:
+        mag = np.where(_flat(allowed).astype(bool), mag, 0.0)   # outside the budget: as if already zero
     n_total = mag.size
     n_keep = n_keep_for(n_total, sparsity)
 
@@ -259,6 +263,8 @@ def prune_regrow(weights: Sequence[np.ndarray], sparsity: float, r: float, regro
     rho = None
     if g > 0:
         candidates = ~keep_mag & ~is_cls_flat
+        if allowed is not None:
+            candidates &= _flat(allowed).astype(bool)
         scores = _flat([np.zeros(w.shape) if i == cls else regrowth.scores(i, w) for i, w in enumerate(weights)])
         if regrowth.ties == "all":
             regrown, rho = top_with_ties(scores, g, candidates)

@@ -30,7 +30,8 @@ import numpy as np
 from neurosim.config import Workload, as_workload
 from neurosim.errors import ConfigError
 from neurosim.prune.channels import BNL1, bn_gammas, channel_groups, criticality_pass, remove_channels, weight_count
-from neurosim.prune.gradual import GradualPruner, maskable_layers
+from neurosim.prune.fit import workload_budget
+from neurosim.prune.gradual import GradualPruner, budget_masks, maskable_layers
 from neurosim.prune.schedule import GMPSchedule
 from neurosim.prune.structured import select_channels, select_channels_per_layer
 from neurosim.prune.unstructured import magnitude_masks
@@ -64,12 +65,19 @@ def prune_workload(workload: Workload | str | Path, level: float, method: str | 
     seed = wl.seed if seed is None else seed
     rec: dict = {"workload": wl.name, "method": method, "level": level, "seed": seed}
 
+    budget = workload_budget(wl)
+    allowed = None
+    if budget is not None:   # the chips' budgets, from the trained dense network's weights (`prune.fit`)
+        dense_model = train_workload(wl, seed=seed, progress=progress, evaluate=False).model
+        allowed = budget_masks(dense_model, budget)
+        rec["fit_to"] = budget.describe()
     if method == "magnitude":
         tm = train_workload(wl, seed=seed, progress=progress, evaluate=False)  # _finish measures accuracy
         layers = maskable_layers(tm.model)
-        for ml, m in zip(layers, magnitude_masks([tm.model.param(ml.param).value for ml in layers], level, "layer"),
-                         strict=True):
-            tm.model.param(ml.param).value *= m
+        ws = [tm.model.param(ml.param).value * (1 if allowed is None else a)
+              for ml, a in zip(layers, allowed or [None] * len(layers), strict=True)]
+        for ml, w, m in zip(layers, ws, magnitude_masks(ws, level, "layer"), strict=True):
+            tm.model.param(ml.param).value[...] = w * m
         rec.update(pruning_epochs=spec.epochs, pruning_seconds=tm.metrics["train_seconds"])
         return _finish(tm, rec, dense_weights=None)
 
@@ -80,15 +88,17 @@ def prune_workload(workload: Workload | str | Path, level: float, method: str | 
     Np, Nf = pr.prune_epochs, pr.finetune_epochs
     ipe = math.ceil(len(ds.train) / spec.batch_size)
     t0 = time.perf_counter()
+    masks = {} if allowed is None else dict(zip((ml.param for ml in maskable_layers(model)), allowed, strict=True))
     if level == 0.0:
-        Trainer(model, spec, ds, enc, seed=seed, progress=progress, epochs=Np + Nf,
+        Trainer(model, spec, ds, enc, seed=seed, progress=progress, epochs=Np + Nf, masks=masks,
                 desc=f"pruning to {level:.2f} ({method})").fit()
     elif method in GRADUAL:
         interval = Np * ipe if method == "oneshot" else pr.interval
         sched = GMPSchedule(final_sparsity=level, prune_epochs=Np, iters_per_epoch=ipe, interval=interval)
         pruner = GradualPruner(model, sched, GRADUAL[method], pr.regrowth_ratio, pr.criticality,
-                               pr.criticality_threshold, seed=seed, ties=pr.criticality_ties, scope=pr.scope)
-        Trainer(model, spec, ds, enc, seed=seed, progress=progress, epochs=Np + Nf, callbacks=[pruner],
+                               pr.criticality_threshold, seed=seed, ties=pr.criticality_ties, scope=pr.scope,
+                               allowed=allowed)
+        Trainer(model, spec, ds, enc, seed=seed, progress=progress, epochs=Np + Nf, callbacks=[pruner], masks=masks,
                 desc=f"pruning to {level:.2f} ({method})").fit()
         survival = [e["survival"] for e in pruner.log if e["survival"] is not None]
         rec.update(events=len(pruner.log), interval=interval, regrowth=GRADUAL[method], scope=pr.scope,
@@ -120,8 +130,12 @@ def prune_workload(workload: Workload | str | Path, level: float, method: str | 
         else:
             sel = select_channels(gammas, level, pr.growth_rate if rule else 0.0, scores)
         model = remove_channels(model, sel.masks)
+        fit = {} if budget is None else dict(zip((ml.param for ml in maskable_layers(model)),
+                                                 budget_masks(model, budget), strict=True))
+        for name, m in fit.items():                  # channels first, then the chips' budgets within them
+            model.param(name).value *= m
         if Nf > 0:
-            fine_tune(model, spec, ds, enc, {}, epochs=Nf, lr=spec.lr, seed=seed, progress=progress)
+            fine_tune(model, spec, ds, enc, fit, epochs=Nf, lr=spec.lr, seed=seed, progress=progress)
         rec.update(channel_sparsity=sel.channel_sparsity, channels_kept=sel.n_kept, channels_total=sel.n_total,
                    channels_regrown=sel.n_regrown, channels_rescued=sel.n_rescued,
                    channels_per_layer=[int(m.sum()) for m in sel.masks],

@@ -91,6 +91,9 @@ RECORD = [
     ("scope", "", "gradual methods: magnitude ranked over all layers (`global`) or per layer"),
     ("criticality", "", "criticality form (`grad` or `prim`)"),
     ("criticality_ties", "", "criticality regrowth: ties at the budget all regrown, or exactly g"),
+    ("fit_to", "", "the budgets every level was pruned to fit (`pruning.fit_to`, `run --fit`): sources per layer, "
+                   "neurons, and the chips they come from"),
+    ("neurons_removed", "", "hidden neurons dropped because the budgets left them without a synapse out"),
     ("channel_sparsity", "fraction", "structured methods: fraction of BatchNorm channels removed"),
     ("channels_kept", "", "structured methods: channels kept"),
     ("channels_total", "", "structured methods: channels before pruning"),

@@ -29,6 +29,7 @@ from neurosim.ir import Network
 from neurosim.mapper import compile_network
 from neurosim.mapper.compiled import CompiledChip
 from neurosim.progress import NORMAL, VERBOSE, bar, say
+from neurosim.prune.fit import workload_budget
 from neurosim.report.records import mark_accuracy_floor, provenance
 from neurosim.report.stats import mean_ci, relative_half_width, wilson
 from neurosim.sim import simulate
@@ -184,6 +185,9 @@ def evaluate(level: Level, chip: Chip, source: Source, mapping: MapOptions, work
 def inputs_sha(wl: Workload, wl_path: Path, wl_sha: str) -> str:
     """The workload file's hash, combined with the hash of the NIR file it names (if any): what the
     point keys use, so that a changed network file never reuses stale points."""
+    fit = workload_budget(wl)
+    if fit is not None:   # `run --fit` sets the budgets without changing the workload file
+        wl_sha = hashlib.sha256((wl_sha + repr(fit)).encode()).hexdigest()
     nir = wl.network.nir_file(wl_path)
     if nir is None:
         return wl_sha

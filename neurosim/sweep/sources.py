@@ -21,6 +21,7 @@ from neurosim.ir import Network, Neuron, quantize
 from neurosim.ir.deploy import synaptic_events
 from neurosim.ir.store import CorruptFile, load_network, save_network
 from neurosim.ir.synthetic import bernoulli_inputs, calibrated_feedforward
+from neurosim.prune.fit import fit_network, fitted, workload_budget
 from neurosim.prune.magnitude import connection_sparsity, prune_magnitude
 from neurosim.report.stats import mean_ci, relative_half_width
 
@@ -41,9 +42,11 @@ class Source:
     Simulation inputs come on demand: `inputs_for(qnet, n)` gives the first n of a fixed sequence (the
     same first inputs whatever n), up to `max_inputs`."""
 
-    def __init__(self, wl: Workload, dense: Network, make_inputs, max_inputs: int | None = None):
+    def __init__(self, wl: Workload, dense: Network, make_inputs, max_inputs: int | None = None,
+                 reference: Network | None = None):
         self.wl = wl
         self.dense = dense
+        self.reference = dense if reference is None else reference   # before a chip's budgets (`prune.fit`)
         self._make_inputs = make_inputs          # n -> (n, T, N) int32: a prefix-stable sequence
         self.max_inputs = max_inputs             # None: unlimited (generated inputs)
         self._inputs = np.zeros((0, wl.timesteps, 0), np.int32)
@@ -72,8 +75,9 @@ class Source:
     def level(self, sparsity: float) -> Level:
         """Magnitude pruning of the dense network to `sparsity` (no retraining)."""
         t0 = time.perf_counter()
-        net = prune_magnitude(self.dense, sparsity) if sparsity > 0 else self.dense
-        return Level(sparsity, "magnitude", net, {"connection_sparsity": connection_sparsity(net, self.dense),
+        net = prune_magnitude(self.dense, sparsity, self.reference if self.reference is not self.dense else None) \
+            if sparsity > 0 else self.dense
+        return Level(sparsity, "magnitude", net, {"connection_sparsity": connection_sparsity(net, self.reference),
                                                   "pruning_epochs": 0, "pruning_seconds": time.perf_counter() - t0,
                                                   "accuracy_float": self.float_accuracy(net)})
 
@@ -140,7 +144,9 @@ class TrainedSource(Source):
         self.progress = progress
         self.trained = train_workload(wl, progress=progress, evaluate=False)  # accuracy per level, below
         test = self.trained.dataset.test
-        super().__init__(wl, self.trained.to_network(), lambda n: test.x[:n], max_inputs=len(test))
+        dense, self.budget = self.trained.to_network(), workload_budget(wl)
+        super().__init__(wl, dense if self.budget is None else fit_network(dense, self.budget),
+                         lambda n: test.x[:n], max_inputs=len(test), reference=dense)
         self._deploy_inputs = deploy_inputs
 
     def inputs_for(self, qnet: Network, n: int | None = None) -> np.ndarray:
@@ -160,8 +166,12 @@ class TrainedSource(Source):
 
         pruned, rec = prune_workload(self.wl, sparsity, method, progress=self.progress)
         net = pruned.to_network()
+        if self.budget is not None:   # neurons the budgets left without a synapse out: not on the chip
+            rec["neurons_removed"] = net.n_neurons
+            net = fitted(net)
+            rec["neurons_removed"] -= net.n_neurons
         info = {k: v for k, v in rec.items() if k not in ("level", "method")}
-        info.setdefault("connection_sparsity", connection_sparsity(net, self.dense))
+        info.setdefault("connection_sparsity", connection_sparsity(net, self.reference))
         level = Level(sparsity, method, net, info)
         _save_level(self._level_path(sparsity), level)
         return level
@@ -178,7 +188,9 @@ class TrainedSource(Source):
         from neurosim.snn.checkpoint import cache_dir, config_key
 
         blob = json.dumps([config_key(self.wl.network.model, self.wl.timesteps, self.wl.seed),
-                           dataclasses.asdict(self.wl.pruning), sparsity, neurosim.__version__], default=str)
+                           dataclasses.asdict(self.wl.pruning), repr(self.budget) + " fitted", sparsity,
+                           neurosim.__version__],
+                          default=str)
         digest = hashlib.sha256(blob.encode()).hexdigest()[:20]
         return cache_dir().parent / "levels" / f"{safe_stem(self.wl.name)}-{digest}.npz"
 
@@ -247,7 +259,7 @@ def make_source(wl: Workload, wl_path: Path, progress: bool = True) -> Source:
             net = calibrated_feedforward(s.sizes, spikes(s.samples).astype(bool), s.target_rate, neuron,
                                          s.weight_mean, s.weight_std, seed=wl.seed + 1, name=wl.name)
             save_network(path, net)
-        return Source(wl, net, spikes)
+        return _fitted(Source, wl, net, spikes)
     if spec.model is not None:
         return TrainedSource(wl, progress=progress)
     from neurosim.ir.nir_io import network_from_nir_spec
@@ -257,5 +269,13 @@ def make_source(wl: Workload, wl_path: Path, progress: bool = True) -> Source:
         raise UserError(f"{spec.nir}: the graph has {len(net.inputs)} input nodes; neurosim simulates networks with "
                         f"exactly one input")
     (inp,) = net.inputs
-    return Source(wl, net, lambda n: bernoulli_inputs(n, wl.timesteps, inp.size, wl.simulation.input_rate,
-                                                      wl.seed).astype(np.int32))
+    return _fitted(Source, wl, net, lambda n: bernoulli_inputs(n, wl.timesteps, inp.size, wl.simulation.input_rate,
+                                                               wl.seed).astype(np.int32))
+
+
+def _fitted(cls, wl: Workload, net: Network, make_inputs) -> Source:
+    """A source of `net`, kept within the budgets of the workload's `pruning.fit_to` chips (if any)."""
+    budget = workload_budget(wl)
+    if budget is None:
+        return cls(wl, net, make_inputs)
+    return cls(wl, fit_network(net, budget), make_inputs, reference=net)

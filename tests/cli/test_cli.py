@@ -206,3 +206,21 @@ def test_validate_takes_preset_names_and_warns_about_units_and_edited_figures(tm
     assert len(warnings) == 3   # the unit slip, and two figures edited under their old sources
     assert "energy.synaptic_op_pj = 3.36e+07 pJ is 1e+06 × the presets' largest (33.6 pJ)" in warnings[0]
     assert any("energy.hop_x_pj = 9 cites" in w and "whose value is 3 (preset loihi)" in w for w in warnings)
+
+
+def test_fit_makes_a_network_run_on_every_chip_of_the_run(tmp_path, capsys):
+    """300 inputs do not fit TrueNorth's 256 axons per core; --fit prunes every level to the budgets of all
+    the run's chips, so the same network runs on each (and its sparsity says what the budgets removed)."""
+    big = dict(TINY, network={"synthetic": {"sizes": [300, 600, 5], "input_rate": 0.3, "target_rate": 0.2}},
+               pruning={"levels": [0.0, 0.5]})
+    p = tmp_path / "big.yaml"
+    p.write_text(yaml.safe_dump(big))
+    out = tmp_path / "fit"
+    assert main(["run", str(p), "--hw", "truenorth", "--hw", "generic_mesh", "--fit", "--out", str(out)]) == 0
+    recs = json.loads((out / "results.json").read_text())["records"]
+    assert all(r["fits"] for r in recs) and len(recs) == 4
+    dense = [r for r in recs if r["sparsity"] == 0.0]
+    # 256 of 300 inputs into the hidden layer, 256 of 600 hidden neurons into the output
+    kept = 256 * 256 + 256 * 5
+    assert dense[0]["connection_sparsity"] == pytest.approx(1 - kept / (300 * 600 + 600 * 5), abs=0.02)
+    assert {r["hardware"] for r in dense} == {"truenorth", "generic_mesh"}
