@@ -103,9 +103,9 @@ class NetworkSpec:
     model: Model | None = spec("a spiking network trained on a dataset (neurosim.snn)", default=None)
     nir: str | None = spec("path of a NIR graph file (.nir), relative to this workload file (docs/nir.md)",
                            default=None)
-    nir_convention: Literal["nir", "snntorch", "norse", "sinabs"] = spec(
+    nir_convention: Literal["nir", "snntorch", "norse", "sinabs", "sinabs_unnormalised"] | None = spec(
         "with nir: how the file's parameters are read; fixes dt, the leak discretisation, the threshold test and "
-        "the reset (docs/nir.md, Conventions)", default="nir")
+        "the reset (docs/nir.md, Conventions); default: the producer the file names, else nir", default=None)
     nir_dt: float | None = spec("with nir: time step in seconds, overriding the convention's (and the file's)",
                                 default=None)
     nir_reset: Literal["zero", "subtract", "subtract_delayed"] | None = spec(
@@ -121,7 +121,7 @@ class NetworkSpec:
         if len(given) != 1:
             return ("", given or None, "exactly one of " + ", ".join(self.SOURCES))
         if self.nir is None:
-            for key, unset in (("nir_convention", "nir"), ("nir_dt", None), ("nir_reset", None),
+            for key, unset in (("nir_convention", None), ("nir_dt", None), ("nir_reset", None),
                                ("nir_fire_at_equal", None)):
                 if getattr(self, key) != unset:
                     return (key, getattr(self, key), "nothing: it applies only with network.nir")

@@ -725,3 +725,14 @@ def test_workload_entry_refuses_graded_sources_it_cannot_run_exactly(tmp_path):
         network_from_nir_spec("b.nir", tmp_path / "w.yaml")
     net = network_from_nir_spec("b.nir", tmp_path / "w.yaml", allow_graded=True)
     assert graded_sources(net) == ["c.syn"]
+
+
+def test_convention_from_the_producer_the_graph_names():
+    """Without an explicit convention, a graph whose metadata names its producer is read that way."""
+    g = graph({"in": nir.Input(input_type={"input": np.array([1])}), "fc": nir.Linear(weight=np.ones((1, 1))),
+               "if": nir.IF(r=np.ones(1), v_threshold=np.ones(1))}, [("in", "fc"), ("fc", "if")],
+              metadata={"producer": "Sinabs 3.1.3"})
+    assert read_nir(g).pop("if").neuron.fire_at_equal          # sinabs: v >= θ
+    assert not read_nir(g, convention="nir").pop("if").neuron.fire_at_equal
+    g.metadata = {}
+    assert not read_nir(g).pop("if").neuron.fire_at_equal

@@ -14,7 +14,7 @@ from neurosim.errors import ConfigError, UserError, shown
 from neurosim.ir.network import ConvGeometry, Network, Neuron, Population, Projection
 from neurosim.ir.nir_io.common import SUPPORTED, nir_module
 from neurosim.ir.nir_io.common import meta as _meta
-from neurosim.ir.nir_io.conventions import CONVENTIONS, Convention
+from neurosim.ir.nir_io.conventions import CONVENTIONS, Convention, producer_convention
 from neurosim.ir.nir_io.nodes import NeuronNodes, SynapseNodes
 from neurosim.ir.nir_io.synapses import Coo as _Coo
 from neurosim.ir.nir_io.synapses import add as _add
@@ -440,21 +440,21 @@ def _check_parameters(graph, where: str) -> None:
                                       f"±{MAX_PARAMETER:g}; export the network again from a trained model")
 
 
-def read_nir(source, *, convention: str = "nir", dt: float | None = None, fire_at_equal: bool | None = None,
+def read_nir(source, *, convention: str | None = None, dt: float | None = None, fire_at_equal: bool | None = None,
              reset: Literal["zero", "subtract", "subtract_delayed"] | None = None,
              name: str | None = None) -> Network:
     """A `.nir` file (path) or an in-memory `nir.NIRGraph` → float (or, for files written by neurosim
     from a deploy network, integer) `Network`.
 
-    `convention` ('nir', 'snntorch', 'norse', 'sinabs') fixes dt (1e-4, 1e-4, 1e-3, 1 step), the
+    `convention` ('nir', 'snntorch', 'norse', 'sinabs', 'sinabs_unnormalised'; None: the producer the
+    graph's metadata names, else 'nir') fixes dt (1e-4, 1e-4, 1e-3, 1 step), the
     leak discretisation, the threshold test and the reset mode, as docs/nir.md describes; `dt`,
     `fire_at_equal` and `reset` override it ('subtract_delayed' reproduces snnTorch's default
     Leaky/Synaptic reset, which NIR files do not record). Unsupported nodes raise UserError naming the node;
     an unreadable file raises ConfigError naming the file."""
     nir = nir_module()
-    if convention not in CONVENTIONS:
+    if convention is not None and convention not in CONVENTIONS:
         raise UserError(f"unknown NIR convention {convention!r}; choose one of {', '.join(CONVENTIONS)}")
-    conv = CONVENTIONS[convention]
     if isinstance(source, nir.NIRGraph):
         graph, where = source, "<NIR graph>"
     elif isinstance(source, nir.NIRNode):
@@ -470,6 +470,9 @@ def read_nir(source, *, convention: str = "nir", dt: float | None = None, fire_a
         if not isinstance(graph, nir.NIRGraph):
             raise ConfigError(f"{path}: the file holds a single {type(graph).__name__} node, not a NIR graph")
     _check_parameters(graph, where)
+    if convention is None:
+        convention = producer_convention(getattr(graph, "metadata", None) or {}) or "nir"
+    conv = CONVENTIONS[convention]
     step = float(dt) if dt is not None else float(_meta(graph).get("dt", conv.dt))
     if not step > 0:
         raise UserError(f"{where}: dt must be positive, got {step}")
