@@ -66,6 +66,9 @@ class Core:
     weight_sharing: bool = spec("conv kernels can be stored once and shared (conv_shared format)",
                                 default=False)
     share_cores_between_layers: bool = spec("pieces of different layers may share one core", default=True)
+    max_neuron_configs: int | None = spec("distinct neuron models (decays, threshold, reset, refractory: "
+                                          "compartment profiles) one core holds; null: no limit", default=None,
+                                          min=1)
     row_header_bits: int = spec("bits of the header of one synapse row (axon entry)", default=0, min=0)
     neuron_state_bits: int = spec("neuron-state memory per neuron (v, thresholds, config)",
                                   default=0, unit="bit", min=0)

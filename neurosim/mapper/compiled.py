@@ -17,6 +17,7 @@ from neurosim.config.hardware import FORMATS, Hardware
 from neurosim.ir.network import Network
 from neurosim.mapper.formats import kernel_block_bits, row_layout, words
 from neurosim.mapper.partition import Chunk, Geometry
+from neurosim.mapper.profiles import neuron_config_ids
 
 
 @dataclass
@@ -28,6 +29,7 @@ class CoreUsage:
     fan_in_axons: int = 0
     fan_out_axons: int = 0
     routing_entries: int = 0
+    neuron_configs: int = 0
     neuron_bits: int = 0
     routing_bits: int = 0
     synapse_bits_by_format: dict[str, int] = field(default_factory=dict)
@@ -153,9 +155,13 @@ def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: 
             pi = net.index(c.population)
             neuron_core[offsets[pi] + c.start:offsets[pi] + c.stop] = ci
             targets[pi, ci] += c.neurons
+    config_ids = neuron_config_ids(net)
     usage = [CoreUsage() for _ in cores]
     for ci, chunks in enumerate(cores):
         usage[ci].neurons = sum(c.neurons for c in chunks)
+        usage[ci].neuron_configs = int(np.unique(np.concatenate(
+            [config_ids[offsets[net.index(c.population)] + c.start:offsets[net.index(c.population)] + c.stop]
+             for c in chunks])).size) if chunks else 0
         usage[ci].neuron_bits = usage[ci].neurons * hw.core.neuron_state_bits
 
     r_src, r_core, r_delay, r_words, r_nnz, r_fmt, s_post, s_w = [], [], [], [], [], [], [], []

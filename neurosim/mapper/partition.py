@@ -38,6 +38,7 @@ from neurosim.mapper.formats import FORMATS, kernel_block_bits, row_layout, word
 from neurosim.mapper.geometry import shares_kernel, within
 from neurosim.mapper.kernels import csr_by_target, mark_range, out_cost, rows_words
 from neurosim.mapper.order import runs
+from neurosim.mapper.profiles import neuron_config_ids
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,10 @@ class CostModel:
         self.incoming = {p.name: [_ProjCost(net, pr, formats[pr.name], hw, geo, self.order[p.name])
                                   for pr in net.projections if pr.post == p.name] for p in self.pops}
         self.scratch = _Scratch(net.n_neurons)
+        ids = neuron_config_ids(net)   # per sequence position (walking each population in its order)
+        self.config_seq = np.concatenate([ids[net.offsets[net.index(p.name)]:][:p.size][
+            self.order[p.name] if self.order[p.name] is not None else slice(None)] for p in self.pops]) \
+            if self.pops else np.zeros(0, np.int64)
         self.est = np.zeros(0, np.int64)  # core id of every sequence position during a cut
         self._out = None
 
@@ -221,6 +226,8 @@ class CostModel:
         bits, fan_in = self.cost(a, b)
         c = self.hw.core
         if bits > c.synapse_memory_bits or fan_in > c.max_fan_in_axons:
+            return False
+        if c.max_neuron_configs is not None and np.unique(self.config_seq[a:b]).size > c.max_neuron_configs:
             return False
         fan_out, entries = self.out_cost(a, b, cur)
         ok = fan_out <= c.max_fan_out_axons and entries <= c.routing_table_entries

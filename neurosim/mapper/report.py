@@ -11,7 +11,18 @@ from neurosim.mapper.order import conv_shape
 BUDGETS = [("neurons", "neurons", "max_neurons"), ("synapse_bits", "synapse bits", "synapse_memory_bits"),
            ("fan_in_axons", "fan-in axons", "max_fan_in_axons"), ("fan_out_axons", "fan-out axons",
                                                                    "max_fan_out_axons"),
-           ("routing_entries", "routing entries", "routing_table_entries")]
+           ("routing_entries", "routing entries", "routing_table_entries"),
+           ("neuron_configs", "neuron configs", "max_neuron_configs")]
+
+
+def _cap(core, key: str) -> int | None:
+    """A core budget, None when the chip sets no limit."""
+    v = getattr(core, key)
+    return None if v is None else int(v)
+
+
+def _used(used: int, cap: int | None) -> str:
+    return f"{used}/-" if cap is None else f"{used}/{cap} ({100 * used / cap:.0f}%)"
 
 
 def budget_rows(chip: CompiledChip) -> list[dict]:
@@ -22,7 +33,7 @@ def budget_rows(chip: CompiledChip) -> list[dict]:
         row = {"core": i, "router": tuple(int(v) for v in chip.router_xy[i]),
                "layers": [(k.population, k.start, k.stop) for k in chunks],
                "formats": dict(u.synapse_bits_by_format)}
-        row.update({key: (int(getattr(u, key)), int(getattr(c, cap))) for key, _, cap in BUDGETS})
+        row.update({key: (int(getattr(u, key)), _cap(c, cap)) for key, _, cap in BUDGETS})
         out.append(row)
     return out
 
@@ -57,7 +68,7 @@ def fit_report(chip: CompiledChip) -> str:
     for i, (r, chunks) in enumerate(zip(budget_rows(chip), chip.cores, strict=True)):
         layers = describe_layers(chip, chunks)
         rows.append([str(r["core"]), "({},{})".format(*r["router"]), layers] +
-                    [f"{r[k][0]}/{r[k][1]} ({100 * r[k][0] / r[k][1]:.0f}%)" for k, _, _ in BUDGETS] +
+                    [_used(*r[k]) for k, _, _ in BUDGETS] +
                     ([f"{100 * load[i] / max(load.max(), 1e-30):.0f}%"] if load is not None else []))
     widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(head)]
     fmts = sorted(set(chip.formats.values()))
@@ -69,6 +80,10 @@ def fit_report(chip: CompiledChip) -> str:
     t = chip.totals()
     lines.append("totals (used / available on the used cores, peak core):")
     for key, title, cap in BUDGETS:
+        if key not in t:   # per-core only (a profile table is per core, totals do not add up)
+            peak = max((getattr(u, key) for u in chip.usage), default=0)
+            lines.append(f"  {title:16s} peak {peak}/{'-' if getattr(c, cap) is None else getattr(c, cap)} per core")
+            continue
         avail = getattr(c, cap) * chip.n_cores
         peak = max((getattr(u, key) for u in chip.usage), default=0)
         lines.append(f"  {title:16s} {t[key]:>12d} / {avail:<12d} ({100 * t[key] / max(avail, 1):5.1f}%)  peak "

@@ -98,3 +98,28 @@ def test_simulate_refuses_inputs_it_would_round():
     x[0, 0, 0] = 0.4
     with pytest.raises(UserError, match="non-integer values"):
         simulate(chip, x)
+
+
+def test_neuron_configs_per_core_are_a_mapper_budget():
+    """Per-neuron time constants give a population many neuron models; a chip whose cores hold few
+    of them spreads the layer over more cores, every core within the budget, shown in the fit report."""
+    from dataclasses import replace
+
+    from neurosim.mapper.report import fit_report
+
+    net, d, _ = load("snntorch_mlp_lif_perneuron_zero")
+    hw = load_hardware("loihi")[0]
+    q = quantize(net, hw.core.weight_bits, hw.core.state_bits)
+    wide = compile_network(q, hw)
+    assert max(u.neuron_configs for u in wide.usage) > 4
+    tight = replace(hw, core=replace(hw.core, max_neuron_configs=4))
+    chip = compile_network(q, tight)
+    assert len(chip.cores) > len(wide.cores) and all(u.neuron_configs <= 4 for u in chip.usage)
+    assert "neuron configs" in fit_report(chip)
+    x = d["inputs"].astype(np.int64)
+    ref = run(q, x, "hardware")
+    res = simulate(chip, x, record_raster=True)
+    off = q.offsets
+    for i, p in enumerate(q.populations):
+        if not p.is_input:
+            np.testing.assert_array_equal(res.raster[:, :, off[i]:off[i + 1]], ref.spikes[p.name])
