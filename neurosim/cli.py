@@ -102,6 +102,8 @@ def cmd_experiment(a: argparse.Namespace) -> int:
     from neurosim.progress import say as log
     from neurosim.prune.experiment import STRUCTURED, UNSTRUCTURED, parse_method, run_experiment, write_outputs
 
+    if a.kind == "structure":
+        return _structure_study(a)
     wl = load_workload(a.workload)[0]
     over = {k: getattr(a, k) for k in EXPERIMENT_OVERRIDES if getattr(a, k) is not None}
     merged = {**dataclasses.asdict(wl.pruning), **over, "levels": list(a.levels)}
@@ -117,6 +119,34 @@ def cmd_experiment(a: argparse.Namespace) -> int:
         records = run_experiment(wl, methods, a.levels, range(a.seeds), Path(a.out), log=log)
         summary = write_outputs(records, Path(a.out), f"{wl.name}: accuracy vs connection sparsity")
     print(summary)
+    return 0
+
+
+def _structure_study(a: argparse.Namespace) -> int:
+    """`experiment structure`: channel and weight pruning at equal parameter counts, on the chips."""
+    from neurosim.config import load_hardware, load_workload
+    from neurosim.files import write_atomic
+    from neurosim.report import all_plots, write_index, write_results
+    from neurosim.sweep.pipeline import Chip, MapOptions
+    from neurosim.sweep.structure import comparison_table, run_structure_study
+
+    wl, wl_path, wl_sha = load_workload(a.workload)
+    if wl.network.model is None:
+        raise UserError(f"{a.workload}: experiment structure trains and prunes a network (network.model); this "
+                        "workload has none")
+    chips = [Chip(*load_hardware(h)) for h in (a.hw or wl.hardware)]
+    out = Path(a.out)
+    with output_folder(out):
+        prov, records = run_structure_study(wl, wl_path, wl_sha, chips, [lv for lv in a.levels if lv > 0],
+                                            MapOptions(), out / "points")
+        write_results(out, prov, records)
+        table = comparison_table(records)
+        write_atomic(out / "comparison.md", f"# {wl.name}: channels vs weights at equal parameter counts\n\n"
+                     + table + "\n")
+        plots = all_plots([{**r, "method": r["structure"]} for r in records], out, f"{wl.name} (channels vs weights)")
+        write_index(out, f"neurosim: {wl.name}, channels vs weights", prov, records, plots)
+    print(table)
+    print(f"\nwrote {out / 'comparison.md'} and {out / 'report.md'}")
     return 0
 
 
@@ -333,15 +363,18 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--ignore-limits", action="store_true", help=LIMITS_HELP)
     d.set_defaults(func=cmd_dse)
 
-    e = sub.add_parser("experiment", help="pruning experiment: accuracy vs sparsity per method over seeds")
-    e.add_argument("kind", choices=["pruning"])
+    e = sub.add_parser("experiment", help="pruning: accuracy vs sparsity per method over seeds; structure: channel "
+                       "vs weight pruning at equal parameter counts on the chips")
+    e.add_argument("kind", choices=["pruning", "structure"])
     e.add_argument("workload")
     e.add_argument("--methods", nargs="+", default=None, metavar="METHOD[:grad|prim[:all|exact]]",
                    help="default: every unstructured method, or every structured one with --structured")
     e.add_argument("--structured", action="store_true", help="the channel (slimming) methods")
     e.add_argument("--levels", nargs="+", type=_fraction, default=[0.0, 0.8, 0.9, 0.95, 0.98])
     e.add_argument("--seeds", type=_count(1), default=5, help="seeds 0..N-1 (default 5)")
-    e.add_argument("--out", required=True, help="folder; records.jsonl there makes a rerun resume")
+    e.add_argument("--out", required=True, help="folder; records.jsonl (points/ for structure) there makes a rerun "
+                   "resume")
+    e.add_argument("--hw", action="append", help="structure: chips to run on (default: the workload's)")
     for name in EXPERIMENT_OVERRIDES:
         kind = {"prune_epochs": _count(1), "finetune_epochs": _count(0), "interval": _count(1),
                 "bn_l1_mode": str}.get(name, float)

@@ -183,6 +183,10 @@ class Pruning:
         "chips (preset names or files) whose budgets every level must keep within: distinct sources per layer "
         "(core.max_fan_in_axons) and neurons on the chip; weights beyond them are removed and never regrown "
         "(fully connected networks; `neurosim run --fit` fits to the chips of the run)", default=[])
+    cost_aware: str | None = spec(
+        "a chip (preset name or file): magnitude pruning ranks |W| per joule that the synapse costs on it "
+        "(its source's activity times its synaptic op, read and share of its row's packet, hops and header) "
+        "instead of |W|; magnitude and the gradual methods", default=None)
     bn_l1_mode: Literal["shrink", "gradient"] = spec(
         "slimming*: how the BN L1 pressure is applied: shrink (a decoupled step after the optimiser step, "
         "scaled by the learning-rate schedule) or gradient (added to the gradient before the optimiser step, "

@@ -17,6 +17,7 @@ from typing import Literal
 import numpy as np
 
 from neurosim.errors import ConfigError
+from neurosim.prune.costaware import SynapseCost
 from neurosim.prune.criticality import Form, channel_criticality
 from neurosim.prune.fit import ChipBudget, allowed_masks
 from neurosim.prune.schedule import GMPSchedule
@@ -92,6 +93,7 @@ class GradualPruner:
     ties: Ties = "all"
     scope: Scope = "global"
     allowed: list[np.ndarray] | None = None   # the only weights that may be kept or regrown (`prune.fit`)
+    cost: SynapseCost | None = None           # rank |W| per joule on a chip (`prune.costaware`)
     log: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -119,9 +121,12 @@ class GradualPruner:
         if k is None:
             return
         params = [self.model.param(ml.param) for ml in self.layers]
+        costs = None
+        if self.cost is not None:   # row shares counted under the masks as they stand before this event
+            costs = self.cost.costs(self.masks or [p.value != 0 for p in params])
         ev = prune_regrow([p.value for p in params], self.schedule.sparsity(k), self.r,
                           self._regrowth(record.potentials), previous_masks=self.masks, scope=self.scope,
-                          allowed=self.allowed)
+                          allowed=self.allowed, costs=costs)
         for p, w in zip(params, ev.weights, strict=True):
             p.value[...] = w
         trainer.set_masks({**trainer.masks, **{ml.param: m for ml, m in zip(self.layers, ev.masks, strict=True)}})

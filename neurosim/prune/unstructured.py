@@ -107,8 +107,11 @@ def layer_quantiles(weights: Sequence[np.ndarray]) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros(0)
 
 
-def _ranking(weights: Sequence[np.ndarray], scope: Scope) -> np.ndarray:
-    """What magnitude pruning ranks by: |W| over all layers (global) or the per-layer quantile (layer)."""
+def _ranking(weights: Sequence[np.ndarray], scope: Scope, costs: Sequence[np.ndarray] | None = None) -> np.ndarray:
+    """What magnitude pruning ranks by: |W| over all layers (global) or the per-layer quantile (layer);
+    with `costs` (joules per synapse on a chip, `prune.costaware`), |W| per joule instead of |W|."""
+    if costs is not None:
+        weights = [np.abs(np.asarray(w, np.float64)) / c for w, c in zip(weights, costs, strict=True)]
     if scope == "layer":
         return layer_quantiles(weights)
     if scope != "global":
@@ -116,15 +119,17 @@ def _ranking(weights: Sequence[np.ndarray], scope: Scope) -> np.ndarray:
     return np.abs(_flat(weights))
 
 
-def magnitude_masks(weights: Sequence[np.ndarray], sparsity: float, scope: Scope = "global") -> list[np.ndarray]:
-    """One-shot magnitude pruning: keep the largest nonzero |W| to the given sparsity.
+def magnitude_masks(weights: Sequence[np.ndarray], sparsity: float, scope: Scope = "global",
+                    costs: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
+    """One-shot magnitude pruning: keep the largest nonzero |W| (per joule, with `costs`) to the given sparsity.
 
     ``global`` ranks all layers together (one threshold, as GMP and the seed code); ``layer`` prunes each
     layer to the same sparsity.
     """
     if scope == "layer":
-        return [magnitude_masks([w], sparsity)[0] for w in weights]
-    mag = _ranking(weights, scope)
+        return [magnitude_masks([w], sparsity, costs=None if costs is None else [c])[0]
+                for w, c in zip(weights, costs or [None] * len(weights), strict=True)]
+    mag = _ranking(weights, scope, costs)
     keep = _top(mag, n_keep_for(mag.size, sparsity), mag > 0)
     return _split(keep, weights)
 
@@ -231,7 +236,8 @@ class PruneEvent:
 
 def prune_regrow(weights: Sequence[np.ndarray], sparsity: float, r: float, regrowth: Regrowth | None, *,
                  previous_masks: Sequence[np.ndarray] | None = None, classifier: int | None = -1,
-                 scope: Scope = "global", allowed: Sequence[np.ndarray] | None = None) -> PruneEvent:
+                 scope: Scope = "global", allowed: Sequence[np.ndarray] | None = None,
+                 costs: Sequence[np.ndarray] | None = None) -> PruneEvent:
     """One pruning-regeneration event (see the module docstring); ``regrowth=None`` or r = 0 is pure GMP.
 
     ``classifier`` is the index of the magnitude-only, never-regrown layer (None: every layer regrowable).
@@ -239,7 +245,9 @@ def prune_regrow(weights: Sequence[np.ndarray], sparsity: float, r: float, regro
     ``scope``: global ranks |W| over all layers (the seed method); layer ranks each weight by its quantile
     in its layer (`layer_quantiles`), so every layer keeps about the same fraction.
     ``allowed`` (bool, like the weights): the only weights that may be kept or regrown (a chip's budget,
-    `prune.fit`); the budget floor(N (1 − s)) still counts all N weights.
+    `prune.fit`); the budget floor(N (1 − s)) still counts all N weights. ``costs`` (joules per inference
+    of every synapse on a chip, `prune.costaware`): magnitude ranks |W| per joule, so what is kept is
+    what buys the most for its energy.
     """
     if not 0.0 <= r <= 1.0:
         raise ValueError(f"regeneration ratio r must be in [0, 1], got {r}")
@@ -247,7 +255,7 @@ def prune_regrow(weights: Sequence[np.ndarray], sparsity: float, r: float, regro
     n_layers = len(weights)
     cls = None if classifier is None else classifier % n_layers
     is_cls_flat = np.concatenate([np.full(w.size, i == cls) for i, w in enumerate(weights)])
-    mag = _ranking(weights, scope)
+    mag = _ranking(weights, scope, costs)
     if allowed is not None:
         mag = np.where(_flat(allowed).astype(bool), mag, 0.0)   # outside the budget: as if already zero
     n_total = mag.size

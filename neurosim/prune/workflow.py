@@ -30,6 +30,7 @@ import numpy as np
 from neurosim.config import Workload, as_workload
 from neurosim.errors import ConfigError
 from neurosim.prune.channels import BNL1, bn_gammas, channel_groups, criticality_pass, remove_channels, weight_count
+from neurosim.prune.costaware import SynapseCost
 from neurosim.prune.fit import workload_budget
 from neurosim.prune.gradual import GradualPruner, budget_masks, maskable_layers
 from neurosim.prune.schedule import GMPSchedule
@@ -49,10 +50,12 @@ METHODS = ("magnitude", *GRADUAL, *STRUCTURED)
 
 
 def prune_workload(workload: Workload | str | Path, level: float, method: str | None = None,
-                   seed: int | None = None, *, progress: bool = False) -> tuple[TrainedModel, dict]:
+                   seed: int | None = None, *, progress: bool = False,
+                   cost: SynapseCost | None = None) -> tuple[TrainedModel, dict]:
     """Train and prune the workload's `network.model` to ``level``; returns the pruned model (``.model`` the
     float SNN, ``.to_network()`` the `ir.Network`) and a record with method, level, seed, pruning_epochs,
-    pruning_seconds, connection_sparsity, accuracy_float and method details."""
+    pruning_seconds, connection_sparsity, accuracy_float and method details. ``cost``: rank |W| per joule
+    on a chip (`prune.costaware`; the sweep builds it from `pruning.cost_aware`)."""
     wl = as_workload(workload)
     spec, pr = wl.network.model, wl.pruning
     if spec is None:
@@ -65,6 +68,8 @@ def prune_workload(workload: Workload | str | Path, level: float, method: str | 
     seed = wl.seed if seed is None else seed
     rec: dict = {"workload": wl.name, "method": method, "level": level, "seed": seed}
 
+    if cost is not None:
+        rec["cost_aware"] = cost.chip
     budget = workload_budget(wl)
     allowed = None
     if budget is not None:   # the chips' budgets, from the trained dense network's weights (`prune.fit`)
@@ -76,7 +81,8 @@ def prune_workload(workload: Workload | str | Path, level: float, method: str | 
         layers = maskable_layers(tm.model)
         ws = [tm.model.param(ml.param).value * (1 if allowed is None else a)
               for ml, a in zip(layers, allowed or [None] * len(layers), strict=True)]
-        for ml, w, m in zip(layers, ws, magnitude_masks(ws, level, "layer"), strict=True):
+        costs = None if cost is None else cost.costs([w != 0 for w in ws])
+        for ml, w, m in zip(layers, ws, magnitude_masks(ws, level, "layer", costs), strict=True):
             tm.model.param(ml.param).value[...] = w * m
         rec.update(pruning_epochs=spec.epochs, pruning_seconds=tm.metrics["train_seconds"])
         return _finish(tm, rec, dense_weights=None)
@@ -97,7 +103,7 @@ def prune_workload(workload: Workload | str | Path, level: float, method: str | 
         sched = GMPSchedule(final_sparsity=level, prune_epochs=Np, iters_per_epoch=ipe, interval=interval)
         pruner = GradualPruner(model, sched, GRADUAL[method], pr.regrowth_ratio, pr.criticality,
                                pr.criticality_threshold, seed=seed, ties=pr.criticality_ties, scope=pr.scope,
-                               allowed=allowed)
+                               allowed=allowed, cost=cost)
         Trainer(model, spec, ds, enc, seed=seed, progress=progress, epochs=Np + Nf, callbacks=[pruner], masks=masks,
                 desc=f"pruning to {level:.2f} ({method})").fit()
         survival = [e["survival"] for e in pruner.log if e["survival"] is not None]

@@ -94,6 +94,10 @@ RECORD = [
     ("fit_to", "", "the budgets every level was pruned to fit (`pruning.fit_to`, `run --fit`): sources per layer, "
                    "neurons, and the chips they come from"),
     ("neurons_removed", "", "hidden neurons dropped because the budgets left them without a synapse out"),
+    ("structure", "", "`experiment structure`: `channels` (whole neurons removed) or `weights` (scattered)"),
+    ("matched_channel_level", "fraction", "`experiment structure`: the channel level whose parameter count this "
+                                          "record matches"),
+    ("cost_aware", "", "the chip whose per-synapse energies ranked the pruning (`pruning.cost_aware`)"),
     ("channel_sparsity", "fraction", "structured methods: fraction of BatchNorm channels removed"),
     ("channels_kept", "", "structured methods: channels kept"),
     ("channels_total", "", "structured methods: channels before pruning"),

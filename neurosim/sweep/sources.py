@@ -158,13 +158,16 @@ class TrainedSource(Source):
         or a training-time method of neurosim.prune (cached by the trainer's checkpoints)."""
         method = self.wl.pruning.method
         if method == "magnitude":
+            if self.wl.pruning.cost_aware:
+                raise UserError(f"workload {self.wl.name}: pruning.cost_aware works with the training-time methods "
+                                f"(gmp, criticality, random_regrowth, gradient_regrowth, oneshot), not magnitude")
             return super().level(sparsity)
         cached = _load_level(self._level_path(sparsity))
         if cached is not None:
             return cached
         from neurosim.prune.workflow import prune_workload
 
-        pruned, rec = prune_workload(self.wl, sparsity, method, progress=self.progress)
+        pruned, rec = prune_workload(self.wl, sparsity, method, progress=self.progress, cost=self._cost())
         net = pruned.to_network()
         if self.budget is not None:   # neurons the budgets left without a synapse out: not on the chip
             rec["neurons_removed"] = net.n_neurons
@@ -175,6 +178,22 @@ class TrainedSource(Source):
         level = Level(sparsity, method, net, info)
         _save_level(self._level_path(sparsity), level)
         return level
+
+    def _cost(self):
+        """The per-synapse costs on the `pruning.cost_aware` chip (None without one), built once: the
+        trained dense network mapped there, activities from 64 training images."""
+        chip = self.wl.pruning.cost_aware
+        if chip is None:
+            return None
+        if not hasattr(self, "_synapse_cost"):
+            from neurosim.config import load_hardware
+            from neurosim.sweep.chipcost import synapse_cost
+
+            hw = load_hardware(chip)[0]
+            qnet = quantize(self.reference, hw.core.weight_bits, hw.core.state_bits)
+            x = self._deploy_inputs(qnet, self.trained.dataset.train.x[:64])
+            self._synapse_cost = synapse_cost(self.reference, hw, x)
+        return self._synapse_cost
 
     def prepare(self, levels: list[float]) -> None:
         """Train and cache the levels of a training-time pruning method, so that worker processes that

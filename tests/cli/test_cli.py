@@ -224,3 +224,25 @@ def test_fit_makes_a_network_run_on_every_chip_of_the_run(tmp_path, capsys):
     kept = 256 * 256 + 256 * 5
     assert dense[0]["connection_sparsity"] == pytest.approx(1 - kept / (300 * 600 + 600 * 5), abs=0.02)
     assert {r["hardware"] for r in dense} == {"truenorth", "generic_mesh"}
+
+
+def test_experiment_structure_compares_equal_parameter_counts(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("NEUROSIM_CACHE", str(tmp_path / "cache"))
+    wl = {"name": "st", "seed": 0, "timesteps": 3,
+          "network": {"model": {"dataset": "digits", "input_levels": 16, "epochs": 1, "layers": [
+              {"type": "flatten"}, {"type": "linear", "out": 32}, {"type": "batchnorm"}, {"type": "lif"},
+              {"type": "linear", "out": 10}, {"type": "readout"}]}},
+          "pruning": {"prune_epochs": 1, "finetune_epochs": 1, "interval": 5},
+          "simulation": {"samples": 2, "max_samples": 2}, "hardware": ["generic_mesh"]}
+    (tmp_path / "w.yaml").write_text(yaml.safe_dump(wl))
+    out = tmp_path / "st"
+    assert main(["experiment", "structure", str(tmp_path / "w.yaml"), "--levels", "0.5", "--out", str(out)]) == 0
+    recs = json.loads((out / "results.json").read_text())["records"]
+    channels = [r for r in recs if r["structure"] == "channels"]
+    weights = [r for r in recs if r["structure"] == "weights"]
+    assert len(channels) == len(weights) == 1
+    # k of 32 hidden channels leave (64 + 10) x k of (64 + 10) x 32 weights; weights pruned to match
+    kept = channels[0]["channels_kept"]
+    assert 14 <= kept <= 16 and channels[0]["connection_sparsity"] == pytest.approx(1 - kept / 32)
+    assert weights[0]["connection_sparsity"] == pytest.approx(channels[0]["connection_sparsity"], abs=0.01)
+    assert "| generic_mesh | 0.50 | channels |" in (out / "comparison.md").read_text()

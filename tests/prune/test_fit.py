@@ -83,3 +83,26 @@ def test_a_fitted_network_maps_onto_truenorth():
         assert len(np.unique(pr.pre_idx)) <= 256
     chip = compile_network(quantize(fit, hw.core.weight_bits, hw.core.state_bits), hw, objective="cores")
     assert chip.n_cores >= 2 and fit.pop("l0").size == 256   # the readout takes 256 hidden neurons: the rest died
+
+
+def test_synapse_cost_shares_the_row_among_its_synapses():
+    from neurosim.prune.costaware import SynapseCost
+
+    # one layer, 2 sources x 3 targets; targets 0, 1 on core 0 and target 2 on core 1
+    cost = SynapseCost(cores=[np.array([0, 0, 1])], row_j=[np.array([[10.0, 20.0], [10.0, 20.0]])], syn_j=1.0,
+                       chip="x")
+    masks = [np.array([[True, True, True], [True, False, False]])]
+    (c,) = cost.costs(masks)
+    # source 0: row on core 0 holds 2 synapses (10 / 2 each), row on core 1 one (20); source 1: one synapse
+    assert np.allclose(c, [[6.0, 6.0, 21.0], [11.0, 11.0, 21.0]])
+
+
+def test_cost_aware_ranking_empties_the_sparse_row_first():
+    from neurosim.prune.costaware import SynapseCost
+
+    w = np.array([[1.0, 1.0, 1.0, 1.0], [1.1, 0.0, 0.0, 0.0]])      # source 1's row holds one synapse
+    cost = SynapseCost(cores=[np.zeros(4, np.int64)], row_j=[np.full((2, 1), 8.0)], syn_j=1.0, chip="x")
+    plain = prune_regrow([w], 0.75, 0.0, None, classifier=None)        # keep 2 of 8: |W| keeps 1.1 first
+    aware = prune_regrow([w], 0.75, 0.0, None, classifier=None, costs=cost.costs([w != 0]))
+    assert plain.masks[0][1, 0] and not aware.masks[0][1, 0]          # 1.1 / (1 + 8) < 1 / (1 + 2)
+    assert aware.masks[0][0].sum() == 2
