@@ -13,11 +13,12 @@ independent; a second thread inside one step does not pay, DESIGN §8). Per step
 (c) after its last delivery a core updates its neurons (integer leak, saturation, threshold,
     reset) and emits spikes;
 (d) the step lasts max over cores of its finish time, plus the barrier.
-What does not depend on timing is not done per packet: deliveries are counted per source (spikes in
-the vectorised neuron update), and the action counts, channel loads and service work that each
+What does not depend on timing is not done per packet: deliveries are counted per source (spikes as
+they are listed), and the action counts, channel loads and service work that each
 delivery implies are multiplied out at the end. Speed (docs/simulator.md §Speed): one record per
 source (`src_info`); synapses as (uint16 offset, int8 weight) where they fit; spikes of neurons
-without fan-out are counted but never listed as sources; round-robin rounds run in phases with no
+without fan-out are counted but never listed as sources; spikes are listed from 64 flags at a time
+(one vector compare, ANDed with the segment's static `sends` bits); round-robin rounds run in phases with no
 per-packet exit test; sources that need the row loop (several delays, opt-in dense rows) are served
 after the hot loop; unsigned indices (signed ones cost 2x); the hot loops are written inline (a
 numba call there costs 3x: reference counting of its array arguments).
@@ -62,6 +63,21 @@ def _trailing_zeros(typingctx, x):
     return nb_types.uint64(nb_types.uint64), codegen
 
 
+@intrinsic
+def _nonzero_bits64(typingctx, flags, start):
+    """Bit b set where flags[start + b] != 0, b < 64, for a 1-D bool array (one vector compare)."""
+    if not (isinstance(flags, nb_types.Array) and flags.dtype == nb_types.boolean and flags.ndim == 1):
+        return None
+
+    def codegen(context, builder, sig, args):
+        ary = context.make_array(sig.args[0])(context, builder, args[0])
+        vty = llvm_ir.VectorType(llvm_ir.IntType(8), 64)
+        ptr = builder.bitcast(builder.gep(ary.data, [args[1]]), vty.as_pointer())
+        bits = builder.icmp_unsigned("!=", builder.load(ptr, align=1), llvm_ir.Constant(vty, None))
+        return builder.bitcast(bits, llvm_ir.IntType(64))
+    return nb_types.uint64(flags, nb_types.int64), codegen
+
+
 @nb.njit(cache=True, boundscheck=False)
 def encode_rows(flat, ptr, idx, val):
     """CSR of the nonzero entries of each row of `flat` (rows = (sample, frame)); `ptr` must be sized
@@ -95,22 +111,18 @@ def _decay(x, keep):
 
 
 @nb.njit(cache=True, boundscheck=False)
-def _update_segment(acc, v, u, ref, bias, sends, fired, deliv, count, keep, raster_row, slot_base, g0, g1, thr, cmp,
-                    delta, sub, delta_u, refractory, v_floor, plain, bits, state_max):
+def _update_segment(acc, v, u, ref, bias, fired, slot_base, g0, g1, thr, cmp, delta, sub, delta_u, refractory,
+                    v_floor, plain, bits, state_max):
     """Integer update of neurons [g0, g1) (one population piece on one core; the model of
     `ir.Neuron` in Loihi's arithmetic, as `ir.deploy`): current u wraps at `bits`, membrane v
     saturates at ±state_max and is floored at v_floor, refractory hold. `plain` segments (no current
     state, refractory or floor) take a branch-free loop on local views that vectorises, and keep no u.
-    fired[j] = 1 where neuron g0 + j spikes and sends packets (a spike without fan-out costs nothing
-    further); deliv counts each spike as a delivery when `count` (spikes of the last step are not
-    delivered); raster_row records every spike when `keep`.
+    fired[j] = 1 where neuron g0 + j spikes (the caller lists, counts and records the spikes).
     Returns (active neurons: input, bias or nonzero state, spikes)."""
     m = g1 - g0
     a_ = acc[slot_base + g0:slot_base + g1]
     v_ = v[g0:g1]
     b_ = bias[g0:g1]
-    s_ = sends[g0:g1]
-    d_ = deliv[g0:g1]
     half = np.int64(1) << (bits - 1)
     mask = (np.int64(1) << bits) - 1
     kv = (np.int64(1) << LEAK_SHIFT) - delta
@@ -120,7 +132,7 @@ def _update_segment(acc, v, u, ref, bias, sends, fired, deliv, count, keep, rast
         for j in range(m):
             i = np.int64(a_[j])
             a_[j] = 0
-            v0 = v_[j]
+            v0 = np.int64(v_[j])
             b = b_[j]
             active += (v0 | i | b) != 0
             uu = ((i + half) & mask) - half
@@ -132,10 +144,7 @@ def _update_segment(acc, v, u, ref, bias, sends, fired, deliv, count, keep, rast
             r = x - thr if sub else np.int64(0)
             v_[j] = r if f else x
             spikes += f
-            fired[j] = f & s_[j]
-            d_[j] += f & count
-            if keep:
-                raster_row[g0 + j] = f
+            fired[j] = f
         return active, spikes
     u_ = u[g0:g1]
     r_ = ref[g0:g1]
@@ -143,8 +152,8 @@ def _update_segment(acc, v, u, ref, bias, sends, fired, deliv, count, keep, rast
     for j in range(m):
         i = np.int64(a_[j])
         a_[j] = 0
-        v0 = v_[j]
-        u0 = u_[j]
+        v0 = np.int64(v_[j])
+        u0 = np.int64(u_[j])
         b = b_[j]
         held = r_[j] > 0
         active += ((v0 | u0 | i | b) != 0) | held
@@ -154,8 +163,6 @@ def _update_segment(acc, v, u, ref, bias, sends, fired, deliv, count, keep, rast
         if held:
             r_[j] -= 1
             fired[j] = False
-            if keep:
-                raster_row[g0 + j] = False
             continue
         x = _decay(v0, kv) + uu + b
         x = -state_max if x < -state_max else x
@@ -168,10 +175,7 @@ def _update_segment(acc, v, u, ref, bias, sends, fired, deliv, count, keep, rast
         else:
             v_[j] = x
         spikes += f
-        fired[j] = f & s_[j]
-        d_[j] += f & count
-        if keep:
-            raster_row[g0 + j] = f
+        fired[j] = f
     return active, spikes
 
 
@@ -184,9 +188,9 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
     (n_cores, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
      src_info, src_row_ptr, src_grp_ptr, pk_route, pk_hop, pk_grp, grp_core, grp_el, grp_service,
      row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_off, syn_w,
-     sends, src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta, seg_subtract,
-     seg_delta_u, seg_refractory, seg_floor, seg_plain, seg_output, seg_record, bias, state_bits, state_max,
-     n_slots, node_interval, c_send, c_upd_active, c_upd_idle, c_spike, c_barrier) = tables
+     seg_send_ptr, seg_send_bits, src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta,
+     seg_subtract, seg_delta_u, seg_refractory, seg_floor, seg_plain, seg_output, seg_record, bias, state_bits,
+     state_max, n_slots, node_interval, c_send, c_upd_active, c_upd_idle, c_spike, c_barrier) = tables
     n = v.shape[0]
     n_ch = load.shape[0]
     n_seg = seg_g0.shape[0]
@@ -220,8 +224,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
     max_seg = np.int64(1)
     for sg in range(n_seg):
         max_seg = max(max_seg, np.int64(seg_g1[sg] - seg_g0[sg]))
-    fired = np.zeros((max_seg + 7) // 8 * 8, np.bool_)
-    f8 = fired.view(np.uint64)            # spikes are compacted 8 flags at a time
+    fired = np.zeros((max_seg + 63) // 64 * 64, np.bool_)   # spike flags of one segment, read 64 at a time
     for t in range(steps):
         free[:] = 0.0
         core_free[:] = 0.0
@@ -388,19 +391,24 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                 for j in range(g0, g1):
                     acc[slot_base + j] = 0
                 continue
-            active, nf = _update_segment(acc, v, u, ref, bias, sends, fired, deliv, count, keep_raster,
-                                         raster[t % r_rows], slot_base, g0, g1, seg_thr[sg], seg_cmp[sg],
+            active, nf = _update_segment(acc, v, u, ref, bias, fired, slot_base, g0, g1, seg_thr[sg], seg_cmp[sg],
                                          seg_delta[sg], seg_subtract[sg], seg_delta_u[sg], seg_refractory[sg],
                                          seg_floor[sg], seg_plain[sg], state_bits, state_max)
             m = g1 - g0
-            for j in range(m, (m + 7) // 8 * 8):
-                fired[j] = False
-            for w in range((m + 7) // 8):  # fired flags are bytes 0/1: jump from set byte to set byte
-                x8 = f8[w]
-                while x8 != 0:
-                    nxt[ns] = g0 + w * 8 + np.int64(_trailing_zeros(x8) >> np.uint64(3))
+            if keep_raster:
+                raster[t % r_rows, g0:g1] = fired[:m]
+            fired[m:(m + 63) // 64 * 64] = False
+            # list the spikes of neurons that send (64 flags at a time, jumping from set bit to set bit);
+            # each is delivered at the next step unless this is the last
+            sb0 = seg_send_ptr[sg]
+            for w in range((m + 63) // 64):
+                x64 = _nonzero_bits64(fired, w * 64) & seg_send_bits[sb0 + w]
+                while x64 != 0:
+                    j = g0 + w * 64 + np.int64(_trailing_zeros(x64))
+                    nxt[ns] = j
                     ns += 1
-                    x8 &= x8 - np.uint64(1)
+                    deliv[j] += count
+                    x64 &= x64 - np.uint64(1)
             rec = seg_record[sg]
             if rec >= 0:
                 for j in range(g0, g1):

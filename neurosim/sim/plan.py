@@ -102,6 +102,8 @@ class SimPlan:
     syn_off: np.ndarray         # uint16/uint32 target minus the source's SRC_BASE (uint16 halves the bytes read)
     syn_w: np.ndarray           # int8/int16/int32, the narrowest that holds the weights
     sends: np.ndarray           # bool [n] the neuron's spikes send packets (others are not listed as sources)
+    seg_send_ptr: np.ndarray    # int64 [n_seg + 1] each segment's words in seg_send_bits
+    seg_send_bits: np.ndarray   # uint64 `sends` of each segment, 64 a word (bit b of word w: neuron g0 + 64w + b)
     src_stats: np.ndarray       # int64 [n, N_SRC_STATS]
     # neurons, as segments (one population piece on one core), ordered by core then neuron id
     seg_g0: np.ndarray
@@ -336,6 +338,8 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
                          nr.reset == "subtract", rec, pi, leak_delta(nr.current_decay), nr.refractory, floor,
                          nr.is_plain, p.name in outputs, hx, hy))
     seg = np.array(segs, np.int64).reshape(-1, 17)
+    sends = np.diff(src_pk_ptr) > 0
+    seg_send_ptr, seg_send_bits = _segment_bits(sends, seg[:, 0], seg[:, 1])
     bias = np.zeros(n, np.int64)
     for i, p in enumerate(net.populations):
         if p.bias is not None:
@@ -371,7 +375,8 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         row_dense_len=dlen.astype(np.uint32) if any_dense else np.zeros(1, np.uint32),
         row_dense_ptr=dptr.astype(np.uint64) if any_dense else np.zeros(1, np.uint64), dense_w=dense_w,
         row_syn_ptr=chip.row_syn_ptr.astype(np.uint64, copy=False),
-        syn_off=syn_off.astype(odt, copy=False), syn_w=chip.syn_weight.astype(wdt), sends=np.diff(src_pk_ptr) > 0,
+        syn_off=syn_off.astype(odt, copy=False), syn_w=chip.syn_weight.astype(wdt), sends=sends,
+        seg_send_ptr=seg_send_ptr, seg_send_bits=seg_send_bits,
         src_stats=stats,
         seg_g0=seg[:, 0].astype(np.uint64), seg_g1=seg[:, 1].astype(np.uint64), seg_core=seg[:, 2].astype(np.uint32),
         seg_start=seg[:, 3].copy(), seg_thr=seg[:, 4].copy(), seg_cmp=seg[:, 5].copy(), seg_delta=seg[:, 6].copy(),
@@ -390,6 +395,21 @@ def output_populations(net) -> set[str]:
     """Non-input populations no projection leaves: the network's outputs, read by the host."""
     sources = {pr.pre for pr in net.projections}
     return {p.name for p in net.populations if not p.is_input and p.name not in sources}
+
+
+def _segment_bits(flags: np.ndarray, g0: np.ndarray, g1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ptr, words): flags[g0:g1] of each segment packed into uint64 words, bit b of word w = flag
+    g0 + 64w + b (the kernel ANDs them with 64 spike flags at a time)."""
+    nw = (g1 - g0 + 63) // 64
+    ptr = np.zeros(len(g0) + 1, np.int64)
+    np.cumsum(nw, out=ptr[1:])
+    words = np.zeros(int(ptr[-1]), np.uint64)
+    for k, (a, b) in enumerate(zip(g0.tolist(), g1.tolist(), strict=True)):
+        packed = np.zeros(8 * int(nw[k]), np.uint8)
+        bits = np.packbits(flags[a:b], bitorder="little")
+        packed[:bits.size] = bits
+        words[ptr[k]:ptr[k + 1]] = packed.view("<u8")
+    return ptr, words
 
 
 def _tree(node: int, dests: tuple, node_xy: np.ndarray, cols: int, inj0: int, ej0: int) -> list[tuple[int, int]]:
