@@ -211,12 +211,15 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
     later_off = np.zeros(n, np.uint64)
     act_start = np.zeros(n_nodes, np.int64)   # per node with packets this step (node order): first, count
     act_count = np.zeros(n_nodes, np.int64)
-    node_ptr = np.zeros(n_nodes + 1, np.int64)
-    max_pk = np.int64(0)                  # most packets one source sends
+    act_int = np.zeros(n_nodes, np.float64)   # its packet interval, and whether it is the host
+    act_host = np.zeros(n_nodes, np.bool_)
+    node_ptr = np.zeros(n_nodes + 1, np.int64)   # each node's packets in pk_list
+    max_pk = np.int64(1)                  # most packets one source sends
     for src in range(n):
         max_pk = max(max_pk, np.int64(src_info[src, SRC_PK_HI] - src_info[src, SRC_PK_LO]))
-    pk_list = np.zeros(min(np.int64(pk_route.shape[0]), np.int64(1 << 16)) + 1, np.uint64)
-    pk_t = np.zeros(pk_list.shape[0], np.float64)   # release time of each listed packet at its node
+    max_pk_u = np.uint64(max_pk)
+    pk_list = np.zeros(min(np.int64(pk_route.shape[0]), np.int64(1 << 16)) + max_pk, np.uint64)
+    pk_t = np.zeros(pk_list.shape[0], np.float64)   # release time of each listed host packet
     rt_used = np.zeros(rt_ptr.shape[0] - 1, np.int64)
     # accumulator base of each delay: sb[d] for spikes of t-1, sb[n_slots + d] for input events of t
     # (one array indexed by an offset: assigning arrays to a variable in the loop costs refcounting)
@@ -236,59 +239,67 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
         if t < T:
             a0 = np.int64(in_ptr[s * T + t])
             a1 = np.int64(in_ptr[s * T + t + 1])
-        need = (cur_ptr[n_cores] + a1 - a0) * max_pk
+        need = (cur_ptr[n_cores] + a1 - a0 + 1) * max_pk
         if need > pk_list.shape[0]:  # grown outside the hot loop (reassigning arrays there costs refcounting)
             pk_list = np.empty(max(need, 2 * pk_list.shape[0]), np.uint64)
             pk_t = np.empty(pk_list.shape[0], np.float64)
-        # sources in node order: each core's spikes of t-1, then the host's input events of t
+        # Sources in node order: each core's spikes of t-1, then the host's input events of t. For each,
+        # add its weights (× payload) into the slot of its rows' delay and list its packets.
         # Written inline: a numba call here costs 3x (reference counting of its array arguments).
-        n_pk = np.int64(0)
+        n_pk = np.uint64(0)
         n_later = 0
-        node_ptr[0] = 0
-        for node in range(n_nodes):
-            host = node == n_cores
-            i0 = a0 if host else cur_ptr[node]
-            i1 = a1 if host else cur_ptr[node + 1]
-            off = np.uint64(n_slots) if host else np.uint64(0)
-            # release time of the node's k-th packet: k·interval for a core; for the host the later of
-            # k·ser (its link) and m·interval (its m-th message)
-            kbase = n_pk
-            a_int = ser if host else node_interval[node]
-            b_int = node_interval[node] if host else 0.0
-            for i in range(i0, i1):
-                if host:
-                    src = in_base + np.uint64(in_idx[i])
-                    pay = np.int64(in_val[i])
-                    deliv[src] += 1
-                else:
-                    src = np.uint64(cur[i])
-                    pay = np.int64(1)
-                # add the source's weights (× payload) into the slots of its rows' delays
-                base = np.uint64(src_info[src, SRC_BASE])
+        for node in range(n_cores):
+            for i in range(cur_ptr[node], cur_ptr[node + 1]):
+                src = np.uint64(cur[i])
                 dl = src_info[src, SRC_DELAY]
-                if dl != MULTI_ROW:  # all synapses CSR with one delay: one loop
-                    b = np.uint64(sb[off + dl]) + base
-                    if pay == 1:
-                        for k in range(src_info[src, SRC_SYN_LO], src_info[src, SRC_SYN_HI]):
-                            acc[b + syn_off[k]] += syn_w[k]
-                    else:
-                        for k in range(src_info[src, SRC_SYN_LO], src_info[src, SRC_SYN_HI]):
-                            acc[b + syn_off[k]] += syn_w[k] * pay
+                if dl != MULTI_ROW:  # all synapses CSR with one delay: one loop (padded: no remainder)
+                    b = np.uint64(sb[dl]) + src_info[src, SRC_BASE]
+                    for k in range(src_info[src, SRC_SYN_LO], src_info[src, SRC_SYN_HI]):
+                        acc[b + syn_off[k]] += syn_w[k]
                 else:  # rows with several delays or dense rows: after this loop (adds commute)
                     later_src[n_later] = src
-                    later_pay[n_later] = pay
-                    later_off[n_later] = off
+                    later_pay[n_later] = 1
+                    later_off[n_later] = 0
                     n_later += 1
-                m_t = (i - i0) * b_int
-                for p in range(src_info[src, SRC_PK_LO], src_info[src, SRC_PK_HI]):
-                    pk_list[n_pk] = p
-                    k_t = (n_pk - kbase) * a_int
-                    pk_t[n_pk] = k_t if k_t > m_t else m_t
-                    n_pk += 1
+                # its packets: max_pk entries are written whatever its count (a loop of fixed length has
+                # no exit to mispredict); n_pk moves by the count, the next source overwrites the rest
+                p0 = src_info[src, SRC_PK_LO]
+                for q in range(max_pk_u):
+                    pk_list[n_pk + q] = p0 + q
+                n_pk += src_info[src, SRC_PK_HI] - p0
             node_ptr[node + 1] = n_pk
-            if not host and c_send > 0.0:  # the core's own work of sending, before it serves deliveries
-                core_free[node] = (n_pk - kbase) * c_send
+            if c_send > 0.0:  # the core's own work of sending, before it serves deliveries
+                core_free[node] = (n_pk - np.uint64(node_ptr[node])) * c_send
                 core_busy[node] += core_free[node]
+        # the host's packets leave at the later of k·ser (its link) and m·interval (its m-th message);
+        # a core's k-th at k·interval, computed in the round robin
+        kbase = n_pk
+        m_int = node_interval[n_cores]
+        for i in range(a0, a1):
+            src = in_base + np.uint64(in_idx[i])
+            pay = np.int64(in_val[i])
+            deliv[src] += 1
+            dl = src_info[src, SRC_DELAY]
+            if dl != MULTI_ROW:
+                b = np.uint64(sb[np.uint64(n_slots) + dl]) + src_info[src, SRC_BASE]
+                if pay == 1:
+                    for k in range(src_info[src, SRC_SYN_LO], src_info[src, SRC_SYN_HI]):
+                        acc[b + syn_off[k]] += syn_w[k]
+                else:
+                    for k in range(src_info[src, SRC_SYN_LO], src_info[src, SRC_SYN_HI]):
+                        acc[b + syn_off[k]] += syn_w[k] * pay
+            else:
+                later_src[n_later] = src
+                later_pay[n_later] = pay
+                later_off[n_later] = n_slots
+                n_later += 1
+            m_t = (i - a0) * m_int
+            for p in range(src_info[src, SRC_PK_LO], src_info[src, SRC_PK_HI]):
+                pk_list[n_pk] = p
+                k_t = np.int64(n_pk - kbase) * ser
+                pk_t[n_pk] = k_t if k_t > m_t else m_t
+                n_pk += U1
+        node_ptr[n_nodes] = n_pk
         for i in range(n_later):
             src = later_src[i]
             pay = later_pay[i]
@@ -318,6 +329,8 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
             if node_ptr[node + 1] > node_ptr[node]:
                 act_start[n_act] = node_ptr[node]
                 act_count[n_act] = node_ptr[node + 1] - node_ptr[node]
+                act_int[n_act] = node_interval[node]
+                act_host[n_act] = node == n_cores
                 n_act += 1
         # (a), (b): round robin, the k-th packet of every node before any node's (k+1)-th. Each
         # channel is granted first-come in this order: start = max(head arrival, free), busy `ser`
@@ -333,7 +346,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
             while k < k_end:
                 for ai in range(n_act):
                     p = pk_list[act_start[ai] + k]
-                    t_inj = pk_t[act_start[ai] + k]
+                    t_inj = pk_t[act_start[ai] + k] if act_host[ai] else k * act_int[ai]
                     if pk_hop[p, PK_CORE] != FORK:  # a chain: injection, mesh links, ejection, one delivery
                         ta = t_inj
                         for e in range(np.uint64(pk_hop[p, PK_MESH_LO]), np.uint64(pk_hop[p, PK_MESH_HI])):
@@ -373,6 +386,8 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                 if act_count[ai] > k:
                     act_start[w_act] = act_start[ai]
                     act_count[w_act] = act_count[ai]
+                    act_int[w_act] = act_int[ai]
+                    act_host[w_act] = act_host[ai]
                     w_act += 1
             n_act = w_act
         # (c) neuron updates and spikes, segment by segment (segments are ordered by core)
