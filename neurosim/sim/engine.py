@@ -164,6 +164,49 @@ def as_streams(ev: InputEvents, per_stream: int) -> InputEvents:
     return InputEvents(ev.ptr, ev.idx, ev.val, ev.samples // per_stream, ev.timesteps * per_stream, ev.n_input)
 
 
+@dataclass
+class _Static:
+    """What `simulate` derives from the chip and its plan alone: built on the first run and cached on the
+    plan (per chip and hardware object), so that a run does only per-input work in Python."""
+
+    chip: CompiledChip
+    hw: object
+    tables: tuple
+    max_stage: int
+    n_input: int
+    input_name: str
+    in_base: np.uint64
+    stateful: bool                  # current state and refractory counters are kept (some segment is not plain)
+    seg_size: np.ndarray
+    seg_start: np.ndarray
+    out_hops: np.ndarray            # (2, output segments) x and y hops of output segments to the host's router
+    pop_segs: dict                  # spiking population -> its segments
+    clock_hz: float
+    min_step_s: float
+    t_in: float
+    t_out: float
+
+
+def _static(chip: CompiledChip, plan: SimPlan) -> _Static:
+    st = plan.__dict__.get("_static")
+    if st is not None and st.chip is chip and st.hw is chip.hardware:
+        return st
+    net, hw = chip.network, chip.hardware
+    (inp,) = net.inputs
+    op = operating_state(hw)
+    pop_segs = {p.name: np.nonzero(plan.seg_pop == i)[0] for i, p in enumerate(net.populations)
+                if not p.is_input and p.neuron.spiking}
+    st = _Static(chip=chip, hw=hw, tables=kernel_tables(plan, hw, net.state_bits),
+                 max_stage=max(net.stages().values()), n_input=inp.size, input_name=inp.name,
+                 in_base=np.uint64(net.offsets[net.index(inp.name)]), stateful=not plan.seg_plain.all(),
+                 seg_size=(plan.seg_g1 - plan.seg_g0).astype(np.int64), seg_start=plan.seg_start,
+                 out_hops=np.ascontiguousarray(plan.seg_host_hops[plan.seg_output].T), pop_segs=pop_segs,
+                 clock_hz=op.clock_hz, min_step_s=op.min_step_s,
+                 t_in=hw.host.message_s(hw.host.input_message_s), t_out=hw.host.message_s(hw.host.output_message_s))
+    plan.__dict__["_static"] = st
+    return st
+
+
 def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster: bool = False,
              plan: SimPlan | None = None, mode: Mode = "single", stream_length: int = 1) -> SimResult:
     """Simulate `inputs` (S, T, n_input) — spikes (0/1) or graded integers, dense or as
@@ -171,17 +214,18 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
     every input is an inference from rest (S samples). `streaming`: inputs run back to back without
     reset, in S / stream_length streams of stream_length inputs (each stream one sample). Samples run
     in parallel."""
-    net, hw = chip.network, chip.hardware
+    hw = chip.hardware
     plan = plan or plan_for(chip)
-    (inp,) = net.inputs
+    st = _static(chip, plan)
     ev = inputs if isinstance(inputs, InputEvents) else encode_events(np.asarray(inputs))
-    if ev.n_input != inp.size:
-        raise ValueError(f"inputs have {ev.n_input} channels; the network's input '{inp.name}' has {inp.size}")
+    if ev.n_input != st.n_input:
+        raise ValueError(f"inputs have {ev.n_input} channels; the network's input '{st.input_name}' has "
+                         f"{st.n_input}")
     per = stream_length if mode == "streaming" else 1
     if mode == "streaming":
         ev = as_streams(ev, per)
     S, T = ev.samples, ev.timesteps
-    steps = net.steps(T, "hardware")
+    steps = T + st.max_stage                      # net.steps(T, "hardware")
     n = plan.n
     n_seg = plan.seg_g0.size
     counters = np.zeros((S, N_SRC_STATS), np.int64)
@@ -195,11 +239,9 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
     recorded = np.zeros((S, steps, plan.n_record), np.int64)
     acc = np.zeros((S, plan.n_slots * n), acc_dtype_for(plan, ev.max_abs))
     v = np.zeros((S, n), np.int64)
-    stateful = not plan.seg_plain.all()          # current state and refractory counters only where used
-    u = np.zeros((S, n if stateful else 0), np.int64)
-    ref = np.zeros((S, n if stateful else 0), np.int64)
-    in_base = np.uint64(net.offsets[net.index(inp.name)])
-    args = (steps, T, ev.ptr, in_base, ev.idx, ev.val, kernel_tables(plan, hw, net.state_bits))
+    u = np.zeros((S, n if st.stateful else 0), np.int64)
+    ref = np.zeros((S, n if st.stateful else 0), np.int64)
+    args = (steps, T, ev.ptr, st.in_base, ev.idx, ev.val, st.tables)
     outs = (acc, v, u, ref, counters, step_cycles, core_busy, ch_load, seg_spikes, seg_active, out_steps, raster,
             recorded)
     if S == 1 or numba.get_num_threads() == 1:  # serial: a parallel launch costs more than it gives here
@@ -208,8 +250,7 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
     else:
         K.run_samples(*args, *outs)
     counts = {a: counters[:, i].copy() for a, i in _STATIC.items()}
-    seg_size = (plan.seg_g1 - plan.seg_g0).astype(np.int64)
-    updates = (seg_size * np.maximum(steps - plan.seg_start, 0)).sum()
+    updates = (st.seg_size * np.maximum(steps - st.seg_start, 0)).sum()
     active = seg_active.sum(axis=1)
     counts["neuron_updates_active"] = active
     counts["neuron_updates_idle"] = updates - active
@@ -220,43 +261,39 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
     in_steps[:, :T] = np.diff(ev.ptr.astype(np.int64)).reshape(S, T)
     readouts = plan.n_record  # values read per inference (non-spiking outputs)
     out_spk = seg_spikes[:, plan.seg_output]
-    counts["output_hops_x"] = out_spk @ plan.seg_host_hops[plan.seg_output, 0]
-    counts["output_hops_y"] = out_spk @ plan.seg_host_hops[plan.seg_output, 1]
+    counts["output_hops_x"] = out_spk @ st.out_hops[0]
+    counts["output_hops_y"] = out_spk @ st.out_hops[1]
     counts["input_messages"] = in_steps.sum(axis=1)
     counts["output_messages"] = out_steps.sum(axis=1) + readouts * per
     counts["steps"] = np.full(S, steps, np.int64)
     counts["core_steps"] = np.full(S, steps * plan.n_cores, np.int64)
     counts["inferences"] = np.full(S, per if mode == "single" else 0, np.int64)
     counts = {a: counts[a] for a in ACTIONS}
-    step_s, overhead_s = _wall_time(hw, step_cycles, in_steps, out_steps, readouts * per, mode)
-    per_pop = {}
-    for i, p in enumerate(net.populations):
-        if not p.is_input and p.neuron.spiking:
-            per_pop[p.name] = seg_spikes[:, plan.seg_pop == i].sum(axis=1)
+    step_s, overhead_s = _wall_time(hw, st, step_cycles, in_steps, out_steps, readouts * per, mode)
+    per_pop = {name: seg_spikes[:, segs].sum(axis=1) for name, segs in st.pop_segs.items()}
     m = plan.n_mesh_links
     return SimResult(counts=counts, step_cycles=step_cycles, step_s=step_s, overhead_s=overhead_s,
                      core_busy_cycles=core_busy, steps=steps, timesteps=T, inputs_per_sample=per, mode=mode,
-                     clock_hz=operating_state(hw).clock_hz, spikes_per_population=per_pop,
+                     clock_hz=st.clock_hz, spikes_per_population=per_pop,
                      raster=raster if record_raster else None,
                      potentials=recorded if plan.n_record else None, link_loads=ch_load[:, :m],
                      injected=ch_load[:, m:m + plan.n_nodes], delivered=ch_load[:, m + plan.n_nodes:],
                      mesh_shape=(plan.cols, plan.rows))
 
 
-def _wall_time(hw, step_cycles: np.ndarray, in_steps: np.ndarray, out_steps: np.ndarray, reads: int,
+def _wall_time(hw, st: _Static, step_cycles: np.ndarray, in_steps: np.ndarray, out_steps: np.ndarray, reads: int,
                mode: str) -> tuple[np.ndarray, np.ndarray]:
     """(step_s, overhead_s): each step is the chip's cycles at the operating clock, with the host's
     serial work of that step (its messages in and out and its per-step work) added — or, when the host
     overlaps the step, run beside it (its input messages are then timed inside the kernel) — and at
     least the operating point's shortest step. Overhead: set-up between inferences (single mode) and
     reading the readout values at the end of each inference."""
-    op = operating_state(hw)
     h = hw.host
-    chip_s = step_cycles / op.clock_hz
-    t_in, t_out = h.message_s(h.input_message_s), h.message_s(h.output_message_s)
+    chip_s = step_cycles / st.clock_hz
+    t_in, t_out = st.t_in, st.t_out
     host_s = in_steps * t_in + out_steps * t_out + h.per_step_s.value
     step_s = np.maximum(chip_s, host_s) if h.overlap else chip_s + host_s
-    step_s = np.maximum(step_s, op.min_step_s)
+    step_s = np.maximum(step_s, st.min_step_s)
     setup = h.per_inference_s.value if mode == "single" else 0.0
     overhead = np.full(step_cycles.shape[0], reads * t_out + setup)
     return step_s, overhead
