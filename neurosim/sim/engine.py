@@ -144,8 +144,8 @@ def kernel_tables(plan: SimPlan, hw, state_bits: int) -> tuple:
     tm = hw.timing
     return (plan.n_cores, plan.serial_cycles, plan.el_latency, plan.rt_ptr, plan.el_channel,
             plan.el_parent, plan.max_route, plan.src_info, plan.src_row_ptr, plan.src_grp_ptr,
-            plan.pk_route, plan.pk_hop, plan.pk_grp, plan.grp_core, plan.grp_el, plan.grp_service, plan.row_delay,
-            plan.any_dense, plan.row_dense_lo, plan.row_dense_len,
+            plan.pk_route, plan.pk_hop.reshape(-1), plan.pk_service, plan.pk_grp, plan.grp_core, plan.grp_el,
+            plan.grp_service, plan.row_delay, plan.any_dense, plan.row_dense_lo, plan.row_dense_len,
             plan.row_dense_ptr, plan.dense_w, plan.row_syn_ptr, plan.syn_off, plan.syn_w, plan.seg_send_ptr,
             plan.seg_send_bits, plan.src_stats,
             plan.seg_g0, plan.seg_g1, plan.seg_core, plan.seg_start, plan.seg_thr, plan.seg_cmp,

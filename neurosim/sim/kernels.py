@@ -37,9 +37,9 @@ from neurosim.sim.plan import (
     N_SRC_STATS,
     PK_CORE,
     PK_EJECT,
-    PK_GROUP,
     PK_MESH_HI,
     PK_MESH_LO,
+    PK_W,
     SRC_BASE,
     SRC_DELAY,
     SRC_PK_HI,
@@ -186,7 +186,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
     """Simulate sample s (see the module docstring); writes row s of the output arrays. `tables` is
     `engine.kernel_tables(...)`, the plan's static arrays and the chip's costs, unpacked here once."""
     (n_cores, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
-     src_info, src_row_ptr, src_grp_ptr, pk_route, pk_hop, pk_grp, grp_core, grp_el, grp_service,
+     src_info, src_row_ptr, src_grp_ptr, pk_route, pk_hop, pk_service, pk_grp, grp_core, grp_el, grp_service,
      row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_off, syn_w,
      seg_send_ptr, seg_send_bits, src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta,
      seg_subtract, seg_delta_u, seg_refractory, seg_floor, seg_plain, seg_output, seg_record, bias, state_bits,
@@ -196,6 +196,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
     n_seg = seg_g0.shape[0]
     n_nodes = n_cores + 1
     U1 = np.uint64(1)
+    PKW = np.uint64(PK_W)                 # pk_hop is flat: packet p's record at p·PK_W (a constant stride)
     keep_raster = raster.shape[1] > 0     # not kept: raster is (1, 0)
     r_rows = raster.shape[0]
     deliv = np.zeros(n, np.int64)         # deliveries per source: spikes (counted in the update) and input events
@@ -209,7 +210,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
     later_src = np.zeros(n, np.uint64)       # sources whose rows need the row loop, this step
     later_pay = np.zeros(n, np.int64)
     later_off = np.zeros(n, np.uint64)
-    act_start = np.zeros(n_nodes, np.int64)   # per node with packets this step (node order): first, count
+    act_start = np.zeros(n_nodes, np.uint64)  # per node with packets this step (node order): first, count
     act_count = np.zeros(n_nodes, np.int64)
     act_int = np.zeros(n_nodes, np.float64)   # its packet interval, and whether it is the host
     act_host = np.zeros(n_nodes, np.bool_)
@@ -344,24 +345,27 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
             for ai in range(1, n_act):
                 k_end = min(k_end, act_count[ai])
             while k < k_end:
+                ku = np.uint64(k)
                 for ai in range(n_act):
-                    p = pk_list[act_start[ai] + k]
-                    t_inj = pk_t[act_start[ai] + k] if act_host[ai] else k * act_int[ai]
-                    if pk_hop[p, PK_CORE] != FORK:  # a chain: injection, mesh links, ejection, one delivery
+                    pos = act_start[ai] + ku
+                    p = pk_list[pos]
+                    t_inj = pk_t[pos] if act_host[ai] else k * act_int[ai]
+                    h = p * PKW   # the packet's pk_hop record
+                    c = pk_hop[h + PK_CORE]
+                    if c != FORK:  # a chain: injection, mesh links, ejection, one delivery
                         ta = t_inj
-                        for e in range(np.uint64(pk_hop[p, PK_MESH_LO]), np.uint64(pk_hop[p, PK_MESH_HI])):
+                        for e in range(np.uint64(pk_hop[h + PK_MESH_LO]), np.uint64(pk_hop[h + PK_MESH_HI])):
                             ch = el_channel[e]
                             f = free[ch]
                             st = f if f > ta else ta
                             free[ch] = st + ser
                             ta = st + el_lat[e]
-                        ch = pk_hop[p, PK_EJECT]
+                        ch = pk_hop[h + PK_EJECT]
                         f = free[ch]
                         arr = (f if f > ta else ta) + ser
                         free[ch] = arr
-                        c = pk_hop[p, PK_CORE]
                         cf = core_free[c]
-                        core_free[c] = (cf if cf > arr else arr) + grp_service[pk_hop[p, PK_GROUP]]
+                        core_free[c] = (cf if cf > arr else arr) + pk_service[p]
                     else:  # a tree forking towards several cores
                         r = pk_route[p]
                         e0 = rt_ptr[r]
