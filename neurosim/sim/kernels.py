@@ -78,6 +78,23 @@ def _nonzero_bits64(typingctx, flags, start):
     return nb_types.uint64(flags, nb_types.int64), codegen
 
 
+@intrinsic
+def _prefetch(typingctx, ary, idx):
+    """Hint the CPU to fetch ary[idx] into the cache (llvm.prefetch: a read, kept; never faults)."""
+    if not isinstance(ary, nb_types.Array):
+        return None
+
+    def codegen(context, builder, sig, args):
+        a = context.make_array(sig.args[0])(context, builder, args[0])
+        i8p = llvm_ir.IntType(8).as_pointer()
+        i32 = llvm_ir.IntType(32)
+        fn = builder.module.declare_intrinsic(
+            "llvm.prefetch", fnty=llvm_ir.FunctionType(llvm_ir.VoidType(), [i8p, i32, i32, i32]))
+        builder.call(fn, [builder.bitcast(builder.gep(a.data, [args[1]]), i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+    return nb_types.none(ary, nb_types.uint64), codegen
+
+
 @nb.njit(cache=True, boundscheck=False)
 def encode_rows(flat, ptr, idx, val):
     """CSR of the nonzero entries of each row of `flat` (rows = (sample, frame)); `ptr` must be sized
@@ -252,6 +269,11 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
         for node in range(n_cores):
             for i in range(cur_ptr[node], cur_ptr[node + 1]):
                 src = np.uint64(cur[i])
+                # the next source's synapses start at a random place: fetch their first line now
+                # (cur has a spare entry; past the list it holds some neuron id)
+                k_next = src_info[np.uint64(cur[i + 1]), SRC_SYN_LO]
+                _prefetch(syn_off, k_next)
+                _prefetch(syn_w, k_next)
                 dl = src_info[src, SRC_DELAY]
                 if dl != MULTI_ROW:  # all synapses CSR with one delay: one loop (padded: no remainder)
                     b = np.uint64(sb[dl]) + src_info[src, SRC_BASE]
@@ -279,6 +301,9 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
         for i in range(a0, a1):
             src = in_base + np.uint64(in_idx[i])
             pay = np.int64(in_val[i])
+            k_next = src_info[in_base + np.uint64(in_idx[min(i + 1, a1 - 1)]), SRC_SYN_LO]
+            _prefetch(syn_off, k_next)
+            _prefetch(syn_w, k_next)
             deliv[src] += 1
             dl = src_info[src, SRC_DELAY]
             if dl != MULTI_ROW:
