@@ -214,6 +214,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
     n_nodes = n_cores + 1
     U1 = np.uint64(1)
     PKW = np.uint64(PK_W)                 # pk_hop is flat: packet p's record at p·PK_W (a constant stride)
+    PKC, PKE, PKL, PKH = np.uint64(PK_CORE), np.uint64(PK_EJECT), np.uint64(PK_MESH_LO), np.uint64(PK_MESH_HI)
     keep_raster = raster.shape[1] > 0     # not kept: raster is (1, 0)
     r_rows = raster.shape[0]
     deliv = np.zeros(n, np.int64)         # deliveries per source: spikes (counted in the update) and input events
@@ -376,16 +377,16 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                     p = pk_list[pos]
                     t_inj = pk_t[pos] if act_host[ai] else k * act_int[ai]
                     h = p * PKW   # the packet's pk_hop record
-                    c = pk_hop[h + PK_CORE]
+                    c = pk_hop[h + PKC]
                     if c != FORK:  # a chain: injection, mesh links, ejection, one delivery
                         ta = t_inj
-                        for e in range(np.uint64(pk_hop[h + PK_MESH_LO]), np.uint64(pk_hop[h + PK_MESH_HI])):
+                        for e in range(np.uint64(pk_hop[h + PKL]), np.uint64(pk_hop[h + PKH])):
                             ch = el_channel[e]
                             f = free[ch]
                             st = f if f > ta else ta
                             free[ch] = st + ser
                             ta = st + el_lat[e]
-                        ch = pk_hop[h + PK_EJECT]
+                        ch = pk_hop[h + PKE]
                         f = free[ch]
                         arr = (f if f > ta else ta) + ser
                         free[ch] = arr
