@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numba
@@ -36,7 +37,11 @@ _STATIC = {"synaptic_ops": SRC_SYN_OPS, "word_reads": SRC_WORDS, "rows_served": 
            "hops_x": SRC_HOPS_X, "hops_y": SRC_HOPS_Y, "deliveries": SRC_DELIVERIES,
            **{f"synaptic_ops_{f}": SRC_SYN_OPS_FMT0 + k for k, f in enumerate(FORMATS)}}
 Mode = Literal["single", "streaming"]
-
+_ROW = {a: i for i, a in enumerate(ACTIONS)}
+_STATIC_ROWS = np.array([_ROW[a] for a in _STATIC], np.int64)
+_STATIC_COLS = np.array(list(_STATIC.values()), np.int64)
+_DYN_ROWS = np.array([_ROW[a] for a in K.DYN_ACTIONS], np.int64)
+assert sorted([*_STATIC, *K.DYN_ACTIONS]) == sorted(ACTIONS)
 
 @dataclass
 class SimResult:
@@ -111,7 +116,7 @@ class InputEvents:
     timesteps: int
     n_input: int
 
-    @property
+    @cached_property   # computed once per event set (the set is immutable)
     def max_abs(self) -> float:
         return float(np.abs(self.val).max(initial=1))
 
@@ -179,12 +184,22 @@ class _Static:
     stateful: bool                  # current state and refractory counters are kept (some segment is not plain)
     seg_size: np.ndarray
     seg_start: np.ndarray
+    seg_out: np.ndarray             # int64 output segments
     out_hops: np.ndarray            # (2, output segments) x and y hops of output segments to the host's router
-    pop_segs: dict                  # spiking population -> its segments
+    pop_names: list                 # spiking populations; their segments pop_seg[pop_ptr[i]:pop_ptr[i + 1]]
+    pop_ptr: np.ndarray
+    pop_seg: np.ndarray
+    host: tuple                     # `kernels.summarize`'s (clock_hz, t_in, t_out, per_step_s, overlap, min_step_s)
     clock_hz: float
-    min_step_s: float
-    t_in: float
     t_out: float
+    updates_at: dict                # steps -> neuron updates in a run of that many steps
+
+    def updates(self, steps: int) -> int:
+        """Neuron updates in a run of `steps` steps (each segment from its start step on)."""
+        u = self.updates_at.get(steps)
+        if u is None:
+            u = self.updates_at[steps] = int((self.seg_size * np.maximum(steps - self.seg_start, 0)).sum())
+        return u
 
 
 def _static(chip: CompiledChip, plan: SimPlan) -> _Static:
@@ -194,15 +209,23 @@ def _static(chip: CompiledChip, plan: SimPlan) -> _Static:
     net, hw = chip.network, chip.hardware
     (inp,) = net.inputs
     op = operating_state(hw)
-    pop_segs = {p.name: np.nonzero(plan.seg_pop == i)[0] for i, p in enumerate(net.populations)
-                if not p.is_input and p.neuron.spiking}
+    h = hw.host
+    pops = [(p.name, np.nonzero(plan.seg_pop == i)[0]) for i, p in enumerate(net.populations)
+            if not p.is_input and p.neuron.spiking]
+    pop_ptr = np.zeros(len(pops) + 1, np.int64)
+    np.cumsum([len(g) for _, g in pops], out=pop_ptr[1:])
+    t_out = h.message_s(h.output_message_s)
     st = _Static(chip=chip, hw=hw, tables=kernel_tables(plan, hw, net.state_bits),
                  max_stage=max(net.stages().values()), n_input=inp.size, input_name=inp.name,
                  in_base=np.uint64(net.offsets[net.index(inp.name)]), stateful=not plan.seg_plain.all(),
                  seg_size=(plan.seg_g1 - plan.seg_g0).astype(np.int64), seg_start=plan.seg_start,
-                 out_hops=np.ascontiguousarray(plan.seg_host_hops[plan.seg_output].T), pop_segs=pop_segs,
-                 clock_hz=op.clock_hz, min_step_s=op.min_step_s,
-                 t_in=hw.host.message_s(hw.host.input_message_s), t_out=hw.host.message_s(hw.host.output_message_s))
+                 seg_out=np.nonzero(plan.seg_output)[0].astype(np.int64),
+                 out_hops=np.ascontiguousarray(plan.seg_host_hops[plan.seg_output].T.astype(np.int64)),
+                 pop_names=[name for name, _ in pops], pop_ptr=pop_ptr,
+                 pop_seg=np.concatenate([g for _, g in pops] + [np.zeros(0, np.int64)]).astype(np.int64),
+                 host=(float(op.clock_hz), float(h.message_s(h.input_message_s)), float(t_out),
+                       float(h.per_step_s.value), bool(h.overlap), float(op.min_step_s)),
+                 clock_hz=op.clock_hz, t_out=t_out, updates_at={})
     plan.__dict__["_static"] = st
     return st
 
@@ -249,28 +272,17 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
             K.run_one(i, *args, *(o[i] for o in outs))
     else:
         K.run_samples(*args, *outs)
-    counts = {a: counters[:, i].copy() for a, i in _STATIC.items()}
-    updates = (st.seg_size * np.maximum(steps - st.seg_start, 0)).sum()
-    active = seg_active.sum(axis=1)
-    counts["neuron_updates_active"] = active
-    counts["neuron_updates_idle"] = updates - active
-    counts["spikes"] = seg_spikes.sum(axis=1)
-    counts["barriers"] = np.full(S, steps, np.int64)
-    # the host: input events in, output spikes (and their hops to the host's router) and readout values out
-    in_steps = np.zeros((S, steps), np.int64)
-    in_steps[:, :T] = np.diff(ev.ptr.astype(np.int64)).reshape(S, T)
+    rows = np.empty((len(ACTIONS), S), np.int64)
+    per_pop = np.empty((len(st.pop_names), S), np.int64)
+    step_s = np.empty((S, steps), np.float64)
     readouts = plan.n_record  # values read per inference (non-spiking outputs)
-    out_spk = seg_spikes[:, plan.seg_output]
-    counts["output_hops_x"] = out_spk @ st.out_hops[0]
-    counts["output_hops_y"] = out_spk @ st.out_hops[1]
-    counts["input_messages"] = in_steps.sum(axis=1)
-    counts["output_messages"] = out_steps.sum(axis=1) + readouts * per
-    counts["steps"] = np.full(S, steps, np.int64)
-    counts["core_steps"] = np.full(S, steps * plan.n_cores, np.int64)
-    counts["inferences"] = np.full(S, per if mode == "single" else 0, np.int64)
-    counts = {a: counts[a] for a in ACTIONS}
-    step_s, overhead_s = _wall_time(hw, st, step_cycles, in_steps, out_steps, readouts * per, mode)
-    per_pop = {name: seg_spikes[:, segs].sum(axis=1) for name, segs in st.pop_segs.items()}
+    K.summarize(counters, _STATIC_ROWS, _STATIC_COLS, _DYN_ROWS, seg_active, seg_spikes, out_steps, ev.ptr, T,
+                st.updates(steps), st.seg_out, st.out_hops, st.pop_ptr, st.pop_seg, readouts, per, mode == "single",
+                plan.n_cores, step_cycles, st.host, rows, per_pop, step_s)
+    counts = dict(zip(ACTIONS, rows, strict=True))
+    setup = hw.host.per_inference_s.value if mode == "single" else 0.0   # between inferences
+    overhead_s = np.full(S, readouts * per * st.t_out + setup)           # and reading the readout values
+    per_pop = dict(zip(st.pop_names, per_pop, strict=True))
     m = plan.n_mesh_links
     return SimResult(counts=counts, step_cycles=step_cycles, step_s=step_s, overhead_s=overhead_s,
                      core_busy_cycles=core_busy, steps=steps, timesteps=T, inputs_per_sample=per, mode=mode,
@@ -279,21 +291,3 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
                      potentials=recorded if plan.n_record else None, link_loads=ch_load[:, :m],
                      injected=ch_load[:, m:m + plan.n_nodes], delivered=ch_load[:, m + plan.n_nodes:],
                      mesh_shape=(plan.cols, plan.rows))
-
-
-def _wall_time(hw, st: _Static, step_cycles: np.ndarray, in_steps: np.ndarray, out_steps: np.ndarray, reads: int,
-               mode: str) -> tuple[np.ndarray, np.ndarray]:
-    """(step_s, overhead_s): each step is the chip's cycles at the operating clock, with the host's
-    serial work of that step (its messages in and out and its per-step work) added — or, when the host
-    overlaps the step, run beside it (its input messages are then timed inside the kernel) — and at
-    least the operating point's shortest step. Overhead: set-up between inferences (single mode) and
-    reading the readout values at the end of each inference."""
-    h = hw.host
-    chip_s = step_cycles / st.clock_hz
-    t_in, t_out = st.t_in, st.t_out
-    host_s = in_steps * t_in + out_steps * t_out + h.per_step_s.value
-    step_s = np.maximum(chip_s, host_s) if h.overlap else chip_s + host_s
-    step_s = np.maximum(step_s, st.min_step_s)
-    setup = h.per_inference_s.value if mode == "single" else 0.0
-    overhead = np.full(step_cycles.shape[0], reads * t_out + setup)
-    return step_s, overhead
