@@ -13,8 +13,8 @@ independent; a second thread inside one step does not pay, DESIGN §8). Per step
 (c) after its last delivery a core updates its neurons (integer leak, saturation, threshold,
     reset) and emits spikes;
 (d) the step lasts max over cores of its finish time, plus the barrier.
-What does not depend on timing is not done per packet: deliveries are counted per source (spikes as
-they are listed), and the action counts, channel loads and service work that each
+What does not depend on timing is not done per packet: deliveries are counted per source as
+sources are served, and the action counts, channel loads and service work that each
 delivery implies are multiplied out at the end. Speed (docs/simulator.md §Speed): one record per
 source (`src_info`); synapses as (uint16 offset, int8 weight) where they fit; spikes of neurons
 without fan-out are counted but never listed as sources; spikes are listed from 64 flags at a time
@@ -217,7 +217,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
     PKC, PKE, PKL, PKH = np.uint64(PK_CORE), np.uint64(PK_EJECT), np.uint64(PK_MESH_LO), np.uint64(PK_MESH_HI)
     keep_raster = raster.shape[1] > 0     # not kept: raster is (1, 0)
     r_rows = raster.shape[0]
-    deliv = np.zeros(n, np.int64)         # deliveries per source: spikes (counted in the update) and input events
+    deliv = np.zeros(n, np.int64)         # deliveries per source (spikes and input events), as they are served
     free = np.zeros(n_ch, np.float64)
     core_free = np.zeros(n_cores, np.float64)
     tarr = np.zeros(max_route, np.float64)
@@ -270,6 +270,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
         for node in range(n_cores):
             for i in range(cur_ptr[node], cur_ptr[node + 1]):
                 src = np.uint64(cur[i])
+                deliv[src] += 1   # a spike of t-1 delivered (spikes of the last step never get here)
                 # the next source's synapses start at a random place: fetch their first line now
                 # (cur has a spare entry; past the list it holds some neuron id)
                 k_next = src_info[np.uint64(cur[i + 1]), SRC_SYN_LO]
@@ -422,7 +423,6 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
             n_act = w_act
         # (c) neuron updates and spikes, segment by segment (segments are ordered by core)
         slot_base = (t % n_slots) * n
-        count = t + 1 < steps
         ns = np.int64(0)
         cptr = 0
         for sg in range(n_seg):
@@ -443,8 +443,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
             if keep_raster:
                 raster[t % r_rows, g0:g1] = fired[:m]
             fired[m:(m + 63) // 64 * 64] = False
-            # list the spikes of neurons that send (64 flags at a time, jumping from set bit to set bit);
-            # each is delivered at the next step unless this is the last
+            # list the spikes of neurons that send (64 flags at a time, jumping from set bit to set bit)
             sb0 = seg_send_ptr[sg]
             for w in range((m + 63) // 64):
                 x64 = _nonzero_bits64(fired, w * 64) & seg_send_bits[sb0 + w]
@@ -452,7 +451,6 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                     j = g0 + w * 64 + np.int64(_trailing_zeros(x64))
                     nxt[ns] = j
                     ns += 1
-                    deliv[j] += count
                     x64 &= x64 - np.uint64(1)
             rec = seg_record[sg]
             if rec >= 0:
