@@ -152,7 +152,7 @@ def kernel_tables(plan: SimPlan, hw, state_bits: int) -> tuple:
             plan.pk_route, plan.pk_hop.reshape(-1), plan.pk_service, plan.pk_grp, plan.grp_core, plan.grp_el,
             plan.grp_service, plan.row_delay, plan.any_dense, plan.row_dense_lo, plan.row_dense_len,
             plan.row_dense_ptr, plan.dense_w, plan.row_syn_ptr, plan.syn_off, plan.syn_w, plan.seg_send_ptr,
-            plan.seg_send_bits, plan.src_stats,
+            plan.seg_send_bits, np.ascontiguousarray(plan.src_stats.T),
             plan.seg_g0, plan.seg_g1, plan.seg_core, plan.seg_start, plan.seg_thr, plan.seg_cmp,
             plan.seg_delta, plan.seg_subtract, plan.seg_delta_u, plan.seg_refractory, plan.seg_floor, plan.seg_plain,
             plan.seg_output, plan.seg_record, plan.bias, np.int64(state_bits),

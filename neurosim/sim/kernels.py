@@ -474,12 +474,16 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
         step_cycles[t] = worst + c_barrier
         cur, nxt = nxt, cur
         cur_ptr, nxt_ptr = nxt_ptr, cur_ptr
-    # what each delivery implies, multiplied out: action counts, service work, channel loads
+    # what each delivery implies, multiplied out: action counts (src_stats is transposed: each action's
+    # per-source counts are contiguous, a vectorised dot product), service work, channel loads
+    for k in range(N_SRC_STATS):
+        x = np.int64(0)
+        for src in range(n):
+            x += deliv[src] * src_stats[k, src]
+        counters[k] += x
     for src in range(n):
         d = deliv[src]
         if d != 0:
-            for k in range(N_SRC_STATS):
-                counters[k] += d * src_stats[src, k]
             for g in range(src_grp_ptr[src], src_grp_ptr[src + U1]):
                 core_busy[grp_core[g]] += d * grp_service[g]
             for p in range(src_info[src, SRC_PK_LO], src_info[src, SRC_PK_HI]):
