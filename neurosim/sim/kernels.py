@@ -204,10 +204,10 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
     `engine.kernel_tables(...)`, the plan's static arrays and the chip's costs, unpacked here once."""
     (n_cores, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
      src_info, src_row_ptr, src_grp_ptr, pk_route, pk_hop, pk_service, pk_grp, grp_core, grp_el, grp_service,
-     row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_off, syn_w,
-     seg_send_ptr, seg_send_bits, src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp, seg_delta,
-     seg_subtract, seg_delta_u, seg_refractory, seg_floor, seg_plain, seg_output, seg_record, bias, state_bits,
-     state_max, n_slots, node_interval, c_send, c_upd_active, c_upd_idle, c_spike, c_barrier) = tables
+     row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_shift, syn_off,
+     syn_w, seg_send_ptr, seg_send_bits, src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp,
+     seg_delta, seg_subtract, seg_delta_u, seg_refractory, seg_floor, seg_plain, seg_output, seg_record, bias,
+     state_bits, state_max, n_slots, node_interval, c_send, c_upd_active, c_upd_idle, c_spike, c_barrier) = tables
     n = v.shape[0]
     n_ch = load.shape[0]
     n_seg = seg_g0.shape[0]
@@ -344,13 +344,15 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                     else:
                         for q in range(np.uint64(row_dense_len[rr])):
                             acc[b + q] += dense_w[k0 + q] * pay
-                else:
+                else:  # the chip's row pointers, moved past the padding of the sources before (not its own)
                     b = slot + base
+                    k0 = row_syn_ptr[rr] + syn_shift[src]
+                    k1 = row_syn_ptr[rr + U1] + syn_shift[src]
                     if pay == 1:
-                        for k in range(row_syn_ptr[rr], row_syn_ptr[rr + U1]):
+                        for k in range(k0, k1):
                             acc[b + syn_off[k]] += syn_w[k]
                     else:
-                        for k in range(row_syn_ptr[rr], row_syn_ptr[rr + U1]):
+                        for k in range(k0, k1):
                             acc[b + syn_off[k]] += syn_w[k] * pay
         n_act = 0
         for node in range(n_nodes):

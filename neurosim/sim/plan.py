@@ -101,7 +101,8 @@ class SimPlan:
     row_dense_len: np.ndarray   # uint32 0 for CSR rows
     row_dense_ptr: np.ndarray   # uint64 into dense_w
     dense_w: np.ndarray         # int8/int16/int32
-    row_syn_ptr: np.ndarray     # uint64
+    row_syn_ptr: np.ndarray     # uint64 the chip's: synapses of row r of source s at row_syn_ptr[r] + src_syn_shift[s]
+    src_syn_shift: np.ndarray   # uint64 [n] padding synapses before the source's (`_pad_sources`)
     syn_off: np.ndarray         # uint16/uint32 target minus the source's SRC_BASE (uint16 halves the bytes read)
     syn_w: np.ndarray           # int8/int16/int32, the narrowest that holds the weights
     sends: np.ndarray           # bool [n] the neuron's spikes send packets (others are not listed as sources)
@@ -306,9 +307,9 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         base[has_syn] = np.minimum.reduceat(chip.syn_post, src_syn_ptr[:-1][has_syn])
     syn_off = chip.syn_post - base[np.repeat(np.arange(n, dtype=np.uint32), np.diff(src_syn_ptr))]  # uint32 >= 0
     odt = np.uint16 if syn_off.max(initial=0) < (1 << 16) else np.uint32
-    syn_off, syn_w, src_syn_ptr, row_syn_ptr = _pad_sources(syn_off.astype(odt, copy=False),
-                                                            chip.syn_weight.astype(wdt), src_syn_ptr,
-                                                            one_loop & has_syn, base, n, row_src, chip.row_syn_ptr)
+    syn_off, syn_w, src_syn_ptr, syn_shift = _pad_sources(syn_off.astype(odt, copy=False),
+                                                          chip.syn_weight.astype(wdt), src_syn_ptr,
+                                                          one_loop & has_syn, base, n)
     info = np.zeros((n, 6), np.uint64)
     info[:, SRC_SYN_LO] = src_syn_ptr[:-1]
     info[:, SRC_SYN_HI] = src_syn_ptr[1:]
@@ -381,7 +382,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         row_dense_lo=lo.astype(np.uint32) if any_dense else np.zeros(1, np.uint32),
         row_dense_len=dlen.astype(np.uint32) if any_dense else np.zeros(1, np.uint32),
         row_dense_ptr=dptr.astype(np.uint64) if any_dense else np.zeros(1, np.uint64), dense_w=dense_w,
-        row_syn_ptr=row_syn_ptr,
+        row_syn_ptr=chip.row_syn_ptr.astype(np.uint64, copy=False), src_syn_shift=syn_shift,
         syn_off=syn_off, syn_w=syn_w, sends=sends,
         seg_send_ptr=seg_send_ptr, seg_send_bits=seg_send_bits,
         src_stats=stats,
@@ -404,26 +405,21 @@ def output_populations(net) -> set[str]:
     return {p.name for p in net.populations if not p.is_input and p.name not in sources}
 
 
-def _pad_sources(syn_off, syn_w, src_syn_ptr, pad, base, n, row_src, row_syn_ptr):
+def _pad_sources(syn_off, syn_w, src_syn_ptr, pad, base, n):
     """Pad the synapses of each source served by the one-loop path (`pad`) to a multiple of SYN_PAD
     with weight-0 synapses, so that the kernel's loop over them (unrolled by the compiler in steps
     dividing SYN_PAD) has no remainder loop: fewer branches, fewer mispredicted loop exits (0.99
     sparsity: the sources' phase takes a fifth less time). A padding synapse adds 0 to a neuron the
     source does not reach (past its last target, within the network and the offset type), or, where
-    there is none, to one of its own targets. Returns (syn_off, syn_w, src_syn_ptr, row_syn_ptr) with
-    the pointers moved past the padding (the kernel reads rows only of sources it does not pad)."""
+    there is none, to one of its own targets. Returns (syn_off, syn_w, src_syn_ptr, shift): shift[src]
+    is the padding before the source's synapses (its rows' synapses are the chip's row pointers + shift;
+    the kernel reads rows only of sources it does not pad)."""
     nnz = np.diff(src_syn_ptr)
     n_pad = np.where(pad, -nnz % SYN_PAD, 0)
     shift = np.zeros(n + 1, np.int64)
     np.cumsum(n_pad, out=shift[1:])
     if not shift[-1]:
-        return syn_off, syn_w, src_syn_ptr, np.asarray(row_syn_ptr).astype(np.uint64, copy=False)
-    row_ptr = np.asarray(row_syn_ptr).astype(np.uint64)
-    starts = row_ptr[:-1]
-    step = 1 << 22   # in pieces: a big network has 10^8 rows
-    for a in range(0, row_src.size, step):
-        starts[a:a + step] += shift[row_src[a:a + step]].astype(np.uint64)
-    row_ptr[-1] += np.uint64(shift[-1])
+        return syn_off, syn_w, src_syn_ptr, shift[:-1].astype(np.uint64)
     has = nnz > 0
     span = np.zeros(n, np.int64)
     span[has] = np.maximum.reduceat(syn_off, src_syn_ptr[:-1][has]).astype(np.int64) + 1
@@ -434,7 +430,7 @@ def _pad_sources(syn_off, syn_w, src_syn_ptr, pad, base, n, row_src, row_syn_ptr
     off = np.where((base[src] + off <= n - 1) & (off <= np.iinfo(syn_off.dtype).max), off, own)
     at = np.repeat(src_syn_ptr[1:], n_pad)
     return (np.insert(syn_off, at, off.astype(syn_off.dtype)), np.insert(syn_w, at, np.zeros(src.size, syn_w.dtype)),
-            src_syn_ptr + shift, row_ptr)
+            src_syn_ptr + shift, shift[:-1].astype(np.uint64))
 
 
 def _segment_bits(flags: np.ndarray, g0: np.ndarray, g1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
