@@ -36,7 +36,7 @@ from neurosim.sim.plan import (
     MULTI_ROW,
     N_SRC_STATS,
     PK_CORE,
-    PK_EJECT,
+    PK_GROUP,
     PK_MESH_HI,
     PK_MESH_LO,
     PK_W,
@@ -202,8 +202,8 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
             recorded):
     """Simulate sample s (see the module docstring); writes row s of the output arrays. `tables` is
     `engine.kernel_tables(...)`, the plan's static arrays and the chip's costs, unpacked here once."""
-    (n_cores, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
-     src_info, src_row_ptr, src_grp_ptr, pk_route, pk_hop, pk_service, pk_grp, grp_core, grp_el, grp_service,
+    (n_cores, ej0, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
+     src_info, src_row_ptr, src_grp_ptr, pk_route, pk_hop, pk_grp, grp_core, grp_el, grp_service,
      row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_shift, syn_off,
      syn_w, seg_send_ptr, seg_send_bits, src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp,
      seg_delta, seg_subtract, seg_delta_u, seg_refractory, seg_floor, seg_plain, seg_output, seg_record, bias,
@@ -214,7 +214,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
     n_nodes = n_cores + 1
     U1 = np.uint64(1)
     PKW = np.uint64(PK_W)                 # pk_hop is flat: packet p's record at p·PK_W (a constant stride)
-    PKC, PKE, PKL, PKH = np.uint64(PK_CORE), np.uint64(PK_EJECT), np.uint64(PK_MESH_LO), np.uint64(PK_MESH_HI)
+    PKC, PKG, PKL, PKH = np.uint64(PK_CORE), np.uint64(PK_GROUP), np.uint64(PK_MESH_LO), np.uint64(PK_MESH_HI)
     keep_raster = raster.shape[1] > 0     # not kept: raster is (1, 0)
     r_rows = raster.shape[0]
     deliv = np.zeros(n, np.int64)         # deliveries per source (spikes and input events), as they are served
@@ -389,12 +389,12 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                             st = f if f > ta else ta
                             free[ch] = st + ser
                             ta = st + el_lat[e]
-                        ch = pk_hop[h + PKE]
+                        ch = ej0 + c   # the core's ejection channel
                         f = free[ch]
                         arr = (f if f > ta else ta) + ser
                         free[ch] = arr
                         cf = core_free[c]
-                        core_free[c] = (cf if cf > arr else arr) + pk_service[p]
+                        core_free[c] = (cf if cf > arr else arr) + grp_service[pk_hop[h + PKG]]
                     else:  # a tree forking towards several cores
                         r = pk_route[p]
                         e0 = rt_ptr[r]

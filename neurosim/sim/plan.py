@@ -35,8 +35,9 @@ N_SRC_STATS = SRC_SYN_OPS_FMT0 + len(FORMATS)
 # columns of SimPlan.src_info
 SRC_SYN_LO, SRC_SYN_HI, SRC_PK_LO, SRC_PK_HI, SRC_BASE, SRC_DELAY = range(6)
 # columns of SimPlan.pk_hop (packets whose route is a chain: every unicast packet, a tree packet with
-# one destination); PK_CORE is FORK for a tree packet with several destinations
-PK_MESH_LO, PK_MESH_HI, PK_CORE, PK_EJECT = range(4)
+# one destination); PK_CORE is FORK for a tree packet with several destinations. A chain's ejection
+# channel is its core's: n_mesh_links + n_nodes + core
+PK_MESH_LO, PK_MESH_HI, PK_CORE, PK_GROUP = range(4)
 PK_W = 4
 FORK = np.uint32(0xFFFFFFFF)
 MULTI_ROW = np.uint64(1 << 32)  # SRC_DELAY of a source whose rows need the row loop (dense rows, several delays)
@@ -88,8 +89,7 @@ class SimPlan:
     src_grp_ptr: np.ndarray     # uint64 [n + 1] groups (deliveries) of each source
     pk_route: np.ndarray        # uint32 [n_packets]
     pk_hop: np.ndarray          # uint32 [n_packets, 4] chain packets: PK_MESH_LO/HI (mesh-link elements), PK_CORE,
-    #                             PK_EJECT (channel); PK_CORE = FORK for a forking tree packet
-    pk_service: np.ndarray      # float64 [n_packets] chain packets: service cycles of their delivery
+    #                             PK_GROUP (its delivery); PK_CORE = FORK for a forking tree packet
     pk_grp: np.ndarray          # uint64 [n_packets + 1] groups of packet p: pk_grp[p] .. pk_grp[p + 1]
     grp_core: np.ndarray        # uint32 [n_groups]
     grp_el: np.ndarray          # uint32 relative element of the ejection channel in the packet's route
@@ -241,14 +241,12 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     pk_first_grp = pk_grp[:-1].astype(np.int64)
     chain = np.diff(pk_grp.astype(np.int64)) == 1
     pk_hop = np.zeros((max(n_pk, 1), PK_W), np.uint32)
-    pk_service = np.zeros(max(n_pk, 1))
     if n_pk:
         r = np.asarray(pk_route, np.int64)
         pk_hop[:n_pk, PK_MESH_LO] = rt_ptr[r] + 1
         pk_hop[:n_pk, PK_MESH_HI] = rt_ptr[r + 1] - 1
         pk_hop[:n_pk, PK_CORE] = np.where(chain, grp_core[pk_first_grp], FORK)
-        pk_hop[:n_pk, PK_EJECT] = el_channel[(rt_ptr[r + 1] - 1).astype(np.int64)]
-        pk_service[:n_pk] = grp_service[pk_first_grp]
+        pk_hop[:n_pk, PK_GROUP] = pk_first_grp
     rt_hx = np.array([sum(1 for c, _ in el if c < n_mesh and c % 4 < 2) for el in rt_elems], np.int64)
     rt_hy = np.array([sum(1 for c, _ in el if c < n_mesh and c % 4 >= 2) for el in rt_elems], np.int64)
 
@@ -375,7 +373,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         max_route=int(rt_len.max(initial=1)),
         src_info=info, src_row_ptr=chip.src_row_ptr.astype(np.uint64, copy=False),
         src_grp_ptr=src_grp_ptr.astype(np.uint64),
-        pk_route=np.asarray(pk_route, np.uint32), pk_hop=pk_hop, pk_service=pk_service, pk_grp=pk_grp,
+        pk_route=np.asarray(pk_route, np.uint32), pk_hop=pk_hop, pk_grp=pk_grp,
         grp_core=grp_core.astype(np.uint32), grp_el=grp_el if tree else np.zeros(1, np.uint32),
         grp_service=np.asarray(grp_service, np.float64),
         row_delay=chip.row_delay.astype(np.uint32, copy=False), any_dense=any_dense,
