@@ -213,6 +213,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
     n_seg = seg_g0.shape[0]
     n_nodes = n_cores + 1
     U1 = np.uint64(1)
+    core_int = node_interval[0]           # the cores' packet interval (the same for all, plan.node_interval)
     PKW = np.uint64(PK_W)                 # pk_hop is flat: packet p's record at p·PK_W (a constant stride)
     PKC, PKG, PKL, PKH = np.uint64(PK_CORE), np.uint64(PK_GROUP), np.uint64(PK_MESH_LO), np.uint64(PK_MESH_HI)
     keep_raster = raster.shape[1] > 0     # not kept: raster is (1, 0)
@@ -230,8 +231,6 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
     later_off = np.zeros(n, np.uint64)
     act_start = np.zeros(n_nodes, np.uint64)  # per node with packets this step (node order): first, count
     act_count = np.zeros(n_nodes, np.int64)
-    act_int = np.zeros(n_nodes, np.float64)   # its packet interval, and whether it is the host
-    act_host = np.zeros(n_nodes, np.bool_)
     node_ptr = np.zeros(n_nodes + 1, np.int64)   # each node's packets in pk_list
     max_pk = np.int64(1)                  # most packets one source sends
     for src in range(n):
@@ -355,12 +354,13 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                         for k in range(k0, k1):
                             acc[b + syn_off[k]] += syn_w[k] * pay
         n_act = 0
+        host_ai = -1   # the host's place in the active list (the last one when it has packets), or -1
         for node in range(n_nodes):
             if node_ptr[node + 1] > node_ptr[node]:
                 act_start[n_act] = node_ptr[node]
                 act_count[n_act] = node_ptr[node + 1] - node_ptr[node]
-                act_int[n_act] = node_interval[node]
-                act_host[n_act] = node == n_cores
+                if node == n_cores:
+                    host_ai = n_act
                 n_act += 1
         # (a), (b): round robin, the k-th packet of every node before any node's (k+1)-th. Each
         # channel is granted first-come in this order: start = max(head arrival, free), busy `ser`
@@ -375,10 +375,11 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                 k_end = min(k_end, act_count[ai])
             while k < k_end:
                 ku = np.uint64(k)
+                t_core = k * core_int   # every core's k-th packet leaves at k·interval
                 for ai in range(n_act):
                     pos = act_start[ai] + ku
                     p = pk_list[pos]
-                    t_inj = pk_t[pos] if act_host[ai] else k * act_int[ai]
+                    t_inj = pk_t[pos] if ai == host_ai else t_core
                     h = p * PKW   # the packet's pk_hop record
                     c = pk_hop[h + PKC]
                     if c != FORK:  # a chain: injection, mesh links, ejection, one delivery
@@ -415,14 +416,16 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                             core_free[c] = (cf if cf > arr else arr) + grp_service[g]
                 k += 1
             w_act = 0
+            h_ai = -1
             for ai in range(n_act):  # drop the nodes that ran out, keeping node order
                 if act_count[ai] > k:
+                    if ai == host_ai:
+                        h_ai = w_act
                     act_start[w_act] = act_start[ai]
                     act_count[w_act] = act_count[ai]
-                    act_int[w_act] = act_int[ai]
-                    act_host[w_act] = act_host[ai]
                     w_act += 1
             n_act = w_act
+            host_ai = h_ai
         # (c) neuron updates and spikes, segment by segment (segments are ordered by core)
         slot_base = (t % n_slots) * n
         ns = np.int64(0)

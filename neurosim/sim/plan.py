@@ -355,7 +355,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     # overlaps the step, one message per host message time (otherwise its serial time is added per step)
     ser = float(-(-hw.noc.packet_bits // hw.noc.link_width_bits))
     send = hw.timing.packet_send_cycles.value
-    node_interval = np.full(n_nodes, max(ser, send))
+    node_interval = np.full(n_nodes, max(ser, send))   # the same for every core (the kernel relies on it)
     node_interval[nc] = ser
     if hw.host.overlap:
         node_interval[nc] = max(ser, hw.host.message_s(hw.host.input_message_s) * operating_state(hw).clock_hz)
