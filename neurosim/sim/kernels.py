@@ -14,14 +14,17 @@ independent; a second thread inside one step does not pay, DESIGN §8). Per step
     reset) and emits spikes;
 (d) the step lasts max over cores of its finish time, plus the barrier.
 What does not depend on timing is not done per packet: deliveries are counted per source as
-sources are served, and the action counts, channel loads and service work that each
-delivery implies are multiplied out at the end. Speed (docs/simulator.md §Speed): one record per
-source (`src_info`); synapses as (uint16 offset, int8 weight) where they fit; spikes of neurons
-without fan-out are counted but never listed as sources; spikes are listed from 64 flags at a time
-(one vector compare, ANDed with the segment's static `sends` bits); round-robin rounds run in phases with no
-per-packet exit test; sources that need the row loop (several delays, opt-in dense rows) are served
-after the hot loop; unsigned indices (signed ones cost 2x); the hot loops are written inline (a
-numba call there costs 3x: reference counting of its array arguments).
+sources are served, and the action counts, channel loads and service work that each delivery implies
+are multiplied out at the end. Speed (docs/simulator.md §Speed): one record per source (`src_info`);
+synapses as (uint16 offset, int8 weight) where they fit, padded per source to a multiple of 8 with
+weight-0 synapses (the add loop then has no remainder); the next source's synapses prefetched; a
+core's packets listed by a loop of fixed length (no exit to mispredict), their release times
+computed in the round robin; spikes of neurons without fan-out counted but never listed as sources;
+spikes listed from 64 flags at a time (one vector compare, ANDed with the segment's static `sends`
+bits); round-robin rounds run in phases with no per-packet exit test, touching few arrays; sources
+that need the row loop (several delays, opt-in dense rows) served after the hot loop; unsigned
+indices (signed ones cost 2x); the hot loops written inline (a numba call there costs 3x: reference
+counting of its array arguments).
 """
 
 import numba as nb
