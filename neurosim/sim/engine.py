@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -38,7 +39,11 @@ _STATIC = {"synaptic_ops": SRC_SYN_OPS, "word_reads": SRC_WORDS, "rows_served": 
            "hops_x": SRC_HOPS_X, "hops_y": SRC_HOPS_Y, "deliveries": SRC_DELIVERIES,
            **{f"synaptic_ops_{f}": SRC_SYN_OPS_FMT0 + k for k, f in enumerate(FORMATS)}}
 Mode = Literal["single", "streaming"]
-
+_ROW = {a: i for i, a in enumerate(ACTIONS)}
+_STATIC_ROWS = np.array([_ROW[a] for a in _STATIC], np.int64)
+_STATIC_COLS = np.array(list(_STATIC.values()), np.int64)
+_DYN_ROWS = np.array([_ROW[a] for a in K.DYN_ACTIONS], np.int64)
+assert sorted([*_STATIC, *K.DYN_ACTIONS]) == sorted(ACTIONS)
 
 @dataclass
 class SimResult:
@@ -113,7 +118,7 @@ class InputEvents:
     timesteps: int
     n_input: int
 
-    @property
+    @cached_property   # computed once per event set (the set is immutable)
     def max_abs(self) -> float:
         return float(np.abs(self.val).max(initial=1))
 
@@ -176,11 +181,13 @@ def plan_for(chip: CompiledChip) -> SimPlan:
 def kernel_tables(plan: SimPlan, hw, state_bits: int) -> tuple:
     """The static arguments of the kernel (everything between the inputs and the outputs)."""
     tm = hw.timing
-    return (plan.n_cores, plan.serial_cycles, plan.el_latency, plan.rt_ptr, plan.el_channel,
+    ej0 = np.uint64(plan.n_mesh_links + plan.n_nodes)   # the first ejection channel
+    return (plan.n_cores, ej0, plan.serial_cycles, plan.el_latency, plan.rt_ptr, plan.el_channel,
             plan.el_parent, plan.max_route, plan.src_info, plan.src_row_ptr, plan.src_grp_ptr,
-            plan.pk_route, plan.pk_hop, plan.pk_grp, plan.grp_core, plan.grp_el, plan.grp_service, plan.row_delay,
-            plan.any_dense, plan.row_dense_lo, plan.row_dense_len,
-            plan.row_dense_ptr, plan.dense_w, plan.row_syn_ptr, plan.syn_off, plan.syn_w, plan.sends, plan.src_stats,
+            plan.pk_route, plan.pk_hop.reshape(-1), plan.pk_grp, plan.grp_core, plan.grp_el,
+            plan.grp_service, plan.row_delay, plan.any_dense, plan.row_dense_lo, plan.row_dense_len,
+            plan.row_dense_ptr, plan.dense_w, plan.row_syn_ptr, plan.src_syn_shift, plan.syn_off, plan.syn_w,
+            plan.seg_send_ptr, plan.seg_send_bits, np.ascontiguousarray(plan.src_stats.T),
             plan.seg_g0, plan.seg_g1, plan.seg_core, plan.seg_start, plan.seg_thr, plan.seg_cmp,
             plan.seg_delta, plan.seg_subtract, plan.seg_delta_u, plan.seg_refractory, plan.seg_floor, plan.seg_plain,
             plan.seg_output, plan.seg_record, plan.bias, np.int64(state_bits),
@@ -197,6 +204,67 @@ def as_streams(ev: InputEvents, per_stream: int) -> InputEvents:
     return InputEvents(ev.ptr, ev.idx, ev.val, ev.samples // per_stream, ev.timesteps * per_stream, ev.n_input)
 
 
+@dataclass
+class _Static:
+    """What `simulate` derives from the chip and its plan alone: built on the first run and cached on the
+    plan (per chip and hardware object), so that a run does only per-input work in Python."""
+
+    chip: CompiledChip
+    hw: object
+    tables: tuple
+    max_stage: int
+    n_input: int
+    input_name: str
+    in_base: np.uint64
+    stateful: bool                  # current state and refractory counters are kept (some segment is not plain)
+    seg_size: np.ndarray
+    seg_start: np.ndarray
+    seg_out: np.ndarray             # int64 output segments
+    out_hops: np.ndarray            # (2, output segments) x and y hops of output segments to the host's router
+    pop_names: list                 # spiking populations; their segments pop_seg[pop_ptr[i]:pop_ptr[i + 1]]
+    pop_ptr: np.ndarray
+    pop_seg: np.ndarray
+    host: tuple                     # `kernels.summarize`'s (clock_hz, t_in, t_out, per_step_s, overlap, min_step_s)
+    clock_hz: float
+    t_out: float
+    updates_at: dict                # steps -> neuron updates in a run of that many steps
+
+    def updates(self, steps: int) -> int:
+        """Neuron updates in a run of `steps` steps (each segment from its start step on)."""
+        u = self.updates_at.get(steps)
+        if u is None:
+            u = self.updates_at[steps] = int((self.seg_size * np.maximum(steps - self.seg_start, 0)).sum())
+        return u
+
+
+def _static(chip: CompiledChip, plan: SimPlan) -> _Static:
+    st = plan.__dict__.get("_static")
+    if st is not None and st.chip is chip and st.hw is chip.hardware:
+        return st
+    net, hw = chip.network, chip.hardware
+    (inp,) = net.inputs
+    op = operating_state(hw)
+    h = hw.host
+    pops = [(p.name, np.nonzero(plan.seg_pop == i)[0]) for i, p in enumerate(net.populations)
+            if not p.is_input and p.neuron.spiking]
+    pop_ptr = np.zeros(len(pops) + 1, np.int64)
+    np.cumsum([len(g) for _, g in pops], out=pop_ptr[1:])
+    t_out = h.message_s(h.output_message_s)
+    st = _Static(chip=chip, hw=hw, tables=kernel_tables(plan, hw, net.state_bits),
+                 max_stage=max(net.stages().values()), n_input=inp.size, input_name=inp.name,
+                 in_base=np.uint64(net.offsets[net.index(inp.name)]), stateful=not plan.seg_plain.all(),
+                 seg_size=(plan.seg_g1 - plan.seg_g0).astype(np.int64), seg_start=plan.seg_start,
+                 seg_out=np.nonzero(plan.seg_output)[0].astype(np.int64),
+                 out_hops=np.ascontiguousarray(plan.seg_host_hops[plan.seg_output].T.astype(np.int64)),
+                 pop_names=[name for name, _ in pops], pop_ptr=pop_ptr,
+                 pop_seg=np.concatenate([g for _, g in pops] + [np.zeros(0, np.int64)]).astype(np.int64),
+                 host=(float(op.clock_hz), float(h.message_s(h.input_message_s)), float(t_out),
+                       float(h.per_step_s.value), bool(h.overlap), float(op.min_step_s)),
+                 clock_hz=op.clock_hz, t_out=t_out, updates_at={})
+    plan.__dict__["_static"] = st
+    return st
+
+
 def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster: bool = False,
              plan: SimPlan | None = None, mode: Mode = "single", stream_length: int = 1) -> SimResult:
     """Simulate `inputs` (S, T, n_input) — spikes (0/1) or graded integers, dense or as
@@ -204,17 +272,18 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
     every input is an inference from rest (S samples). `streaming`: inputs run back to back without
     reset, in S / stream_length streams of stream_length inputs (each stream one sample). Samples run
     in parallel."""
-    net, hw = chip.network, chip.hardware
+    hw = chip.hardware
     plan = plan or plan_for(chip)
-    (inp,) = net.inputs
+    st = _static(chip, plan)
     ev = inputs if isinstance(inputs, InputEvents) else encode_events(integer_inputs(inputs))
-    if ev.n_input != inp.size:
-        raise ValueError(f"inputs have {ev.n_input} channels; the network's input '{inp.name}' has {inp.size}")
+    if ev.n_input != st.n_input:
+        raise ValueError(f"inputs have {ev.n_input} channels; the network's input '{st.input_name}' has "
+                         f"{st.n_input}")
     per = stream_length if mode == "streaming" else 1
     if mode == "streaming":
         ev = as_streams(ev, per)
     S, T = ev.samples, ev.timesteps
-    steps = net.steps(T, "hardware")
+    steps = T + st.max_stage                      # net.steps(T, "hardware")
     n = plan.n
     n_seg = plan.seg_g0.size
     counters = np.zeros((S, N_SRC_STATS), np.int64)
@@ -228,11 +297,9 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
     recorded = np.zeros((S, steps, plan.n_record), np.int64)
     acc = np.zeros((S, plan.n_slots * n), acc_dtype_for(plan, ev.max_abs))
     v = np.zeros((S, n), np.int64)
-    stateful = not plan.seg_plain.all()          # current state and refractory counters only where used
-    u = np.zeros((S, n if stateful else 0), np.int64)
-    ref = np.zeros((S, n if stateful else 0), np.int64)
-    in_base = np.uint64(net.offsets[net.index(inp.name)])
-    args = (steps, T, ev.ptr, in_base, ev.idx, ev.val, kernel_tables(plan, hw, net.state_bits))
+    u = np.zeros((S, n if st.stateful else 0), np.int64)
+    ref = np.zeros((S, n if st.stateful else 0), np.int64)
+    args = (steps, T, ev.ptr, st.in_base, ev.idx, ev.val, st.tables)
     outs = (acc, v, u, ref, counters, step_cycles, core_busy, ch_load, seg_spikes, seg_active, out_steps, raster,
             recorded)
     if S == 1 or numba.get_num_threads() == 1:  # serial: a parallel launch costs more than it gives here
@@ -240,56 +307,22 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
             K.run_one(i, *args, *(o[i] for o in outs))
     else:
         K.run_samples(*args, *outs)
-    counts = {a: counters[:, i].copy() for a, i in _STATIC.items()}
-    seg_size = (plan.seg_g1 - plan.seg_g0).astype(np.int64)
-    updates = (seg_size * np.maximum(steps - plan.seg_start, 0)).sum()
-    active = seg_active.sum(axis=1)
-    counts["neuron_updates_active"] = active
-    counts["neuron_updates_idle"] = updates - active
-    counts["spikes"] = seg_spikes.sum(axis=1)
-    counts["barriers"] = np.full(S, steps, np.int64)
-    # the host: input events in, output spikes (and their hops to the host's router) and readout values out
-    in_steps = np.zeros((S, steps), np.int64)
-    in_steps[:, :T] = np.diff(ev.ptr.astype(np.int64)).reshape(S, T)
+    rows = np.empty((len(ACTIONS), S), np.int64)
+    per_pop = np.empty((len(st.pop_names), S), np.int64)
+    step_s = np.empty((S, steps), np.float64)
     readouts = plan.n_record  # values read per inference (non-spiking outputs)
-    out_spk = seg_spikes[:, plan.seg_output]
-    counts["output_hops_x"] = out_spk @ plan.seg_host_hops[plan.seg_output, 0]
-    counts["output_hops_y"] = out_spk @ plan.seg_host_hops[plan.seg_output, 1]
-    counts["input_messages"] = in_steps.sum(axis=1)
-    counts["output_messages"] = out_steps.sum(axis=1) + readouts * per
-    counts["steps"] = np.full(S, steps, np.int64)
-    counts["core_steps"] = np.full(S, steps * plan.n_cores, np.int64)
-    counts["inferences"] = np.full(S, per if mode == "single" else 0, np.int64)
-    counts = {a: counts[a] for a in ACTIONS}
-    step_s, overhead_s = _wall_time(hw, step_cycles, in_steps, out_steps, readouts * per, mode)
-    per_pop = {}
-    for i, p in enumerate(net.populations):
-        if not p.is_input and p.neuron.spiking:
-            per_pop[p.name] = seg_spikes[:, plan.seg_pop == i].sum(axis=1)
+    K.summarize(counters, _STATIC_ROWS, _STATIC_COLS, _DYN_ROWS, seg_active, seg_spikes, out_steps, ev.ptr, T,
+                st.updates(steps), st.seg_out, st.out_hops, st.pop_ptr, st.pop_seg, readouts, per, mode == "single",
+                plan.n_cores, step_cycles, st.host, rows, per_pop, step_s)
+    counts = dict(zip(ACTIONS, rows, strict=True))
+    setup = hw.host.per_inference_s.value if mode == "single" else 0.0   # between inferences
+    overhead_s = np.full(S, readouts * per * st.t_out + setup)           # and reading the readout values
+    per_pop = dict(zip(st.pop_names, per_pop, strict=True))
     m = plan.n_mesh_links
     return SimResult(counts=counts, step_cycles=step_cycles, step_s=step_s, overhead_s=overhead_s,
                      core_busy_cycles=core_busy, steps=steps, timesteps=T, inputs_per_sample=per, mode=mode,
-                     clock_hz=operating_state(hw).clock_hz, spikes_per_population=per_pop,
+                     clock_hz=st.clock_hz, spikes_per_population=per_pop,
                      raster=raster if record_raster else None,
                      potentials=recorded if plan.n_record else None, link_loads=ch_load[:, :m],
                      injected=ch_load[:, m:m + plan.n_nodes], delivered=ch_load[:, m + plan.n_nodes:],
                      mesh_shape=(plan.cols, plan.rows))
-
-
-def _wall_time(hw, step_cycles: np.ndarray, in_steps: np.ndarray, out_steps: np.ndarray, reads: int,
-               mode: str) -> tuple[np.ndarray, np.ndarray]:
-    """(step_s, overhead_s): each step is the chip's cycles at the operating clock, with the host's
-    serial work of that step (its messages in and out and its per-step work) added — or, when the host
-    overlaps the step, run beside it (its input messages are then timed inside the kernel) — and at
-    least the operating point's shortest step. Overhead: set-up between inferences (single mode) and
-    reading the readout values at the end of each inference."""
-    op = operating_state(hw)
-    h = hw.host
-    chip_s = step_cycles / op.clock_hz
-    t_in, t_out = h.message_s(h.input_message_s), h.message_s(h.output_message_s)
-    host_s = in_steps * t_in + out_steps * t_out + h.per_step_s.value
-    step_s = np.maximum(chip_s, host_s) if h.overlap else chip_s + host_s
-    step_s = np.maximum(step_s, op.min_step_s)
-    setup = h.per_inference_s.value if mode == "single" else 0.0
-    overhead = np.full(step_cycles.shape[0], reads * t_out + setup)
-    return step_s, overhead

@@ -10,7 +10,7 @@ import pytest
 from neurosim.ir import Network, Neuron, Population, Projection
 from neurosim.mapper import compile_network
 from neurosim.sim import encode_events, simulate
-from neurosim.sim.plan import SRC_BASE, SRC_SYN_HI, SRC_SYN_LO, build_plan
+from neurosim.sim.plan import SRC_BASE, SRC_SYN_HI, SRC_SYN_LO, SYN_PAD, build_plan
 
 from .chips import chip
 from .test_equivalence import check_equivalent
@@ -38,15 +38,45 @@ def test_synapse_storage_is_as_narrow_as_the_values_allow(width, targets, weight
     plan = build_plan(comp)
     assert plan.syn_off.dtype == off_dtype
     assert plan.syn_w.dtype == w_dtype
-    # base + offset gives back every target of every source
+    # base + offset gives back every target of every source (then weight-0 padding, see the next test)
     info = plan.src_info.astype(np.int64)
     for src in range(plan.n):
-        lo, hi = info[src, SRC_SYN_LO], info[src, SRC_SYN_HI]
-        got = info[src, SRC_BASE] + plan.syn_off[lo:hi].astype(np.int64)
-        np.testing.assert_array_equal(got, comp.syn_post[lo:hi])
+        lo = info[src, SRC_SYN_LO]
+        c0, c1 = (int(comp.row_syn_ptr[comp.src_row_ptr[i]]) for i in (src, src + 1))
+        got = info[src, SRC_BASE] + plan.syn_off[lo:lo + c1 - c0].astype(np.int64)
+        np.testing.assert_array_equal(got, comp.syn_post[c0:c1])
     inputs = np.zeros((1, 4, 2), np.int32)
     inputs[0, :, 0] = 1
     inputs[0, 1:, 1] = 1
+    check_equivalent(net, hw, inputs)
+
+
+@pytest.mark.parametrize(("width", "targets"), [
+    (300, [7, 20, 299]),            # padding past the last target would leave the network: own targets
+    (40, [0, 3, 5]),                # padding past the last target
+    (300, list(range(0, 300, 30))),  # 10 synapses: padded to 16
+    (16, list(range(16))),          # a multiple of SYN_PAD already: no padding
+])
+def test_synapses_of_a_source_are_padded_with_zero_weights(width, targets):
+    """Each one-loop source's synapses are padded to a multiple of SYN_PAD with weight-0 synapses onto
+    neurons of the network (distinct from its targets where possible); results do not change."""
+    net = fan_out_network(width, targets, [3] * len(targets))
+    hw = chip(max_neurons=width, formats=("sparse",))
+    comp = compile_network(net, hw)
+    plan = build_plan(comp)
+    info = plan.src_info.astype(np.int64)
+    for src in range(plan.n):
+        lo, hi = info[src, SRC_SYN_LO], info[src, SRC_SYN_HI]
+        nnz = int(comp.row_syn_ptr[comp.src_row_ptr[src + 1]] - comp.row_syn_ptr[comp.src_row_ptr[src]])
+        assert hi - lo == -(-nnz // SYN_PAD) * SYN_PAD
+        assert not plan.syn_w[lo + nnz:hi].any()
+        tgt = info[src, SRC_BASE] + plan.syn_off[lo:hi].astype(np.int64)
+        assert (tgt < plan.n).all()
+        if nnz and tgt[:nnz].max() + SYN_PAD <= plan.n - 1:
+            assert len(set(tgt.tolist())) == hi - lo
+    inputs = np.zeros((2, 4, 2), np.int32)
+    inputs[0, :, 0] = 1
+    inputs[1, 1:, 1] = 1
     check_equivalent(net, hw, inputs)
 
 
