@@ -106,3 +106,33 @@ def test_cost_aware_ranking_empties_the_sparse_row_first():
     aware = prune_regrow([w], 0.75, 0.0, None, classifier=None, costs=cost.costs([w != 0]))
     assert plain.masks[0][1, 0] and not aware.masks[0][1, 0]          # 1.1 / (1 + 8) < 1 / (1 + 2)
     assert aware.masks[0][0].sum() == 2
+
+
+@pytest.mark.parametrize("method", ["magnitude", "gmp", "criticality", "slimming_criticality"])
+def test_every_method_keeps_within_the_budget(method, tmp_path, monkeypatch):
+    """A chip of one core taking 40 sources and 30 neurons: every method's levels respect both."""
+    import dataclasses
+
+    import yaml
+
+    from neurosim.config import load_hardware, load_workload
+    from neurosim.prune.workflow import prune_workload
+
+    monkeypatch.setenv("NEUROSIM_CACHE", str(tmp_path / "cache"))
+    d = yaml.safe_load(load_hardware("generic_mesh")[1].read_text())
+    d.update(name="tiny_chip", mesh={**d["mesh"], "cols": 1, "rows": 1, "cores_per_router": 1})
+    d["core"].update(max_fan_in_axons=40, max_neurons=30)
+    chip = tmp_path / "tiny_chip.yaml"
+    chip.write_text(yaml.safe_dump(d))
+    wl = load_workload("digits_mlp")[0]
+    layers = (wl.network.model.layers[0], dataclasses.replace(wl.network.model.layers[1], out=32),
+              *wl.network.model.layers[2:])
+    wl = dataclasses.replace(wl, network=dataclasses.replace(wl.network, model=dataclasses.replace(
+        wl.network.model, epochs=1, layers=layers)), pruning=dataclasses.replace(
+        wl.pruning, fit_to=(str(chip),), prune_epochs=1, finetune_epochs=1, interval=5))
+    tm, rec = prune_workload(wl, 0.3, method)
+    net, _ = without_dead_neurons(tm.to_network())
+    for pr in net.projections:
+        assert len(np.unique(pr.pre_idx)) <= 40
+    assert sum(p.size for p in net.populations if not p.is_input) <= 30
+    assert rec["fit_to"].startswith("≤ 40 sources per layer, ≤ 30 neurons")
