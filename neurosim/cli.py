@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import typing
 from pathlib import Path
@@ -433,6 +434,9 @@ def main(argv: list[str] | None = None) -> int:
         print("neurosim: error: out of memory: the run needs more memory than this machine has; use a smaller "
               "network, fewer samples or timesteps", file=sys.stderr)
         return 2
+    except BrokenPipeError:   # the reader went away (`neurosim presets | head`): nothing to say
+        sys.stderr = open(os.devnull, "w")   # noqa: SIM115 - Python flushes stderr at exit
+        return 0
     except OSError as e:  # the environment (disk full, permissions), not a neurosim bug
         where = f"{shown(e.filename)}: " if e.filename else ""
         print(f"neurosim: error: {where}{e.strerror or e}", file=sys.stderr)

@@ -16,10 +16,14 @@ __all__ = ["Hardware", "Workload", "Quantity", "as_workload", "load_hardware", "
 
 
 def load_hardware(name_or_path: str | Path) -> tuple[Hardware, Path, str]:
-    """Chip file or preset name → (Hardware, resolved path, sha256 of the file). A user's file is
-    checked against the presets: figures far beyond every preset's (a unit slip?) and figures edited
-    while still citing a preset's source are reported as warnings."""
+    """Chip or system file, or preset name → (Hardware, resolved path, sha256 of the file; of a system
+    file, of it and its chip's). A system file (`config.system`) becomes one Hardware spanning all its
+    chips. A user's file is checked against the presets: figures far beyond every preset's (a unit
+    slip?) and figures edited while still citing a preset's source are reported as warnings."""
     path = resolve(str(name_or_path), "hwconfigs")
+    data, _ = read_yaml(path)
+    if "chip" in data:
+        return _load_system(path)
     hw, digest = load_node(Hardware, path)
     if not is_preset(path, "hwconfigs"):
         from neurosim.config.figures import edited, implausible
@@ -31,6 +35,27 @@ def load_hardware(name_or_path: str | Path) -> tuple[Hardware, Path, str]:
             say(f"neurosim: warning: {path}: {e['key']} = {e['value']:g} cites '{e['source']}', whose value is "
                 f"{e['preset_value']:g} (preset {e['preset']}); say where the new value comes from")
     return hw, path, digest
+
+
+def _load_system(path: Path) -> tuple[Hardware, Path, str]:
+    """A system file: its chip joined `chips_x` × `chips_y` times into one mesh (`config.system`)."""
+    import hashlib
+
+    from neurosim.config.system import System, SystemLayout
+
+    sysdef, digest = load_node(System, path)
+    chip_ref = Path(sysdef.chip)
+    if not chip_ref.is_absolute() and (path.parent / chip_ref).is_file():
+        chip_ref = path.parent / chip_ref
+    chip_path = resolve(str(chip_ref), "hwconfigs")
+    if "chip" in read_yaml(chip_path)[0]:
+        raise ConfigError(f"{path}: chip: {sysdef.chip} is itself a system; name a chip file or preset")
+    chip, _, chip_digest = load_hardware(chip_path)
+    mesh = replace(chip.mesh, cols=chip.mesh.cols * sysdef.chips_x, rows=chip.mesh.rows * sysdef.chips_y,
+                   source=f"{sysdef.chips_x} x {sysdef.chips_y} chips of {chip.name}: {sysdef.source}")
+    hw = replace(chip, name=sysdef.name, description=sysdef.description or chip.description, mesh=mesh,
+                 system=SystemLayout(spec=sysdef, chip_cols=chip.mesh.cols, chip_rows=chip.mesh.rows))
+    return hw, path, hashlib.sha256((digest + chip_digest).encode()).hexdigest()
 
 
 def load_workload(name_or_path: str | Path) -> tuple[Workload, Path, str]:
@@ -59,6 +84,6 @@ def load_any(path: str | Path) -> tuple[str, object]:
     except ConfigError:
         path = resolve(str(path), "workloads")
     data, _ = read_yaml(path)
-    if "core" in data or "mesh" in data:
+    if "core" in data or "mesh" in data or "chip" in data:
         return "hardware", load_hardware(path)[0]
     return "workload", load_workload(path)[0]

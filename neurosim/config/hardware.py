@@ -6,10 +6,11 @@ power and area number is a `Quantity` carrying its source (docs/cost_model.md sa
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from neurosim.config.schema import NAME_PATTERN, Curve, Quantity, spec, zero
+from neurosim.config.system import SystemLayout
 
 SynapseFormat = Literal["dense", "sparse", "bitmap", "conv_shared"]
 FORMATS = ("dense", "sparse", "bitmap", "conv_shared")
@@ -313,6 +314,8 @@ class Hardware:
     operating: Operating | None = spec("operating points (null: one point at the reference figures, unthrottled)",
                                        default=None)
     area: Area | None = spec("area model (null: area not reported)", default=None)
+    system: SystemLayout | None = field(default=None, metadata={
+        "internal": "set by load_hardware when the file describes a system of chips (config.system)"})
 
     MOVED = {"pipelined": "the workload's simulation.mode: streaming (inputs back to back)"}
 
@@ -333,6 +336,11 @@ class Hardware:
     @property
     def n_tiles(self) -> int:
         return self.mesh.cols * self.mesh.rows
+
+    @property
+    def n_chips(self) -> int:
+        """Chips of the system this describes (1 for a chip)."""
+        return 1 if self.system is None else self.system.spec.n_chips
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from neurosim.config.hardware import Hardware
 from neurosim.config.schema import reference_markdown
+from neurosim.config.system import System
 from neurosim.config.workload import Workload
 
 HEADER = """# YAML reference
@@ -20,6 +21,8 @@ or `assumed: <reason>`. Units are in the key name or the unit column.
 def render() -> str:
     lines = [HEADER]
     lines += reference_markdown(Hardware, "Chip files (hwconfigs/*.yaml)")
+    lines.append("")
+    lines += reference_markdown(System, "System files (hwconfigs/*.yaml with a `chip` key: a grid of chips)")
     lines.append("")
     lines += reference_markdown(Workload, "Workload files (workloads/*.yaml)")
     return "\n".join(lines) + "\n"

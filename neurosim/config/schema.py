@@ -194,7 +194,7 @@ def _check_range(value: float, path: str, ctx: _Ctx, meta: dict, kind: str, show
 
 def parse_node(cls: type, data: dict, path: str, ctx: _Ctx) -> Any:
     """Build dataclass `cls` from mapping `data`; unknown keys and missing required keys are errors."""
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
     hints = typing.get_type_hints(cls)
     prefix = f"{path}." if path else ""
     moved = getattr(cls, "MOVED", {})
@@ -305,6 +305,8 @@ def reference_markdown(cls: type, title: str, path: str = "") -> list[str]:
         lines += [f"## {title}", "", "| key | type | unit | default | meaning |", "|---|---|---|---|---|"]
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
+        if f.metadata.get("internal"):
+            continue
         tp = hints[f.name]
         key = f"{path}{f.name}"
         inner = tp

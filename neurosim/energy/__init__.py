@@ -32,7 +32,8 @@ ACTION_PRICES = {
     "inferences": "inference_pj",
 }
 STATIC_PARTS = ("static", "armed")   # breakdown entries priced by power × time
-BREAKDOWN_ORDER = ("synaptic_ops", *ACTION_PRICES, *STATIC_PARTS)
+BREAKDOWN_ORDER = ("synaptic_ops", *ACTION_PRICES, "chip_crossings", *STATIC_PARTS)
+INTER_CHIP = ("chip_crossings",)     # what a system's links cost (the rest is on the chips)
 
 
 def powered_cores(hw: Hardware, cores_used: int) -> int:
@@ -41,17 +42,20 @@ def powered_cores(hw: Hardware, cores_used: int) -> int:
 
 
 def idle_power_w(hw: Hardware, cores_used: int) -> float:
-    """Power of the chip with the model loaded and nothing running, at the operating point: the
-    uncore floor plus the leakage of powered (and gated) cores."""
+    """Power with the model loaded and nothing running, at the operating point: every chip's uncore
+    floor plus the leakage of powered (and gated) cores, and a system's boards (not scaled: they run
+    at their own supplies)."""
     p = hw.power
     on = powered_cores(hw, cores_used)
-    w = p.chip_idle_w.value + on * p.core_static_w.value + (hw.mesh.n_cores - on) * p.gated_core_w.value
-    return w * operating_state(hw).static_scale
+    w = (hw.n_chips * p.chip_idle_w.value + on * p.core_static_w.value
+         + (hw.mesh.n_cores - on) * p.gated_core_w.value)
+    boards = 0.0 if hw.system is None else hw.system.spec.n_boards * hw.system.spec.board_static_w.value
+    return w * operating_state(hw).static_scale + boards
 
 
 def armed_power_w(hw: Hardware) -> float:
-    """Extra power while a model runs (clocks, management processors), at the operating point."""
-    return hw.power.armed_w.value * operating_state(hw).armed_scale
+    """Extra power while a model runs (clocks, management processors: every chip's), at the operating point."""
+    return hw.n_chips * hw.power.armed_w.value * operating_state(hw).armed_scale
 
 
 def energy_breakdown(counts: dict[str, float], latency_s: float, hw: Hardware, cores_used: int) -> dict[str, float]:
@@ -67,6 +71,8 @@ def energy_breakdown(counts: dict[str, float], latency_s: float, hw: Hardware, c
         syn = counts.get("synaptic_ops", 0.0) * e.synaptic_op_pj.value
     out = {"synaptic_ops": syn * dyn}
     out.update({action: counts.get(action, 0.0) * getattr(e, key).value * dyn for action, key in ACTION_PRICES.items()})
+    link = 0.0 if hw.system is None else hw.system.spec.link.energy_pj.value * 1e-12   # off-chip I/O: not scaled
+    out["chip_crossings"] = counts.get("chip_crossings", 0.0) * link
     out["static"] = idle_power_w(hw, cores_used) * latency_s
     out["armed"] = armed_power_w(hw) * latency_s
     return out
@@ -90,6 +96,14 @@ def ert_table(hw: Hardware) -> dict[str, dict]:
                 table[f"synaptic_op_pj.{f}"] = {"value": q.value, "unit": "pJ", "source": q.source}
     for key in ("chip_idle_w", "core_static_w", "armed_w", "gated_core_w"):
         table[key] = {"value": getattr(p, key).value, "unit": "W", "source": getattr(p, key).source}
+    if hw.system is not None:
+        sysdef = hw.system.spec
+        table["chips"] = {"value": sysdef.n_chips, "unit": "", "source": sysdef.source}
+        for key in ("energy_pj", "latency_s", "bits_per_s"):
+            q = getattr(sysdef.link, key)
+            table[f"link.{key}"] = {"value": q.value, "unit": key.rsplit("_", 1)[-1], "source": q.source}
+        table["board_static_w"] = {"value": sysdef.board_static_w.value, "unit": "W",
+                                   "source": sysdef.board_static_w.source}
     op = operating_state(hw)
     table["operating_point"] = {"name": op.name, "voltage_v": op.voltage_v, "dynamic_scale": op.dynamic_scale,
                                 "static_scale": op.static_scale, "armed_scale": op.armed_scale,

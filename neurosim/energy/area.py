@@ -15,10 +15,11 @@ def sram_bits_per_core(hw: Hardware) -> int:
 
 
 def chip_area_mm2(hw: Hardware) -> float | None:
-    """Die area of the whole chip (every core on it, used or not), or None without an area model."""
+    """Die area of the whole chip (every core on it, used or not; a system: all its chips' dies), or None
+    without an area model."""
     a = hw.area
     if a is None:
         return None
     core_um2 = sram_bits_per_core(hw) * a.sram_um2_per_bit.value + a.core_logic_um2.value
     um2 = hw.mesh.n_cores * core_um2 + hw.n_tiles * a.router_um2.value
-    return um2 * 1e-6 + a.uncore_mm2.value
+    return um2 * 1e-6 + hw.n_chips * a.uncore_mm2.value

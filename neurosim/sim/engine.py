@@ -17,6 +17,7 @@ from neurosim.sim import kernels as K
 from neurosim.sim.plan import (
     DIRECTIONS,
     N_SRC_STATS,
+    SRC_CROSSINGS,
     SRC_DELIVERIES,
     SRC_HOPS_X,
     SRC_HOPS_Y,
@@ -30,13 +31,14 @@ from neurosim.sim.plan import (
     build_plan,
 )
 
-ACTIONS = ("synaptic_ops", "word_reads", "rows_served", "packets", "hops_x", "hops_y",
+ACTIONS = ("synaptic_ops", "word_reads", "rows_served", "packets", "hops_x", "hops_y", "chip_crossings",
            "neuron_updates_active", "neuron_updates_idle", "spikes", "barriers", "deliveries",
            "input_messages", "output_messages", "output_hops_x", "output_hops_y", "steps", "core_steps",
            "inferences",
            *(f"synaptic_ops_{f}" for f in FORMATS))
 _STATIC = {"synaptic_ops": SRC_SYN_OPS, "word_reads": SRC_WORDS, "rows_served": SRC_ROWS, "packets": SRC_PACKETS,
-           "hops_x": SRC_HOPS_X, "hops_y": SRC_HOPS_Y, "deliveries": SRC_DELIVERIES,
+           "hops_x": SRC_HOPS_X, "hops_y": SRC_HOPS_Y, "chip_crossings": SRC_CROSSINGS,
+           "deliveries": SRC_DELIVERIES,
            **{f"synaptic_ops_{f}": SRC_SYN_OPS_FMT0 + k for k, f in enumerate(FORMATS)}}
 Mode = Literal["single", "streaming"]
 _ROW = {a: i for i, a in enumerate(ACTIONS)}
@@ -54,7 +56,8 @@ class SimResult:
     counts[action] is an int64 array over samples (actions: `ACTIONS`; `packets` are packets
     injected, `deliveries` packet arrivals at cores — equal under unicast; `input_messages` /
     `output_messages` messages from / to the host, `output_hops_x/y` the hops of output spikes to the
-    host's router; `steps` and `core_steps` (used cores × steps) the
+    host's router; `chip_crossings` packet crossings of inter-chip links (systems of chips); `steps`
+    and `core_steps` (used cores × steps) the
     per-step work; `inferences` the set-ups between inputs; `synaptic_ops_<format>` split
     `synaptic_ops`); step_cycles is (samples, steps) of chip work; step_s the wall time of each step:
     the chip's cycles at the operating point's clock combined with the host's serial work (added, or
@@ -182,7 +185,7 @@ def kernel_tables(plan: SimPlan, hw, state_bits: int) -> tuple:
     """The static arguments of the kernel (everything between the inputs and the outputs)."""
     tm = hw.timing
     ej0 = np.uint64(plan.n_mesh_links + plan.n_nodes)   # the first ejection channel
-    return (plan.n_cores, ej0, plan.serial_cycles, plan.el_latency, plan.rt_ptr, plan.el_channel,
+    return (plan.n_cores, ej0, plan.serial_cycles, plan.el_latency, plan.el_serial, plan.rt_ptr, plan.el_channel,
             plan.el_parent, plan.max_route, plan.src_info, plan.src_row_ptr, plan.src_grp_ptr,
             plan.pk_route, plan.pk_hop.reshape(-1), plan.pk_grp, plan.grp_core, plan.grp_el,
             plan.grp_service, plan.row_delay, plan.any_dense, plan.row_dense_lo, plan.row_dense_len,

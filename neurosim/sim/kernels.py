@@ -205,7 +205,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
             recorded):
     """Simulate sample s (see the module docstring); writes row s of the output arrays. `tables` is
     `engine.kernel_tables(...)`, the plan's static arrays and the chip's costs, unpacked here once."""
-    (n_cores, ej0, ser, el_lat, rt_ptr, el_channel, el_parent, max_route,
+    (n_cores, ej0, ser, el_lat, el_ser, rt_ptr, el_channel, el_parent, max_route,
      src_info, src_row_ptr, src_grp_ptr, pk_route, pk_hop, pk_grp, grp_core, grp_el, grp_service,
      row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_shift, syn_off,
      syn_w, seg_send_ptr, seg_send_bits, src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp,
@@ -391,7 +391,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                             ch = el_channel[e]
                             f = free[ch]
                             st = f if f > ta else ta
-                            free[ch] = st + ser
+                            free[ch] = st + el_ser[e]
                             ta = st + el_lat[e]
                         ch = ej0 + c   # the core's ejection channel
                         f = free[ch]
@@ -410,7 +410,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                             ch = el_channel[e0 + np.uint64(e)]
                             f = free[ch]
                             st = f if f > ta else ta
-                            free[ch] = st + ser
+                            free[ch] = st + el_ser[e0 + np.uint64(e)]
                             tarr[e] = st + el_lat[e0 + np.uint64(e)]
                         for g in range(pk_grp[p], pk_grp[p + U1]):
                             c = grp_core[g]

@@ -29,8 +29,8 @@ DIRECTIONS = ("E", "W", "N", "S")
 FAST_DENSE_MIN_DENSITY = 0.3
 # per-source static counts (one delivered spike/event of the source adds its row of this table); the
 # last four split SRC_SYN_OPS by synapse format (config.hardware.FORMATS order)
-SRC_SYN_OPS, SRC_WORDS, SRC_ROWS, SRC_PACKETS, SRC_HOPS_X, SRC_HOPS_Y, SRC_DELIVERIES = range(7)
-SRC_SYN_OPS_FMT0 = 7
+SRC_SYN_OPS, SRC_WORDS, SRC_ROWS, SRC_PACKETS, SRC_HOPS_X, SRC_HOPS_Y, SRC_DELIVERIES, SRC_CROSSINGS = range(8)
+SRC_SYN_OPS_FMT0 = 8
 N_SRC_STATS = SRC_SYN_OPS_FMT0 + len(FORMATS)
 # columns of SimPlan.src_info
 SRC_SYN_LO, SRC_SYN_HI, SRC_PK_LO, SRC_PK_HI, SRC_BASE, SRC_DELAY = range(6)
@@ -43,6 +43,37 @@ FORK = np.uint32(0xFFFFFFFF)
 MULTI_ROW = np.uint64(1 << 32)  # SRC_DELAY of a source whose rows need the row loop (dense rows, several delays)
 NO_FLOOR = -(1 << 62)           # seg_floor of a population without a voltage floor
 SYN_PAD = 8                     # a one-loop source's synapses are padded to a multiple of this (`_pad_sources`)
+
+
+def chip_crossings(hw) -> np.ndarray:
+    """bool per directed mesh link: it joins two chips of a system (all False on one chip)."""
+    cols, rows = hw.mesh.cols, hw.mesh.rows
+    link = np.arange(4 * cols * rows)
+    if hw.system is None:
+        return np.zeros(link.size, bool)
+    d, x, y = link % 4, (link // 4) % cols, link // 4 // cols
+    cw, rh = hw.system.chip_cols, hw.system.chip_rows
+    return (((d == E) & ((x + 1) % cw == 0) & (x + 1 < cols)) | ((d == W) & (x % cw == 0) & (x > 0))
+            | ((d == N) & ((y + 1) % rh == 0) & (y + 1 < rows)) | ((d == S) & (y % rh == 0) & (y > 0)))
+
+
+def chips_used(chip: CompiledChip) -> int:
+    """Chips of a system that hold used cores (1 on one chip)."""
+    lay = chip.hardware.system
+    if lay is None or chip.router_xy.size == 0:
+        return 1
+    xy = chip.router_xy.astype(np.int64)
+    return int(np.unique(lay.chip_of(xy[:, 0], xy[:, 1])).size)
+
+
+def barrier_cycles(chip: CompiledChip, tiles_used: int) -> float:
+    """End-of-step synchronisation: the chip's barrier over the tiles in use, or, when a system's cores
+    sit on several chips, the system's over the chips in use."""
+    hw = chip.hardware
+    n = chips_used(chip)
+    if n > 1:
+        return hw.system.spec.barrier_at(n) * operating_state(hw).clock_hz
+    return hw.noc.barrier_at(tiles_used)
 
 
 def mesh_link(x: int, y: int, d: int, cols: int) -> int:
@@ -81,6 +112,7 @@ class SimPlan:
     el_channel: np.ndarray      # uint32
     el_parent: np.ndarray       # int32, relative element index, -1 = the packet's start
     el_latency: np.ndarray      # float64 head latency of each element's channel
+    el_serial: np.ndarray       # float64 cycles a packet occupies each element's channel (inter-chip links differ)
     max_route: int
     # per source neuron: one record so that a spike's lookups share a cache line
     src_info: np.ndarray        # uint64 [n, 6]: SRC_SYN_LO/HI (its synapses), SRC_PK_LO/HI (its packets),
@@ -175,6 +207,13 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     ch_lat = np.zeros(n_ch)
     d = np.arange(n_mesh) % 4
     ch_lat[:n_mesh] = np.where(d < 2, hw.noc.hop_x_cycles.value, hw.noc.hop_y_cycles.value)
+    ser = float(-(-hw.noc.packet_bits // hw.noc.link_width_bits))
+    ch_ser = np.full(n_ch, ser)
+    crossing = chip_crossings(hw)   # mesh links between two chips of a system: the inter-chip link's figures
+    if crossing.any():
+        link, clock = hw.system.spec.link, operating_state(hw).clock_hz
+        ch_lat[:n_mesh][crossing] = link.latency_s.value * clock
+        ch_ser[:n_mesh][crossing] = hw.noc.packet_bits / link.bits_per_s.value * clock
     node_xy = np.vstack([chip.router_xy.astype(np.int64), np.array(hw.host.router, np.int64)[None, :]])
     node_of_src = np.where(chip.neuron_core >= 0, chip.neuron_core, nc).astype(np.uint32)
 
@@ -249,6 +288,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         pk_hop[:n_pk, PK_GROUP] = pk_first_grp
     rt_hx = np.array([sum(1 for c, _ in el if c < n_mesh and c % 4 < 2) for el in rt_elems], np.int64)
     rt_hy = np.array([sum(1 for c, _ in el if c < n_mesh and c % 4 >= 2) for el in rt_elems], np.int64)
+    rt_xc = np.array([sum(1 for c, _ in el if c < n_mesh and crossing[c]) for el in rt_elems], np.int64)
 
     # per-source static counts
     stats = np.zeros((n, N_SRC_STATS), np.int64)
@@ -263,6 +303,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     if pk_src.size:
         stats[:, SRC_HOPS_X] = np.bincount(pk_src, weights=rt_hx[pk_route], minlength=n)
         stats[:, SRC_HOPS_Y] = np.bincount(pk_src, weights=rt_hy[pk_route], minlength=n)
+        stats[:, SRC_CROSSINGS] = np.bincount(pk_src, weights=rt_xc[pk_route], minlength=n)
 
     # rows: dense where the targets are dense enough over their span
     syn_ptr = chip.row_syn_ptr.astype(np.int64)
@@ -353,7 +394,6 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
 
     # injection: a core's packets leave at most one per max(ser, send) cycles; the host's, when its I/O
     # overlaps the step, one message per host message time (otherwise its serial time is added per step)
-    ser = float(-(-hw.noc.packet_bits // hw.noc.link_width_bits))
     send = hw.timing.packet_send_cycles.value
     node_interval = np.full(n_nodes, max(ser, send))   # the same for every core (the kernel relies on it)
     node_interval[nc] = ser
@@ -369,7 +409,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         n=n, n_cores=nc, n_nodes=n_nodes, n_mesh_links=n_mesh, n_channels=n_ch,
         serial_cycles=ser,
         rt_ptr=rt_ptr, el_channel=el_channel, el_parent=el_parent,
-        el_latency=ch_lat[el_channel],
+        el_latency=ch_lat[el_channel], el_serial=ch_ser[el_channel],
         max_route=int(rt_len.max(initial=1)),
         src_info=info, src_row_ptr=chip.src_row_ptr.astype(np.uint64, copy=False),
         src_grp_ptr=src_grp_ptr.astype(np.uint64),
@@ -393,7 +433,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         bias=bias,
         n_record=n_record, max_abs_in=float(absum.max(initial=0)),
         max_abs_bias=float(np.abs(bias).max(initial=0)), n_slots=n_slots,
-        node_interval=node_interval, send_cycles=send, barrier_cycles=hw.noc.barrier_at(tiles_used),
+        node_interval=node_interval, send_cycles=send, barrier_cycles=barrier_cycles(chip, tiles_used),
         tiles_used=tiles_used, cols=cols, rows=rows_)
 
 

@@ -34,6 +34,7 @@ from neurosim.report.records import mark_accuracy_floor, provenance
 from neurosim.report.stats import mean_ci, relative_half_width, wilson
 from neurosim.sim import simulate
 from neurosim.sim.engine import kernels_cached, plan_for
+from neurosim.sim.plan import chips_used
 from neurosim.sweep.budget import check_budget, estimate_workload
 from neurosim.sweep.sources import Level, Source, make_source
 
@@ -140,6 +141,10 @@ def evaluate(level: Level, chip: Chip, source: Source, mapping: MapOptions, work
         "throughput_inferences_per_s": None if throughput is None else throughput[0],
         "throughput_inferences_per_s_ci95": None if throughput is None else list(throughput[1:]),
         "area_mm2": chip_area_mm2(hw),
+        "chips_used": chips_used(compiled),
+        "chips_available": hw.n_chips,
+        "chip_crossings_per_inference": counts["chip_crossings"],
+        "inter_chip_energy_j": breakdown["chip_crossings"],
         "cores_used": n_cores,
         "cores_available": hw.mesh.n_cores,
         "synapse_memory_capacity_bits": hw.mesh.n_cores * core.synapse_memory_bits,
