@@ -3,7 +3,9 @@
 A *slot* is one core position: router r = slot // cores_per_router (routers numbered row-major),
 so cores sharing a router are 0 hops apart. The cost of a placement is Σ expected packets ×
 Manhattan router hops over every (source node, destination core) pair; source nodes are the used
-cores and the host input port (`host.router`, fixed).
+cores and the host input port (`host.router`, fixed). On a system of chips a hop across a chip
+boundary counts as many hops as its link costs energy (`crossing_weight`), so traffic stays on a
+chip where it can.
 
 - `serpentine`: the baseline; cores in layer order fill routers row by row, alternating direction.
 - `traffic_aware`: a greedy construction (the core with most traffic to those already placed goes
@@ -31,14 +33,48 @@ def slot_xy(hw: Hardware) -> np.ndarray:
     return np.stack([r % m.cols, r // m.cols], axis=1).astype(np.int64)
 
 
+def _boustrophedon(i: np.ndarray, cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of positions i filled row by row, alternating direction."""
+    y = i // cols
+    return np.where(y % 2 == 0, i % cols, cols - 1 - i % cols), y
+
+
 def serpentine_slots(n_cores: int, hw: Hardware) -> np.ndarray:
     """Baseline slots: routers row by row, alternating direction (boustrophedon), each router taking
-    `cores_per_router` consecutive cores."""
+    `cores_per_router` consecutive cores. A system fills one chip after the other (chips in the same
+    order), so a network crosses a chip boundary only when it outgrows a chip."""
     m = hw.mesh
     r = np.arange(n_cores) // m.cores_per_router
-    y = r // m.cols
-    x = np.where(y % 2 == 0, r % m.cols, m.cols - 1 - r % m.cols)
+    lay = hw.system
+    if lay is None:
+        x, y = _boustrophedon(r, m.cols)
+    else:
+        per_chip = lay.chip_cols * lay.chip_rows
+        cx, cy = _boustrophedon(r // per_chip, lay.spec.chips_x)
+        lx, ly = _boustrophedon(r % per_chip, lay.chip_cols)
+        x, y = cx * lay.chip_cols + lx, cy * lay.chip_rows + ly
     return (y * m.cols + x) * m.cores_per_router + np.arange(n_cores) % m.cores_per_router
+
+
+def crossing_weight(hw: Hardware) -> float:
+    """What crossing a chip boundary costs in router hops (by energy: the link's over a mean hop's;
+    0 extra on a single chip), so placement keeps traffic on a chip where it can."""
+    if hw.system is None:
+        return 1.0
+    hop = (hw.energy.hop_x_pj.value + hw.energy.hop_y_pj.value) / 2
+    return max(1.0, hw.system.spec.link.energy_pj.value / hop) if hop > 0 else 1.0
+
+
+def route_distance(a: np.ndarray, b: np.ndarray, hw: Hardware) -> np.ndarray:
+    """Router hops between routers a and b ((..., 2) arrays), a chip crossing counted as
+    `crossing_weight` hops."""
+    hops = np.abs(a - b).sum(axis=-1).astype(float)
+    lay = hw.system
+    if lay is None:
+        return hops
+    cross = np.abs(a[..., 0] // lay.chip_cols - b[..., 0] // lay.chip_cols) + \
+        np.abs(a[..., 1] // lay.chip_rows - b[..., 1] // lay.chip_rows)
+    return hops + (crossing_weight(hw) - 1.0) * cross
 
 
 def explicit_slots(router_xy, hw: Hardware) -> np.ndarray:
@@ -95,9 +131,9 @@ class _Problem:
         np.fill_diagonal(self.W, 0.0)
         self.f = traffic[n]
         xy = slot_xy(hw)[slots]
-        self.D = (np.abs(xy[:, None, 0] - xy[None, :, 0]) + np.abs(xy[:, None, 1] - xy[None, :, 1])).astype(float)
+        self.D = route_distance(xy[:, None, :], xy[None, :, :], hw)
         port = np.array(hw.host.router, np.int64)
-        self.dport = np.abs(xy - port[None, :]).sum(axis=1).astype(float)
+        self.dport = route_distance(xy, port[None, :], hw)
         self.n, self.n_slots = n, xy.shape[0]
 
     def cost(self, pos: np.ndarray) -> float:

@@ -101,4 +101,26 @@ def fit_report(chip: CompiledChip) -> str:
         lines.append(f"load: expected work per core relative to the busiest ({load.max():.6g} cycles per inference: "
                      "synapse service, sends, neuron updates and spikes at the profiled rates; the busiest core "
                      "sets the step)")
+    lines += per_chip_lines(chip)
     return "\n".join(lines)
+
+
+def per_chip_lines(chip: CompiledChip) -> list[str]:
+    """On a system: each chip in use with its cores, neurons and synapse memory (nothing on one chip)."""
+    lay = chip.hardware.system
+    if lay is None:
+        return []
+    xy = chip.router_xy.astype(np.int64)
+    of = lay.chip_of(xy[:, 0], xy[:, 1])
+    c = chip.hardware.core
+    per_chip_cores = lay.chip_cols * lay.chip_rows * chip.hardware.mesh.cores_per_router
+    out = [f"per chip ({len(set(of.tolist()))} of {lay.spec.n_chips} chips of {lay.spec.chip} in use; chip index "
+           f"row-major over the {lay.spec.chips_x}x{lay.spec.chips_y} grid):"]
+    for k in sorted(set(of.tolist())):
+        on = np.nonzero(of == k)[0]
+        neurons = sum(chip.usage[i].neurons for i in on)
+        bits = sum(chip.usage[i].synapse_bits for i in on)
+        out.append(f"  chip {k} ({k % lay.spec.chips_x},{k // lay.spec.chips_x}): {on.size}/{per_chip_cores} cores, "
+                   f"{neurons} neurons, {bits / 8192:.1f} KiB of synapse memory "
+                   f"({100 * bits / (on.size * c.synapse_memory_bits):.0f}% of those cores')")
+    return out

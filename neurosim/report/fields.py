@@ -78,8 +78,8 @@ RECORD = [
     ("inputs_simulated", "", "inputs simulated; the same for every chip at a level"),
     ("ci_half_width", "fraction", "the wider of the energy and latency intervals, relative to the mean"),
     ("ci_target_met", "", "that width is within `simulation.target_ci`"),
-    ("core_load", "cycles", "busy cycles per inference of each used core with its router (x, y) and the mesh size "
-                            "(the heat map)"),
+    ("core_load", "cycles", "busy cycles per inference of each used core with its router (x, y), the mesh size "
+                            "and, on a system, each chip's (the heat map)"),
     ("connection_sparsity", "fraction", "fraction of the dense network's weights that are zero at this level"),
     ("weights_dense", "", "weights of the dense network"),
     ("weights_nonzero", "", "nonzero weights at this level"),

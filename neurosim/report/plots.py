@@ -288,6 +288,12 @@ def core_load_heatmap(records: list[dict], out_dir: Path, title: str = "") -> li
         ax.set_title(f"{_label(r, records)}, {100 * r['sparsity']:.0f}% sparse", fontsize=9)
         ax.set_xlabel("router x")
         ax.set_ylabel("router y")
+        cw, rh = load.get("chip_cols"), load.get("chip_rows")
+        if cw and rh:   # a system: the chip boundaries
+            for bx in range(cw, load["mesh_cols"], cw):
+                ax.axvline(bx - 0.5, color="white", lw=1.2)
+            for by in range(rh, load["mesh_rows"], rh):
+                ax.axhline(by - 0.5, color="white", lw=1.2)
     fig.colorbar(im, ax=axes, label="busy cycles / inference (all panels)", shrink=0.9)
     fig.suptitle(title or "Per-router core load on the mesh")
     return save_figure(fig, out_dir, "core_load_heatmap")

@@ -182,7 +182,9 @@ def evaluate(level: Level, chip: Chip, source: Source, mapping: MapOptions, work
         "barrier_cycles": float(plan_for(compiled).barrier_cycles),
         "core_load": {"router_xy": compiled.router_xy.tolist(),
                       "busy_cycles": res.core_busy_cycles.mean(axis=0).round(1).tolist(),
-                      "mesh_cols": hw.mesh.cols, "mesh_rows": hw.mesh.rows},
+                      "mesh_cols": hw.mesh.cols, "mesh_rows": hw.mesh.rows,
+                      "chip_cols": None if hw.system is None else hw.system.chip_cols,
+                      "chip_rows": None if hw.system is None else hw.system.chip_rows},
     })
     return rec
 
