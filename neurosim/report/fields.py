@@ -41,6 +41,8 @@ RECORD = [
     ("throughput_inferences_per_s", "1/s", "inferences per second (1 / mean latency)"),
     ("throughput_inferences_per_s_ci95", "1/s", "its 95 % interval"),
     ("area_mm2", "mm²", "die area of the chip from its parts"),
+    ("system", "", "the system preset a level went to because it did not fit one chip of `hardware` (null: it "
+                   "ran on what `hardware` names)"),
     ("chips_used", "", "chips of a system that hold used cores (1 on a chip)"),
     ("chips_available", "", "chips of the system (1 for a chip)"),
     ("chip_crossings_per_inference", "", "packet crossings of inter-chip links per inference (systems)"),

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import neurosim
-from neurosim.config import Hardware, Workload
+from neurosim.config import Hardware, Workload, load_hardware
 from neurosim.config.figures import edited
 from neurosim.config.hardware import operating_state
 from neurosim.energy import above_idle, armed_power_w, energy_breakdown, ert_table, idle_power_w
@@ -36,6 +36,7 @@ from neurosim.sim import simulate
 from neurosim.sim.engine import kernels_cached, plan_for
 from neurosim.sim.plan import chips_used
 from neurosim.sweep.budget import check_budget, estimate_workload
+from neurosim.sweep.grow import systems_of
 from neurosim.sweep.sources import Level, Source, make_source
 
 
@@ -82,6 +83,22 @@ def compile_level(level: Level, chip: Chip, source: Source, mapping: MapOptions,
     return qnet, inputs, compiled
 
 
+def grow_to_system(level: Level, chip: Chip, source: Source, mapping: MapOptions, prior: dict | None
+                   ) -> tuple[Chip, tuple[Network, np.ndarray, CompiledChip]] | None:
+    """A level that does not fit one chip, mapped onto the smallest shipped system of that chip that
+    takes it (`sweep.grow`); None when there is none."""
+    for name in systems_of(chip.hw.name, chip.path):
+        system = Chip(*load_hardware(name))
+        try:
+            compiled = compile_level(level, system, source, mapping, prior)
+        except FitError:
+            continue
+        say(f"[neurosim] sparsity {level.sparsity:.2f} does not fit one {chip.hw.name}: mapped onto {name} "
+            f"({chips_used(compiled[2])} of {system.hw.n_chips} chips)")
+        return system, compiled
+    return None
+
+
 def evaluate(level: Level, chip: Chip, source: Source, mapping: MapOptions, workload: str,
              prior: dict | None = None) -> dict:
     """One record: quantize `level` for the chip, map, simulate the workload's samples, price the counts.
@@ -90,11 +107,17 @@ def evaluate(level: Level, chip: Chip, source: Source, mapping: MapOptions, work
     hw = chip.hw
     rec: dict = {"workload": workload, "hardware": hw.name, "sparsity": level.sparsity, "method": level.method,
                  **level.info}
+    rec["system"] = None
     try:
         qnet, _, compiled = compile_level(level, chip, source, mapping, prior)
     except FitError as e:
-        rec.update(fits=False, fit_error=str(e))
-        return rec
+        grown = grow_to_system(level, chip, source, mapping, prior)
+        if grown is None:
+            rec.update(fits=False, fit_error=str(e))
+            return rec
+        chip, (qnet, _, compiled) = grown
+        hw = chip.hw
+        rec["system"] = hw.name
     sim = source.wl.simulation
     n_cores = compiled.n_cores
     res = simulate(compiled, source.inputs_for(qnet, source.inputs_needed(level)), mode=sim.mode,

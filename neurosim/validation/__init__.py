@@ -41,10 +41,10 @@ class Result:
 
 
 def _groups() -> dict[str, Callable[[bool], list[Result]]]:
-    from neurosim.validation import loihi, microbench, odin, truenorth
+    from neurosim.validation import loihi, microbench, odin, systems, truenorth
 
     return {"loihi_davies2018": microbench.results, "truenorth": truenorth.results, "loihi": loihi.results,
-            "odin": odin.results}
+            "odin": odin.results, "loihi_systems": systems.results}
 
 
 def run(fast: bool = False, only: list[str] | None = None) -> list[Result]:

@@ -90,22 +90,27 @@ def kws_power_w(hw, copies: int = 0, layers: int = 0, rate: float = LOIHI_KWS_RA
     return idle_power_w(hw, chip.n_cores) + armed_power_w(hw) + dyn * rate, chip.n_cores
 
 
-def knn_query_energy_j(hw, seed: int = 0) -> float:
-    """Neuromorphic-core energy of one k-NN query of Frady 2020 (76,800 patterns on 32 chips, k = 1):
-    one chip's share (2400 pattern neurons, each with 1000 8-bit weights W = [E, -E]) simulated, x 32.
-    Each of 708 input components spikes once in the 60-step window (Frady sec. 3); the pattern
-    neurons integrate without firing (k = 1: almost no output spikes). Dynamic energy only: synaptic
-    ops, neuron updates, packets and hops (Frady reports static, reset and x86 apart)."""
+def knn_query(hw, patterns: int, seed: int = 0) -> tuple[Network, np.ndarray]:
+    """Frady 2020's k-NN query (k = 1) over `patterns` patterns: pattern neurons with 1000 8-bit weights
+    W = [E, -E] that integrate without firing (k = 1: almost no output spikes), and one query's input,
+    each of 708 components spiking once in the 60-step window (Frady sec. 3)."""
     rng = np.random.default_rng(seed)
-    e = rng.normal(0.0, 1.0, size=(KNN_INPUTS // 2, KNN_PATTERNS_PER_CHIP))
+    e = rng.normal(0.0, 1.0, size=(KNN_INPUTS // 2, patterns))
     w = np.clip(np.rint(np.vstack([e, -e]) * 40), -127, 127).astype(np.int32)
-    pops = [Population("in", KNN_INPUTS),
-            Population("match", KNN_PATTERNS_PER_CHIP, Neuron(decay=1.0, threshold=float(2 ** 22)))]
+    pops = [Population("in", KNN_INPUTS), Population("match", patterns, Neuron(decay=1.0, threshold=float(2 ** 22)))]
     net = Network(pops, [Projection.from_dense("in", "match", w)], name="knn", integer=True,
                   state_bits=hw.core.state_bits)
     x = np.zeros((1, KNN_WINDOW, KNN_INPUTS), np.int32)
     chosen = rng.choice(KNN_INPUTS, size=KNN_SPIKES, replace=False)
     x[0, rng.integers(0, KNN_WINDOW, size=KNN_SPIKES), chosen] = 1
+    return net, x
+
+
+def knn_query_energy_j(hw, seed: int = 0) -> float:
+    """Neuromorphic-core energy of one k-NN query of Frady 2020 (76,800 patterns on 32 chips, k = 1):
+    one chip's share (2400 pattern neurons) simulated, x 32. Dynamic energy only: synaptic ops, neuron
+    updates, packets and hops (Frady reports static, reset and x86 apart)."""
+    net, x = knn_query(hw, KNN_PATTERNS_PER_CHIP, seed)
     chip = compile_network(net, hw, "dense", objective="cores")
     res = simulate(chip, x)
     dyn = _dynamic_j(res.mean_counts(), hw, chip.n_cores, exclude=("inferences", "input_messages"))

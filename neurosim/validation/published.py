@@ -55,3 +55,9 @@ LOIHI_KNN_NEURO = Figure(1.33e-3, "J", "Frady 2020 Table 2: neuromorphic-core en
 # --- ODIN (0.55 V, 28 nm FDSOI, one core of 256 neurons x 256 synapses) -------------------------------------
 ODIN_ACCEL = Figure(477e-6, "W", "Frenkel 2019 sec. IV-A: 477 uW at 0.55 V, 75 MHz, SOPs at the maximum rate", "M")
 ODIN_BIO = Figure(35e-6, "W", "Frenkel 2019 sec. IV-A: 35 uW at 0.55 V, 1.3 MHz, 256 neurons at 10 Hz", "M")
+
+# --- Loihi systems (Frady 2020: Nahuku boards of 32 chips; Pohoiki Springs, 768 chips on 24 boards) ---------
+LOIHI_BARRIER = {256: Figure(14.3e-6, "s", "Frady 2020 sec. 5: barrier sync per 256-chip column", "M"),
+                 768: Figure(16.2e-6, "s", "Frady 2020 sec. 5: barrier sync across 768 chips", "M")}
+LOIHI_KNN_STEP_32 = Figure(5.8e-6, "s", "Frady 2020 sec. 5: time per step, unthrottled, 76,800 patterns on 32 chips",
+                           "M")
