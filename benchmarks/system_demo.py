@@ -4,8 +4,8 @@ board): mapped with system-aware placement, simulated with inter-chip links and 
 priced with every chip's and the board's power. Prints the per-chip fit summary and the on-chip vs
 inter-chip figures as JSON.
 
-  python benchmarks/system_demo.py                       # 1 M neurons, 16 M synapses: 8+ chips
-  python benchmarks/system_demo.py --width 131072 --layers 2 --hw loihi_nahuku32
+  python benchmarks/system_demo.py                       # 4 x 65,536 neurons, 4 M synapses: 8+ chips
+  python benchmarks/system_demo.py --width 262144 --layers 4   # 1.3 M neurons, 16 M synapses: 32 chips
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--hw", default="loihi_nahuku32")
     ap.add_argument("--layers", type=int, default=4)
-    ap.add_argument("--width", type=int, default=262_144)
+    ap.add_argument("--width", type=int, default=65_536)
     ap.add_argument("--fan-in", type=int, default=16)
     ap.add_argument("--samples", type=int, default=2)
     ap.add_argument("--steps", type=int, default=8)

@@ -2,7 +2,7 @@
 
 Fitted (named): the idle power of one chip after boot (Blouw 2019 raw logs), as the leakage of its 128
 cores, and the rise of idle power once a model has run (Blouw 2019, ~70 mW: the x86 cores), as the
-armed power. Validated: the x86 power and the static power of Frady 2020's 32-chip board (not used:
+armed power. Validated: the x86 power of Frady 2020's 32-chip board (not used:
 the power states come from Blouw's single chip), the running power of Blouw's keyword spotter, and
 the neuromorphic-core energy of Frady's k-NN query.
 """

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Peak memory and time per stage (build, map, plan, simulate) for networks of 10^6 ... 10^9 synapses,
+with peak bytes per synapse and how each grows from one size to the next.
+
+    python benchmarks/scale_memory.py                        # 1e6 and 1e7, then 1e8 / 1e9 if projected to fit
+    python benchmarks/scale_memory.py --synapses 1e7 1e8     # chosen sizes
+
+Each size runs in a fresh process (so peaks do not carry over); a background thread samples the
+process's resident memory every 20 ms, and each stage reports the highest resident memory seen while
+it ran. The network is sim_speed.big_network (4 LIF layers, fan-in 100, random sources) mapped in the
+sparse format onto a Loihi-like chip enlarged to hold it (sim_speed.big_chip), serpentine placement
+(the traffic-aware search is capped and would only add time); 2 samples x 10 steps at 10 % input
+activity. A size whose peak, extrapolated from the two largest sizes measured, would pass --max-gib
+is not run: the table says so.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+LAYERS, FAN_IN = 4, 100
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+
+
+class Peak:
+    """Highest resident memory seen between start() and stop(), sampled every 20 ms."""
+
+    def __init__(self):
+        self.value, self._on = 0, False
+
+    def _run(self):
+        while self._on:
+            self.value = max(self.value, rss_bytes())
+            time.sleep(0.02)
+
+    def __enter__(self):
+        self.value, self._on = rss_bytes(), True
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+        self.t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.t0
+        self._on = False
+        self._t.join()
+        self.value = max(self.value, rss_bytes())
+
+
+def one_size(synapses: float) -> dict:
+    """Run every stage for one size in this process; returns per-stage peak bytes and seconds."""
+    import numpy as np
+
+    sys.path.insert(0, str(HERE))
+    from sim_speed import big_chip, big_network
+
+    from neurosim.mapper import compile_network
+    from neurosim.sim import simulate
+    from neurosim.sim.engine import plan_for
+
+    width = int(round(synapses / (LAYERS * FAN_IN)))
+    out: dict = {"synapses_target": synapses, "width": width, "stages": {}}
+    with Peak() as p:
+        net = big_network(LAYERS, width, FAN_IN)
+    out["synapses"], out["neurons"] = net.n_synapses, net.n_neurons
+    out["stages"]["build"] = (p.value, p.seconds)
+    cores = -(-net.n_neurons // 1024)
+    side = int(math.ceil(math.sqrt(-(-cores * 3 // 2) / 4)))
+    hw = big_chip(side, side)
+    with Peak() as p:
+        chip = compile_network(net, hw, "sparse", objective="cores", placement="serpentine")
+    out["stages"]["map"] = (p.value, p.seconds)
+    out["cores"] = chip.n_cores
+    with Peak() as p:
+        plan_for(chip)
+    out["stages"]["plan"] = (p.value, p.seconds)
+    x = (np.random.default_rng(1).random((2, 10, width)) < 0.1).astype(np.int8)
+    simulate(chip, x[:, :2])            # compile the kernel outside the measurement
+    with Peak() as p:
+        simulate(chip, x)
+    out["stages"]["simulate"] = (p.value, p.seconds)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--synapses", type=float, nargs="+", default=[1e6, 1e7, 1e8, 1e9])
+    ap.add_argument("--max-gib", type=float, default=20.0, help="skip a size projected above this peak")
+    ap.add_argument("--one", type=float, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.one:
+        print(json.dumps(one_size(a.one)))
+        return
+    rows: list[dict] = []
+    for s in sorted(a.synapses):
+        done = [r for r in rows if "stages" in r]
+        if len(done) >= 2:
+            (s0, p0), (s1, p1) = [(r["synapses"], max(v[0] for v in r["stages"].values())) for r in done[-2:]]
+            k = math.log(p1 / p0) / math.log(s1 / s0)
+            projected = p1 * (s / s1) ** k / 2 ** 30
+            if projected > a.max_gib:
+                rows.append({"synapses_target": s, "skipped": f"projected peak {projected:.0f} GiB > {a.max_gib} GiB"})
+                print(json.dumps(rows[-1]), flush=True)
+                continue
+        r = subprocess.run([sys.executable, __file__, "--one", str(s)], capture_output=True, text=True)
+        if r.returncode != 0:
+            rows.append({"synapses_target": s, "skipped": f"failed (exit {r.returncode}): {r.stderr.strip()[-200:]}"})
+        else:
+            rows.append(json.loads(r.stdout.strip().splitlines()[-1]))
+        print(json.dumps(rows[-1]), flush=True)
+    print("\n| synapses | neurons | cores | stage | peak GiB | bytes/synapse | seconds |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        if "skipped" in r:
+            print(f"| {r['synapses_target']:.0e} | | | all | not run: {r['skipped']} | | |")
+            continue
+        for st, (b, sec) in r["stages"].items():
+            print(f"| {r['synapses']:.3g} | {r['neurons']:,} | {r['cores']:,} | {st} | {b / 2**30:.2f} | "
+                  f"{b / r['synapses']:.0f} | {sec:.1f} |")
+    done = [r for r in rows if "stages" in r]
+    for a_, b_ in zip(done, done[1:], strict=False):
+        f = b_["synapses"] / a_["synapses"]
+        grow = {st: (math.log(b_["stages"][st][0] / a_["stages"][st][0]) / math.log(f),
+                     math.log(max(b_["stages"][st][1], 1e-3) / max(a_["stages"][st][1], 1e-3)) / math.log(f))
+                for st in a_["stages"]}
+        print(f"\n{a_['synapses']:.3g} -> {b_['synapses']:.3g} synapses: exponent of growth (memory, time) per stage: "
+              + ", ".join(f"{st} ({m:.2f}, {t:.2f})" for st, (m, t) in grow.items()))
+
+
+if __name__ == "__main__":
+    main()
