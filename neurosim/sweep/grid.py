@@ -19,7 +19,8 @@ from pathlib import Path
 import yaml
 
 from neurosim.config import Hardware, Workload, load_hardware, parse_mapping, read_yaml
-from neurosim.errors import ConfigError, MissingExtraError, UserError
+from neurosim.dask_cluster import dask_client
+from neurosim.errors import ConfigError
 from neurosim.progress import bar, say
 from neurosim.report.records import mark_accuracy_floor
 from neurosim.sweep.budget import check_budget, estimate_workload
@@ -110,34 +111,16 @@ def _run_group(args) -> list[dict]:
 
 
 def dask_map(fn, jobs: list, scheduler: str, workers: int, done=lambda result: None) -> list:
-    """fn over jobs on a Dask cluster: the scheduler at `scheduler` (e.g. tcp://host:8786; its workers
-    must see the same files: workload, chips, output and cache folders), or "local" for a local
-    cluster of `workers` single-threaded processes. `done(result)` is called as each job finishes;
-    results come back in job order."""
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError:
-        raise MissingExtraError("dse --scheduler needs the optional Dask packages: "
-                                "pip install 'neurosim-hw[distributed]'") from None
-    def gather(client) -> list:
+    """fn over jobs on a Dask cluster (`neurosim.dask_cluster.dask_client`: a scheduler's address, or
+    "local" for `workers` local processes). `done(result)` is called as each job finishes; results
+    come back in job order."""
+    with dask_client(scheduler, workers) as client:
         from dask.distributed import as_completed
 
         futures = client.map(fn, jobs, pure=False)
         for f in as_completed(futures):
             done(f.result())
         return client.gather(futures)
-
-    if scheduler == "local":
-        with LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
-            return gather(client)
-    try:
-        client = Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as e:
-        raise UserError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({e}); start one with "
-                        "`dask scheduler` and workers with `dask worker ADDRESS`, or use --scheduler local") from None
-    with client:
-        return gather(client)
 
 
 def run_grid(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], mapping: MapOptions, points_dir: Path,
