@@ -73,7 +73,10 @@ RECORD = [
     ("output_messages_per_inference", "", "messages from the chip to the host per inference"),
     ("neuron_updates_per_inference", "", "neuron updates (active and idle) per inference"),
     ("word_reads_per_inference", "", "synapse-memory word reads per inference"),
-    ("barrier_cycles", "cycles", "the end-of-step barrier for the tiles in use"),
+    ("barrier_cycles", "cycles", "the end-of-step barrier for the tiles in use (on a system using more than one "
+                                 "chip: the system's synchronisation across the chips in use)"),
+    ("barrier_time_per_inference_s", "s", "time per inference spent in those barriers (part of "
+                                          "latency_per_inference_s; on a system, the time of synchronising chips)"),
     ("timesteps", "", "timesteps T per inference"),
     ("steps_simulated", "", "chip steps simulated per sample (T plus the pipeline's fill and drain)"),
     ("samples_simulated", "", "samples simulated (inputs, or streams in streaming mode)"),

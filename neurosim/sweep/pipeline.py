@@ -203,6 +203,8 @@ def evaluate(level: Level, chip: Chip, source: Source, mapping: MapOptions, work
         "ci_half_width": width if math.isfinite(width) else None,
         "ci_target_met": width <= sim.target_ci,
         "barrier_cycles": float(plan_for(compiled).barrier_cycles),
+        "barrier_time_per_inference_s": float(plan_for(compiled).barrier_cycles) / res.clock_hz * res.steps
+        / res.inputs_per_sample,
         "core_load": {"router_xy": compiled.router_xy.tolist(),
                       "busy_cycles": res.core_busy_cycles.mean(axis=0).round(1).tolist(),
                       "mesh_cols": hw.mesh.cols, "mesh_rows": hw.mesh.rows,

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from neurosim.config import load_hardware, parse_mapping
@@ -51,3 +52,5 @@ def test_a_level_too_big_for_one_chip_runs_on_the_smallest_system_that_takes_it(
     assert rec["cores_used"] >= 5000 / 256
     assert rec["chip_crossings_per_inference"] > 0
     assert rec["inter_chip_energy_j"] == rec["energy_breakdown_j"]["chip_crossings"] > 0
+    # the system's 2 us barrier on every one of the T + L - 1 = 4 + 1 - 1 steps of an inference (one LIF layer)
+    assert rec["barrier_time_per_inference_s"] == pytest.approx(4 * 2e-6, rel=1e-9)
