@@ -206,7 +206,9 @@ class Pruning:
         "slimming: BN-scale L1 training, channel pruning, fine-tuning; slimming_criticality / slimming_random: "
         "slimming plus regeneration of the most critical / random pruned channels; slimming_layer: the same "
         "channel count shared among layers by size, largest |gamma| per layer", default="magnitude")
-    levels: tuple[float, ...] = spec("target sparsities in [0, 1)", default=[0.0, 0.5, 0.9], min_len=1)
+    levels: tuple[float, ...] = spec("target sparsities in [0, 1) (a NIR network: the total fraction of zero weights, "
+                                     "the file's own included; levels at or below it run the file as it is)",
+                                     default=[0.0, 0.5, 0.9], min_len=1)
     criticality: Literal["grad", "prim"] = spec(
         "criticality form: grad (ATan surrogate derivative, bell-shaped at threshold) or prim (Dspike soft step)",
         default="grad")
