@@ -113,18 +113,49 @@ class NetworkSpec:
         "NIR files do not record)", default=None)
     nir_fire_at_equal: bool | None = spec("with nir: spike at v = threshold too, overriding the convention",
                                           default=None)
+    dataset: Literal["mnist5k", "digits", "npz"] | None = spec(
+        "with nir: the test set the imported network is scored on (accuracy per level; its test images are also "
+        "the simulated inputs): mnist5k, digits or npz, as model.dataset; without it, inputs are random spikes at "
+        "simulation.input_rate and no accuracy is reported", default=None)
+    dataset_path: str | None = spec("with dataset npz: the .npz file (arrays x, y), relative to this workload file",
+                                    default=None)
+    test_fraction: float | None = spec("with dataset digits or npz: fraction held out for test, as "
+                                       "model.test_fraction (default 0.2)", default=None, min=0.01, max=0.99)
+    encoder: Literal["direct", "rate"] | None = spec(
+        "with dataset: how a sample becomes T input frames, as model.encoder (default direct: the analog sample "
+        "every step; rate: Bernoulli spikes)", default=None)
+    input_levels: int | None = spec("with dataset and direct encoding: integer levels of a unit input on the chip "
+                                    "(default: the dataset's own, 16 for digits and 255 for mnist5k)",
+                                    default=None, min=1)
 
     SOURCES = ("synthetic", "model", "nir")
+    NIR_KEYS = ("nir_convention", "nir_dt", "nir_reset", "nir_fire_at_equal", "dataset", "dataset_path",
+                "test_fraction", "encoder", "input_levels")
+    DATA_KEYS = ("dataset_path", "test_fraction", "encoder", "input_levels")
 
     def check(self):
         given = [k for k in self.SOURCES if getattr(self, k) is not None]
         if len(given) != 1:
             return ("", given or None, "exactly one of " + ", ".join(self.SOURCES))
         if self.nir is None:
-            for key, unset in (("nir_convention", None), ("nir_dt", None), ("nir_reset", None),
-                               ("nir_fire_at_equal", None)):
-                if getattr(self, key) != unset:
-                    return (key, getattr(self, key), "nothing: it applies only with network.nir")
+            for key in self.NIR_KEYS:
+                if getattr(self, key) is not None:
+                    fix = " (a trained model names its data in network.model)" if key in ("dataset", *self.DATA_KEYS) \
+                        else ""
+                    return (key, getattr(self, key), "nothing: it applies only with network.nir" + fix)
+        if self.dataset is None:
+            for key in self.DATA_KEYS:
+                if getattr(self, key) is not None:
+                    return (key, getattr(self, key), "nothing: it applies only with network.dataset (add dataset: "
+                                                     "digits, mnist5k or npz)")
+        if self.dataset == "npz" and not self.dataset_path:
+            return ("dataset_path", None, "the path of a .npz file with arrays x and y (dataset npz)")
+        if self.dataset_path is not None and self.dataset != "npz":
+            return ("dataset_path", self.dataset_path, f"nothing: dataset {self.dataset} is built in (dataset_path "
+                                                       "applies only with dataset: npz)")
+        if self.input_levels is not None and self.encoder == "rate":
+            return ("input_levels", self.input_levels, "nothing: rate encoding sends spikes (input_levels applies "
+                                                       "only with encoder: direct)")
         if self.nir_dt is not None and not self.nir_dt > 0:
             return ("nir_dt", self.nir_dt, "a time step > 0 in seconds")
         return None
@@ -137,6 +168,27 @@ class NetworkSpec:
         """Keyword arguments of `neurosim.ir.nir_io.read_nir` given by the nir_* keys."""
         return {"convention": self.nir_convention, "dt": self.nir_dt, "reset": self.nir_reset,
                 "fire_at_equal": self.nir_fire_at_equal}
+
+    def nir_data(self, workload_file: str | Path | None) -> NirData | None:
+        """The dataset and encoding of a NIR network (None without `dataset`), shaped as a `model` section
+        for `snn.load_dataset` and `snn.make_encoder`; a relative npz path is resolved here."""
+        if self.nir is None or self.dataset is None:
+            return None
+        path = None if self.dataset_path is None else str(resolve_relative(self.dataset_path, workload_file))
+        return NirData(self.dataset, path, 0.2 if self.test_fraction is None else self.test_fraction,
+                       self.encoder or "direct", self.input_levels)
+
+
+@dataclass(frozen=True)
+class NirData:
+    """What `network.dataset` and its keys say, with defaults filled in (`input_levels` None: the
+    dataset's own levels)."""
+
+    dataset: str
+    path: str | None
+    test_fraction: float
+    encoder: str
+    input_levels: int | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -154,7 +206,9 @@ class Pruning:
         "slimming: BN-scale L1 training, channel pruning, fine-tuning; slimming_criticality / slimming_random: "
         "slimming plus regeneration of the most critical / random pruned channels; slimming_layer: the same "
         "channel count shared among layers by size, largest |gamma| per layer", default="magnitude")
-    levels: tuple[float, ...] = spec("target sparsities in [0, 1)", default=[0.0, 0.5, 0.9], min_len=1)
+    levels: tuple[float, ...] = spec("target sparsities in [0, 1) (a NIR network: the total fraction of zero weights, "
+                                     "the file's own included; levels at or below it run the file as it is)",
+                                     default=[0.0, 0.5, 0.9], min_len=1)
     criticality: Literal["grad", "prim"] = spec(
         "criticality form: grad (ATan surrogate derivative, bell-shaped at threshold) or prim (Dspike soft step)",
         default="grad")
@@ -258,3 +312,14 @@ class Workload:
     report: Report = spec("how results are judged (accuracy floor)", default=Report())
     hardware: tuple[str, ...] = spec("chips used when the command line names none (preset names or paths)",
                                      default=["loihi"], min_len=1)
+
+    def check(self):
+        if self.network.nir is not None:
+            if self.pruning.method != "magnitude":
+                return ("pruning.method", self.pruning.method, "magnitude: an imported NIR network is pruned by "
+                        "weight magnitude without fine-tuning (the training-time methods train neurosim's own "
+                        "network.model)")
+            if self.pruning.cost_aware is not None:
+                return ("pruning.cost_aware", self.pruning.cost_aware, "nothing: cost-aware ranking needs a "
+                        "training-time method, which an imported NIR network does not have")
+        return None

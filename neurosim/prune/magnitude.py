@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 
 import numpy as np
@@ -18,8 +19,10 @@ def _smallest(values: np.ndarray, fraction: float) -> np.ndarray:
     return drop
 
 
-def prune_magnitude(net: Network, sparsity: float, reference: Network | None = None) -> Network:
-    """Remove the `sparsity` fraction of weights with the smallest |w| in every projection.
+def prune_magnitude(net: Network, sparsity: float, reference: Network | None = None,
+                    keep: Collection[str] = ()) -> Network:
+    """Remove the `sparsity` fraction of weights with the smallest |w| in every projection (those named
+    in `keep` are left whole: structural links of an imported network, not weights).
 
     A conv projection that still shares its kernel is pruned by kernel tap: a pruned weight is
     gone at every position, so the layer stays a convolution (and `conv_shared` still applies).
@@ -30,6 +33,9 @@ def prune_magnitude(net: Network, sparsity: float, reference: Network | None = N
         raise ValueError(f"sparsity must be in [0, 1), got {sparsity}")
     projs = []
     for i, pr in enumerate(net.projections):
+        if pr.name in keep:
+            projs.append(pr)
+            continue
         if reference is not None and pr.kernel is None:
             keep_n = np.floor((1.0 - sparsity) * reference.projections[i].nnz + 1e-9)
             fraction = max(0.0, 1.0 - keep_n / pr.nnz) if pr.nnz else 0.0

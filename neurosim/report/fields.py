@@ -11,7 +11,7 @@ RECORD = [
     ("workload", "", "workload name"),
     ("hardware", "", "chip name (a design-space variant: `base[key=value,...]`)"),
     ("sparsity", "fraction", "pruning level asked for (fraction of weights removed; structured methods: of "
-                             "channels)"),
+                             "channels; NIR networks: the total fraction of zero weights, the file's own included)"),
     ("method", "", "pruning method that made the level"),
     ("fits", "", "the level fits the chip; when false, `fit_error` says which budget and by how much"),
     ("fit_error", "", "why the level does not fit (only when `fits` is false)"),
@@ -85,7 +85,10 @@ RECORD = [
     ("ci_target_met", "", "that width is within `simulation.target_ci`"),
     ("core_load", "cycles", "busy cycles per inference of each used core with its router (x, y), the mesh size "
                             "and, on a system, each chip's (the heat map)"),
-    ("connection_sparsity", "fraction", "fraction of the dense network's weights that are zero at this level"),
+    ("connection_sparsity", "fraction", "fraction of the dense network's weights that are zero at this level (a "
+                                        "NIR network: of the file's weights, its own zeros included)"),
+    ("network_sparsity", "fraction", "NIR networks: fraction of the file's weights (Affine/Linear matrices, Conv2d "
+                                     "kernels) that are zero as read, before any pruning"),
     ("weights_dense", "", "weights of the dense network"),
     ("weights_nonzero", "", "nonzero weights at this level"),
     ("pruning_epochs", "", "training epochs the pruning method spent"),

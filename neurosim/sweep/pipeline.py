@@ -223,11 +223,13 @@ def inputs_sha(wl: Workload, wl_path: Path, wl_sha: str) -> str:
     nir = wl.network.nir_file(wl_path)
     if nir is None:
         return wl_sha
+    data = wl.network.nir_data(wl_path)
+    files = [nir] + ([Path(data.path)] if data is not None and data.path else [])
     try:
-        data = nir.read_bytes()
+        digests = [hashlib.sha256(f.read_bytes()).hexdigest() for f in files]
     except OSError:
-        return wl_sha  # reading the network reports the missing file with its own message
-    return hashlib.sha256((wl_sha + hashlib.sha256(data).hexdigest()).encode()).hexdigest()
+        return wl_sha  # reading the network (or the dataset) reports the missing file with its own message
+    return hashlib.sha256((wl_sha + "".join(digests)).encode()).hexdigest()
 
 
 def point_key(wl_sha: str, chip: Chip, sparsity: float, method: str, mapping: MapOptions, samples: int) -> str:
@@ -323,13 +325,14 @@ def run_provenance(wl: Workload, wl_path: Path, wl_sha: str, chips: list[Chip], 
     nir = wl.network.nir_file(wl_path)
     if nir is not None:
         data[display_path(nir)] = file_sha256(nir)
-    if wl.network.model is not None:
+    scored = wl.network.model or wl.network.nir_data(wl_path)   # the dataset a model or NIR network is scored on
+    if scored is not None:
         from neurosim.snn.datasets import dataset_file
 
-        f = dataset_file(wl.network.model, wl_path)
+        f = dataset_file(scored, wl_path)
         if f is not None and f.is_file():   # a packaged dataset by its file name, a user's by its path
-            name = display_path(f) if wl.network.model.dataset == "npz" else f.name
-            data[f"{wl.network.model.dataset}: {name}"] = file_sha256(f)
+            name = display_path(f) if scored.dataset == "npz" else f.name
+            data[f"{scored.dataset}: {name}"] = file_sha256(f)
     return provenance(wl.seed, {display_path(wl_path): wl_sha, **{display_path(c.path): c.sha256 for c in chips}},
                       {c.hw.name: ert_table(c.hw) for c in chips}, workload=wl.name, synapse_format=mapping.format,
                       mapping_objective=mapping.objective, data_sha256=data,

@@ -1,6 +1,6 @@
 """Where a workload's network, its pruned levels, its simulation inputs and its accuracy come from:
 a synthetic calibrated network, a network trained on a dataset (neurosim.snn, pruned by
-neurosim.prune), or a NIR file."""
+neurosim.prune), or a NIR file (scored on a dataset when the workload names one)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ import numpy as np
 
 import neurosim
 from neurosim.config import Workload
+from neurosim.config.workload import NirData
 from neurosim.errors import UserError
-from neurosim.files import cache_root, safe_stem, set_aside
+from neurosim.files import cache_root, display_path, safe_stem, set_aside
 from neurosim.ir import Network, Neuron, quantize
 from neurosim.ir.deploy import synaptic_events
 from neurosim.ir.store import CorruptFile, load_network, save_network
@@ -52,6 +53,7 @@ class Source:
         self._inputs = np.zeros((0, wl.timesteps, 0), np.int32)
         self._deployed: dict[tuple, list] = {}   # (sparsity, method, weight bits, state bits) -> [qnet, accuracy]
         self._needed: dict[tuple, int] = {}      # (sparsity, method) -> inputs to simulate
+        self.own_sparsity: float | None = None   # an imported network's own fraction of zero weights
 
     def deploy(self, level: Level, weight_bits: int, state_bits: int) -> Network:
         """The integer deploy network of `level` for a chip's bit widths, quantized once and shared by
@@ -73,13 +75,44 @@ class Source:
         return self._deployed[key]
 
     def level(self, sparsity: float) -> Level:
-        """Magnitude pruning of the dense network to `sparsity` (no retraining)."""
+        """Magnitude pruning of the dense network to `sparsity` (no retraining). For an imported network
+        whose weights are partly zero already (`own_sparsity`), `sparsity` is the total to reach: see
+        `prune_fraction`."""
         t0 = time.perf_counter()
-        net = prune_magnitude(self.dense, sparsity, self.reference if self.reference is not self.dense else None) \
-            if sparsity > 0 else self.dense
-        return Level(sparsity, "magnitude", net, {"connection_sparsity": connection_sparsity(net, self.reference),
-                                                  "pruning_epochs": 0, "pruning_seconds": time.perf_counter() - t0,
-                                                  "accuracy_float": self.float_accuracy(net)})
+        fraction = self.prune_fraction(sparsity)
+        net = prune_magnitude(self.dense, fraction, self.reference if self.reference is not self.dense else None,
+                              keep=self.structural) if fraction > 0 else self.dense
+        info = {"connection_sparsity": self.connection_sparsity(net), "pruning_epochs": 0,
+                "pruning_seconds": time.perf_counter() - t0, "accuracy_float": self.float_accuracy(net)}
+        if self.own_sparsity is not None:
+            info["network_sparsity"] = self.own_sparsity
+        return Level(sparsity, "magnitude", net, info)
+
+    def prune_fraction(self, sparsity: float) -> float:
+        """Fraction of the network's nonzero weights that magnitude pruning removes for level `sparsity`:
+        the level itself, or for a network with its own sparsity s0, 0 when `sparsity` <= s0 (the file runs
+        as it is) and 1 - (1 - sparsity) / (1 - s0) above, so that s0 and the removed weights add up to it."""
+        own = self.own_sparsity or 0.0
+        if own <= 0.0:
+            return sparsity
+        return 0.0 if sparsity <= own else 1.0 - (1.0 - sparsity) / (1.0 - own)
+
+    @property
+    def structural(self) -> tuple[str, ...]:
+        """Projections of an imported network that hold no weight of its file (never pruned)."""
+        return tuple(self.reference.meta.get("nir_structural", ()))
+
+    def connection_sparsity(self, net: Network) -> float:
+        """Fraction of the dense network's weights that are zero in `net`; for an imported network (own
+        sparsity s0), of the file's weights: 1 - (1 - s0) x (weight synapses of `net` / of the network read),
+        the structural projections left out."""
+        if self.own_sparsity is None:
+            return connection_sparsity(net, self.reference)
+
+        def weights(n: Network) -> int:
+            return sum(pr.nnz for pr in n.projections if pr.name not in self.structural)
+        total = weights(self.reference)
+        return 1.0 - (1.0 - self.own_sparsity) * (weights(net) / total if total else 0.0)
 
     def available(self, n: int) -> int:
         """How many of n wanted simulation inputs exist (a test set ends)."""
@@ -132,26 +165,52 @@ class Source:
         return None
 
 
-class TrainedSource(Source):
+class LabelledSource(Source):
+    """A network scored on a labelled test set (`snn.datasets.Split`), whose meta names its encoder,
+    timesteps and readout (`snn.deploy.network_encoder`). The test samples, encoded for each deploy
+    network, are the simulated inputs; accuracy counts every test sample: the float model with
+    zero-delay timing, the integer deploy model as the chip runs it (hardware timing, the simulation
+    mode's streams), the class being the readout population's argmax over its T-step window (spike
+    count for a spiking readout, summed potential for a non-spiking one)."""
+
+    def __init__(self, wl: Workload, dense: Network, test, reference: Network | None = None):
+        super().__init__(wl, dense, lambda n: test.x[:n], max_inputs=len(test), reference=reference)
+        self.test = test
+
+    def inputs_for(self, qnet: Network, n: int | None = None) -> np.ndarray:
+        """The first n test images, encoded for deploy network `qnet` (its input scale)."""
+        from neurosim.snn.deploy import deploy_inputs
+
+        return deploy_inputs(qnet, self.raw_inputs(self.wl.simulation.samples if n is None else n))
+
+    def float_accuracy(self, net: Network) -> float | None:
+        from neurosim.snn.deploy import predict_deploy
+
+        return float((predict_deploy(net, self.test.x, timing="zero") == self.test.y).mean())
+
+    def accuracy(self, qnet: Network) -> tuple[int, int] | None:
+        from neurosim.snn.deploy import predict_deploy
+
+        sim = self.wl.simulation
+        stream = sim.stream_length if sim.mode == "streaming" else 1
+        return (int((predict_deploy(qnet, self.test.x, timing="hardware", stream=stream) == self.test.y).sum()),
+                len(self.test.y))
+
+
+class TrainedSource(LabelledSource):
     """A network trained on a dataset; accuracy from the deploy model on the whole test set.
     Levels pruned by a training-time method are cached (`ir.store` files: arrays and JSON with a
     checksum, never pickle) next to the training checkpoints, keyed by everything they depend on, so a
     second run does not retrain."""
 
     def __init__(self, wl: Workload, progress: bool = True):
-        from neurosim.snn import deploy_inputs, train_workload
+        from neurosim.snn import train_workload
 
         self.progress = progress
         self.trained = train_workload(wl, progress=progress, evaluate=False)  # accuracy per level, below
-        test = self.trained.dataset.test
         dense, self.budget = self.trained.to_network(), workload_budget(wl)
         super().__init__(wl, dense if self.budget is None else fit_network(dense, self.budget),
-                         lambda n: test.x[:n], max_inputs=len(test), reference=dense)
-        self._deploy_inputs = deploy_inputs
-
-    def inputs_for(self, qnet: Network, n: int | None = None) -> np.ndarray:
-        """The first n test images, encoded for deploy network `qnet` (its input scale)."""
-        return self._deploy_inputs(qnet, self.raw_inputs(self.wl.simulation.samples if n is None else n))
+                         self.trained.dataset.test, reference=dense)
 
     def level(self, sparsity: float) -> Level:
         """The workload's pruning method at `sparsity`: magnitude pruning of the trained dense network,
@@ -191,7 +250,9 @@ class TrainedSource(Source):
 
             hw = load_hardware(chip)[0]
             qnet = quantize(self.reference, hw.core.weight_bits, hw.core.state_bits)
-            x = self._deploy_inputs(qnet, self.trained.dataset.train.x[:64])
+            from neurosim.snn.deploy import deploy_inputs
+
+            x = deploy_inputs(qnet, self.trained.dataset.train.x[:64])
             self._synapse_cost = synapse_cost(self.reference, hw, x)
         return self._synapse_cost
 
@@ -212,20 +273,6 @@ class TrainedSource(Source):
                           default=str)
         digest = hashlib.sha256(blob.encode()).hexdigest()[:20]
         return cache_dir().parent / "levels" / f"{safe_stem(self.wl.name)}-{digest}.npz"
-
-    def float_accuracy(self, net: Network) -> float | None:
-        from neurosim.snn import predict_deploy
-
-        test = self.trained.dataset.test
-        return float((predict_deploy(net, test.x, timing="zero") == test.y).mean())
-
-    def accuracy(self, qnet: Network) -> tuple[int, int] | None:
-        from neurosim.snn import predict_deploy
-
-        test = self.trained.dataset.test
-        sim = self.wl.simulation
-        stream = sim.stream_length if sim.mode == "streaming" else 1
-        return int((predict_deploy(qnet, test.x, timing="hardware", stream=stream) == test.y).sum()), len(test.y)
 
 
 def _synthetic_path(wl: Workload) -> Path:
@@ -278,23 +325,64 @@ def make_source(wl: Workload, wl_path: Path, progress: bool = True) -> Source:
             net = calibrated_feedforward(s.sizes, spikes(s.samples).astype(bool), s.target_rate, neuron,
                                          s.weight_mean, s.weight_std, seed=wl.seed + 1, name=wl.name)
             save_network(path, net)
-        return _fitted(Source, wl, net, spikes)
+        return _fitted(wl, net, lambda dense, ref: Source(wl, dense, spikes, reference=ref))
     if spec.model is not None:
         return TrainedSource(wl, progress=progress)
-    from neurosim.ir.nir_io import network_from_nir_spec
+    from neurosim.ir.nir_io import network_from_nir_spec, network_sparsity
 
     net = network_from_nir_spec(spec.nir, wl_path, **spec.nir_options())
     if len(net.inputs) != 1:
         raise UserError(f"{spec.nir}: the graph has {len(net.inputs)} input nodes; neurosim simulates networks with "
                         f"exactly one input")
     (inp,) = net.inputs
-    return _fitted(Source, wl, net, lambda n: bernoulli_inputs(n, wl.timesteps, inp.size, wl.simulation.input_rate,
-                                                               wl.seed).astype(np.int32))
+    data = spec.nir_data(wl_path)
+    if data is None:
+        source = _fitted(wl, net, lambda dense, ref: Source(
+            wl, dense, lambda n: bernoulli_inputs(n, wl.timesteps, inp.size, wl.simulation.input_rate,
+                                                  wl.seed).astype(np.int32), reference=ref))
+    else:
+        net, test = with_dataset(net, data, wl, display_path(wl_path))
+        source = _fitted(wl, net, lambda dense, ref: LabelledSource(wl, dense, test, reference=ref))
+    source.own_sparsity = network_sparsity(net)
+    return source
 
 
-def _fitted(cls, wl: Workload, net: Network, make_inputs) -> Source:
-    """A source of `net`, kept within the budgets of the workload's `pruning.fit_to` chips (if any)."""
+def with_dataset(net: Network, data: NirData, wl: Workload, where: str):
+    """(`net` with the meta that scores it on `data`: timesteps, encoder and its seed, input levels and
+    the readout population, the test split). Raises UserError naming the workload file and key when
+    the dataset does not fit the network's input or output."""
+    from neurosim.snn.datasets import load_dataset
+
+    ds = load_dataset(data)
+    (inp,) = net.inputs
+    n_in = int(np.prod(ds.in_shape))
+    if inp.size != n_in:
+        raise UserError(f"{where}: network.dataset: {ds.name} samples hold {n_in} values (shape {ds.in_shape}), but "
+                        f"the network's input {inp.name!r} takes {inp.size}; name a dataset whose samples match the "
+                        f"network's input, or export the network for {n_in} inputs")
+    outputs = sorted(set((net.meta.get("nir_outputs") or {}).values()))
+    if len(outputs) != 1:
+        raise UserError(f"{where}: network.nir: the graph has {len(outputs)} output nodes ({outputs}); scoring it "
+                        f"on network.dataset needs exactly one, whose neurons are the classes")
+    readout = net.pop(outputs[0])
+    if readout.size < ds.n_classes:
+        raise UserError(f"{where}: network.dataset: {ds.name} has {ds.n_classes} classes, but the network's output "
+                        f"{readout.name!r} has {readout.size} neurons; name a dataset with at most {readout.size} "
+                        f"classes, or export the network with one output neuron per class")
+    levels = (data.input_levels or ds.levels) if data.encoder == "direct" else 1
+    meta = dict(net.meta)
+    meta.update(timesteps=wl.timesteps, encoder=data.encoder, encoder_seed=wl.seed, readout=readout.name,
+                dataset=ds.name)
+    meta.pop("input_levels", None)
+    if levels != 1:
+        meta["input_levels"] = {inp.name: int(levels)}
+    return dataclasses.replace(net, meta=meta), ds.test
+
+
+def _fitted(wl: Workload, net: Network, make) -> Source:
+    """`make(dense, reference)`: a source of `net`, kept within the budgets of the workload's
+    `pruning.fit_to` chips (if any; the reference is then `net` itself)."""
     budget = workload_budget(wl)
     if budget is None:
-        return cls(wl, net, make_inputs)
-    return cls(wl, fit_network(net, budget), make_inputs, reference=net)
+        return make(net, None)
+    return make(fit_network(net, budget), net)

@@ -351,10 +351,26 @@ class _Importer(SynapseNodes, NeuronNodes):
         meta = {k: v for k, v in (gm.get("meta") or {}).items()}
         meta["nir"] = {"convention_dt": self.dt, "leak": self.conv.leak, "source": self.where}
         meta["nir_outputs"] = outputs
+        meta["nir_weights"] = self.weight_counts()
+        # projections the import adds that hold no weight of the file (a CubaLIF's current-to-membrane
+        # link, the self-synapse of snnTorch's delayed reset): pruning leaves them whole
+        meta["nir_structural"] = sorted(pr.name for pr in projs if pr.name.endswith(".reset")
+                                        or pr.pre == pr.post + ".syn")
         if integer and "state_bits" not in gm:
             raise self.fail("graph metadata marks an integer network but gives no state_bits")
         return Network(ordered, projs, name=name or str(gm.get("name", Path(self.where).stem or "nir")),
                        integer=integer, state_bits=gm.get("state_bits"), meta=meta)
+
+    def weight_counts(self) -> dict[str, int]:
+        """Entries and nonzero entries of the file's weights (Affine/Linear matrices and Conv2d kernels,
+        nested graphs included): what the network's own connection sparsity is measured on."""
+        total = nonzero = 0
+        for n in self.nodes.values():
+            if type(n).__name__ in ("Affine", "Linear", "Conv2d") and not _meta(n).get("bias_only"):
+                w = np.asarray(n.weight)
+                total += int(w.size)
+                nonzero += int(np.count_nonzero(w))
+        return {"total": total, "nonzero": nonzero}
 
     @staticmethod
     def _dfs_order(pops: list[Population], projs: list[Projection]) -> list[Population]:

@@ -1,5 +1,5 @@
-"""NIR networks in workloads: the file a workload names, and the refusal of what the chip pipeline
-cannot carry (graded sources, `ir.runnable`)."""
+"""NIR networks in workloads: the file a workload names, the refusal of what the chip pipeline
+cannot carry (graded sources, `ir.runnable`), and the file's own connection sparsity."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from neurosim.ir.network import Network
 from neurosim.ir.nir_io.reading import read_nir
 from neurosim.ir.runnable import graded_sources, require_spiking_sources
 
-__all__ = ["graded_sources", "network_from_nir_spec"]
+__all__ = ["graded_sources", "network_from_nir_spec", "network_sparsity"]
 
 
 def network_from_nir_spec(nir_path, workload_file: str | Path | None = None, *, allow_graded: bool = False,
@@ -27,3 +27,11 @@ def network_from_nir_spec(nir_path, workload_file: str | Path | None = None, *, 
     if not allow_graded:
         require_spiking_sources(net, str(p))
     return net
+
+
+def network_sparsity(net: Network) -> float:
+    """Fraction of the NIR file's weights (Affine/Linear matrices, Conv2d kernels) that are zero, as
+    counted when it was read (`meta["nir_weights"]`); 0 for a network read otherwise."""
+    counts = net.meta.get("nir_weights") or {}
+    total = int(counts.get("total", 0))
+    return 0.0 if total <= 0 else 1.0 - int(counts.get("nonzero", 0)) / total
