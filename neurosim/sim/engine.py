@@ -29,6 +29,7 @@ from neurosim.sim.plan import (
     SimPlan,
     acc_dtype_for,
     build_plan,
+    chips_used,
 )
 
 ACTIONS = ("synaptic_ops", "word_reads", "rows_served", "packets", "hops_x", "hops_y", "chip_crossings",
@@ -318,6 +319,8 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
                 st.updates(steps), st.seg_out, st.out_hops, st.pop_ptr, st.pop_seg, readouts, per, mode == "single",
                 plan.n_cores, step_cycles, st.host, rows, per_pop, step_s)
     counts = dict(zip(ACTIONS, rows, strict=True))
+    if hw.system is not None:   # every chip in use resets its own state between inputs
+        counts["inferences"] = counts["inferences"] * chips_used(chip)
     setup = hw.host.per_inference_s.value if mode == "single" else 0.0   # between inferences
     overhead_s = np.full(S, readouts * per * st.t_out + setup)           # and reading the readout values
     per_pop = dict(zip(st.pop_names, per_pop, strict=True))

@@ -61,3 +61,4 @@ LOIHI_BARRIER = {256: Figure(14.3e-6, "s", "Frady 2020 sec. 5: barrier sync per 
                  768: Figure(16.2e-6, "s", "Frady 2020 sec. 5: barrier sync across 768 chips", "M")}
 LOIHI_KNN_STEP_32 = Figure(5.8e-6, "s", "Frady 2020 sec. 5: time per step, unthrottled, 76,800 patterns on 32 chips",
                            "M")
+LOIHI_KNN_RESET = Figure(0.19e-3, "J", "Frady 2020 Table 2: reset energy per query, 76,800 patterns on 32 chips", "M")

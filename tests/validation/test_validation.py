@@ -106,6 +106,8 @@ def test_system_presets_hold_their_fit(results):
     assert by["pohoiki_springs_static_per_32"].neurosim == pytest.approx(3.34, rel=1e-3)
     assert by["pohoiki_springs_barrier_256"].neurosim == pytest.approx(14.3e-6, rel=1e-3)
     assert by["pohoiki_springs_barrier_768"].neurosim == pytest.approx(16.2e-6, rel=1e-3)
+    # the query on all 32 chips: each chip in use pays loihi's inference_pj (5.94 uJ) once
+    assert by["nahuku32_knn_reset"].neurosim == pytest.approx(32 * 5.94e-6, rel=1e-9)
     hw = load_hardware("loihi_nahuku32")[0]
     # log2 line through (256, 14.3 us) and (768, 16.2 us), evaluated by hand at 32 chips (log2 32 = 8 - 3)
     slope = (16.2e-6 - 14.3e-6) / (math.log2(768) - 8)
