@@ -11,8 +11,8 @@ from neurosim.config.schema import Quantity, load_node, parse_mapping, read_yaml
 from neurosim.config.workload import Workload
 from neurosim.errors import ConfigError
 
-__all__ = ["Hardware", "Workload", "Quantity", "as_workload", "load_hardware", "load_workload", "load_any",
-           "parse_mapping", "preset_names", "resolve", "read_yaml"]
+__all__ = ["Hardware", "Workload", "Quantity", "as_workload", "join_system", "load_hardware", "load_workload",
+           "load_any", "parse_mapping", "preset_names", "resolve", "read_yaml"]
 
 
 def load_hardware(name_or_path: str | Path) -> tuple[Hardware, Path, str]:
@@ -41,9 +41,18 @@ def _load_system(path: Path) -> tuple[Hardware, Path, str]:
     """A system file: its chip joined `chips_x` × `chips_y` times into one mesh (`config.system`)."""
     import hashlib
 
-    from neurosim.config.system import System, SystemLayout
+    from neurosim.config.system import System
 
     sysdef, digest = load_node(System, path)
+    hw, chip_digest = join_system(sysdef, path)
+    return hw, path, hashlib.sha256((digest + chip_digest).encode()).hexdigest()
+
+
+def join_system(sysdef, path: Path) -> tuple[Hardware, str]:
+    """(the Hardware of system `sysdef`, read from file `path`: its chip's mesh repeated chips_x ×
+    chips_y times; the chip file's sha256). A relative chip file is taken relative to `path`."""
+    from neurosim.config.system import SystemLayout
+
     chip_ref = Path(sysdef.chip)
     if not chip_ref.is_absolute() and (path.parent / chip_ref).is_file():
         chip_ref = path.parent / chip_ref
@@ -55,7 +64,7 @@ def _load_system(path: Path) -> tuple[Hardware, Path, str]:
                    source=f"{sysdef.chips_x} x {sysdef.chips_y} chips of {chip.name}: {sysdef.source}")
     hw = replace(chip, name=sysdef.name, description=sysdef.description or chip.description, mesh=mesh,
                  system=SystemLayout(spec=sysdef, chip_cols=chip.mesh.cols, chip_rows=chip.mesh.rows))
-    return hw, path, hashlib.sha256((digest + chip_digest).encode()).hexdigest()
+    return hw, chip_digest
 
 
 def load_workload(name_or_path: str | Path) -> tuple[Workload, Path, str]:

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from neurosim.config import Hardware, Workload, load_hardware, parse_mapping, read_yaml
+from neurosim.config import Hardware, Workload, join_system, load_hardware, parse_mapping, read_yaml
+from neurosim.config.system import System
 from neurosim.dask_cluster import dask_client
 from neurosim.errors import ConfigError
 from neurosim.progress import bar, say
@@ -43,12 +44,13 @@ def parse_vary(items: list[str]) -> dict[str, list]:
     return out
 
 
-def _field(path: str):
-    """The config field a dotted chip key names (a `dataclasses.Field`), or None if no such key exists."""
+def _field(path: str, cls: type):
+    """The field a dotted key of config class `cls` names (a `dataclasses.Field`), or None if no such key
+    exists."""
     import dataclasses
     import typing
 
-    cls, f = Hardware, None
+    f = None
     for k in path.split("."):
         if cls is None or not dataclasses.is_dataclass(cls):
             return None
@@ -61,12 +63,16 @@ def _field(path: str):
     return f, tp
 
 
-def _set(d: dict, path: str, value, where: str) -> None:
-    """Set chip key `path` (dotted) to `value` in the chip mapping `d`: any documented key, present in
-    the base file or not; a {value, source} figure keeps its source, marked as a variant."""
-    found = _field(path)
+def _set(d: dict, path: str, value, where: str, cls: type = Hardware) -> None:
+    """Set key `path` (dotted) of a chip (`cls` Hardware) or system (`cls` System) to `value` in its
+    mapping `d`: any documented key, present in the base file or not; a {value, source} figure keeps
+    its source, marked as a variant."""
+    found = _field(path, cls)
     if found is None:
-        raise ConfigError(f"{where}: {path}: no such chip key; the keys are in docs/config_reference.md")
+        kind = "system" if cls is System else "chip"
+        extra = (" (a system varies its own keys: link, barrier_s, chips_x, ...; to vary its chip, write a system "
+                 "file naming your chip file)") if cls is System else ""
+        raise ConfigError(f"{where}: {path}: no such {kind} key{extra}; the keys are in docs/config_reference.md")
     keys = path.split(".")
     node = d
     for k in keys[:-1]:
@@ -85,9 +91,10 @@ def _set(d: dict, path: str, value, where: str) -> None:
 
 
 def variants(base: str, vary: dict[str, list]) -> list[Chip]:
-    """Every combination of the varied values applied to chip `base` (preset name or file)."""
-    _, path, _ = load_hardware(base)
+    """Every combination of the varied values applied to chip or system `base` (preset name or file)."""
+    base_hw, path, _ = load_hardware(base)
     data, _ = read_yaml(path)
+    cls = Hardware if base_hw.system is None else System
     chips = []
     keys = list(vary)
     for combo in itertools.product(*(vary[k] for k in keys)):
@@ -95,10 +102,14 @@ def variants(base: str, vary: dict[str, list]) -> list[Chip]:
         label = ",".join(f"{k.split('.')[-1]}={v}" for k, v in zip(keys, combo, strict=True))
         where = f"{path} with {label}"
         for k, v in zip(keys, combo, strict=True):
-            _set(d, k, v, where)
+            _set(d, k, v, where, cls)
         d["name"] = f"{data['name']}[{label}]" if keys else data["name"]
-        hw: Hardware = parse_mapping(Hardware, d, where)
-        digest = hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()
+        extra = ""
+        if cls is System:
+            hw, extra = join_system(parse_mapping(System, d, where), path)
+        else:
+            hw = parse_mapping(Hardware, d, where)
+        digest = hashlib.sha256((json.dumps(d, sort_keys=True, default=str) + extra).encode()).hexdigest()
         chips.append(Chip(hw, Path(f"{path}#{label}") if keys else path, digest))
     return chips
 

@@ -48,3 +48,23 @@ def test_pareto_front_in_three_objectives_and_within_the_noise():
     lows = [(0.95, 0.95, 1.0), (0.97, 0.97, 1.0)]
     highs = [(1.05, 1.05, 1.0), (1.07, 1.07, 1.0)]
     assert pareto_front(near, lows, highs) == [0, 1]                   # inside the noise: both stay
+
+
+def test_a_system_varies_its_own_keys():
+    """dse on a system file: link, barrier and board figures vary; the chips stay the preset's."""
+    import pytest
+
+    from neurosim.config import load_hardware
+    from neurosim.errors import ConfigError
+    from neurosim.sweep.grid import variants
+
+    base = load_hardware("loihi_nahuku32")[0]
+    got = variants("loihi_nahuku32", {"link.energy_pj": [100.0, 300.0], "chips_x": [4]})
+    assert [c.hw.system.spec.link.energy_pj.value for c in got] == [100.0, 300.0]
+    for c in got:
+        assert c.hw.n_chips == 16 and c.hw.mesh.cols == 4 * base.system.chip_cols
+        assert c.hw.core == base.core and c.hw.energy == base.energy
+        assert "design-space variant of" in c.hw.system.spec.link.energy_pj.source
+    assert got[0].sha256 != got[1].sha256
+    with pytest.raises(ConfigError, match="core.max_neurons: no such system key"):
+        variants("loihi_nahuku32", {"core.max_neurons": [512]})
