@@ -122,7 +122,8 @@ class SimPlan:
     pk_route: np.ndarray        # uint32 [n_packets]
     pk_hop: np.ndarray          # uint32 [n_packets, 4] chain packets: PK_MESH_LO/HI (mesh-link elements), PK_CORE,
     #                             PK_GROUP (its delivery); PK_CORE = FORK for a forking tree packet
-    pk_grp: np.ndarray          # uint64 [n_packets + 1] groups of packet p: pk_grp[p] .. pk_grp[p + 1]
+    pk_grp: np.ndarray          # uint64 [n_packets + 1] groups of packet p: pk_grp[p] .. pk_grp[p + 1] (tree
+    #                             multicast; unicast: packet p is group p and pk_grp is [0], never read)
     grp_core: np.ndarray        # uint32 [n_groups]
     grp_el: np.ndarray          # uint32 relative element of the ejection channel in the packet's route
     grp_service: np.ndarray     # float64 service cycles at the destination core
@@ -252,7 +253,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         rt_ptr, el_channel, el_parent = _chains(upair // nc, upair % nc, node_xy, cols, inj0, ej0)
         del upair
         src_pk_ptr = src_grp_ptr
-        pk_grp = np.arange(n_grp + 1, dtype=np.uint64)
+        pk_grp = np.zeros(1, np.uint64)   # packet p is group p (pk_hop's PK_GROUP); only forking packets read pk_grp
     else:  # tree: one packet per source with destinations; dedupe trees by (node, destination set)
         rt_elems: list[list[tuple[int, int]]] = []   # per route: (channel, parent)
         has = np.nonzero(np.diff(src_grp_ptr) > 0)[0]
