@@ -150,15 +150,22 @@ def packet_traffic(chip: CompiledChip, rates: np.ndarray | None = None):
     last row is the host input port (one packet per spike per distinct (source, core) pair), and a
     function giving the source router coordinates for a placement."""
     n = chip.n_cores
-    src = np.repeat(np.arange(chip.src_row_ptr.size - 1), np.diff(chip.src_row_ptr.astype(np.int64)))
-    key = src * n + chip.row_core.astype(np.int64)
-    first = np.concatenate(([True], key[1:] != key[:-1])) if key.size else np.zeros(0, bool)
-    p_src, p_core = src[first], chip.row_core[first].astype(np.int64)
-    w = np.ones(p_src.size) if rates is None else np.asarray(rates, float)[p_src]
+    ptr = chip.src_row_ptr.astype(np.int64)
+    src = np.repeat(np.arange(ptr.size - 1, dtype=np.uint32), np.diff(ptr))
+    del ptr
+    # rows are sorted by (source, core): a packet starts where either changes
+    first = np.ones(src.size, np.bool_)
+    np.not_equal(src[1:], src[:-1], out=first[1:])
+    first[1:] |= chip.row_core[1:] != chip.row_core[:-1]
+    p_src, p_core = src[first], chip.row_core[first]
+    del src, first
+    w = None if rates is None else np.asarray(rates, float)[p_src]
     node = chip.neuron_core[p_src].astype(np.int64)
+    del p_src
     node[node < 0] = n
-    traffic = np.zeros((n + 1, n))
-    np.add.at(traffic, (node, p_core), w)
+    node *= n
+    node += p_core
+    traffic = np.bincount(node, weights=w, minlength=(n + 1) * n).astype(np.float64).reshape(n + 1, n)
     port = np.array(chip.hardware.host.router, np.int64)
     return traffic, lambda xy: np.vstack([xy, port[None, :]])
 

@@ -16,6 +16,7 @@ import numpy as np
 from neurosim.config.hardware import FORMATS, Hardware
 from neurosim.ir.network import Network
 from neurosim.mapper.formats import kernel_block_bits, row_layout, words
+from neurosim.mapper.kernels import gather_runs
 from neurosim.mapper.partition import Chunk, Geometry
 from neurosim.mapper.profiles import neuron_config_ids
 
@@ -97,16 +98,14 @@ def _sorted_by(key: np.ndarray) -> np.ndarray | None:
 
 def _projection_rows(net: Network, pr, fmt: str, hw: Hardware, neuron_core: np.ndarray, n_cores: int,
                      on_core: np.ndarray, geo: Geometry):
-    """Rows of one projection: (source local id, core, structural length, nnz) sorted by (source, core),
-    and the order (None = as stored) that lays the synapses out row after row, by (source, core, target)."""
+    """Rows of one projection: (source local id, core, words, nnz), uint32, sorted by (source, core), and
+    the order (None = as stored) that lays the synapses out row after row, by (source, core, target)."""
     offsets = net.offsets
     post_off = int(offsets[net.index(pr.post)])
     n_pre = net.pop(pr.pre).size
-    pre = pr.pre_idx.astype(np.int64)
-    ecore = neuron_core[post_off + pr.post_idx.astype(np.int64)].astype(np.int64)
     # synapses are sorted by (pre, post); where cores hold consecutive targets (network order) (pre, core)
     # is sorted too, otherwise (spatially ordered conv targets) a stable sort keeps targets ascending per row
-    key = pre * n_cores + ecore
+    key = _row_key(pr.pre_idx, pr.post_idx, post_off, neuron_core, n_cores)
     syn_order = _sorted_by(key)
     if syn_order is not None:
         key = key[syn_order]
@@ -116,34 +115,65 @@ def _projection_rows(net: Network, pr, fmt: str, hw: Hardware, neuron_core: np.n
         row_src = np.repeat(np.arange(n_pre, dtype=np.int64), n_pc)
         row_core = np.tile(post_cores.astype(np.int64), n_pre)
         length = on_core[row_core]
-        nnz = np.bincount(pre * n_pc + (ecore - c0), minlength=n_pre * n_pc)
+        nnz = np.bincount(key // n_cores * n_pc + (key % n_cores - c0), minlength=n_pre * n_pc)
     elif fmt == "dense" and pr.name in geo.edges:
         gpre, gpost, _ = geo.edges[pr.name]
-        gkey = gpre * n_cores + neuron_core[post_off + gpost].astype(np.int64)
+        gkey = _row_key(gpre, gpost, post_off, neuron_core, n_cores)
         gsort = _sorted_by(gkey)
         if gsort is not None:
             gkey = gkey[gsort]
+        del gsort
         gstart, length = _runs(gkey)
         rkey = gkey[gstart]
+        del gkey, gstart
         row_src, row_core = rkey // n_cores, rkey % n_cores
         nnz = np.bincount(np.searchsorted(rkey, key), minlength=rkey.size)
     else:
         start, nnz = _runs(key)
         rkey = key[start]
+        del key, start
         row_src, row_core = rkey // n_cores, rkey % n_cores
+        del rkey
         # a dense row of a structurally sparse projection holds every in-core target (a crossbar row)
         length = on_core[row_core] if fmt == "dense" else nnz
     const, per = row_layout(fmt, 0, hw.core)
     if fmt == "bitmap":
         const = const + on_core[row_core]      # the mask spans the projection's in-core targets
     count = length if fmt == "dense" else nnz
-    row_w = words(const + count * per, hw.core.synapse_word_bits).astype(np.int64)
-    return row_src, row_core, row_w, nnz.astype(np.int64), syn_order
+    row_w = words(const + count * per, hw.core.synapse_word_bits)
+    del count, length
+    u32 = np.uint32
+    return (row_src.astype(u32), row_core.astype(u32), np.asarray(row_w).astype(u32), nnz.astype(u32),
+            syn_order)
+
+
+def _row_key(pre: np.ndarray, post: np.ndarray, post_off: int, neuron_core: np.ndarray, n_cores: int) -> np.ndarray:
+    """int64 pre * n_cores + core of every synapse (pre, post) (post local to the population at post_off)."""
+    key = np.asarray(pre).astype(np.int64)
+    key *= n_cores
+    post = np.asarray(post)
+    post = post + np.uint32(post_off) if post.dtype == np.uint32 else post.astype(np.int64) + post_off
+    key += neuron_core[post]
+    return key
+
+
+def _rows_sorted(src: np.ndarray, core: np.ndarray, delay: np.ndarray, block: int = 1 << 22) -> bool:
+    """Whether rows are sorted by (source, core, delay), in blocks (no array of keys)."""
+    for a in range(0, max(src.size - 1, 0), block):
+        b = min(a + block, src.size - 1)
+        s0, s1 = src[a:b], src[a + 1:b + 1]
+        c0, c1 = core[a:b], core[a + 1:b + 1]
+        bad = (s1 < s0) | ((s1 == s0) & ((c1 < c0) | ((c1 == c0) & (delay[a + 1:b + 1] < delay[a:b]))))
+        if bad.any():
+            return False
+    return True
 
 
 def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: dict[str, str],
                  delays: list[int], geo: Geometry) -> dict:
-    """Flat row/synapse tables and per-core usage for a partition `cores` (numbered in sequence order)."""
+    """Flat row/synapse tables and per-core usage for a partition `cores` (numbered in sequence order).
+    Per-row and per-synapse arrays are built narrow (uint32) and in place, so that the peak stays a
+    small multiple of the final tables."""
     offsets = net.offsets
     n = int(offsets[-1])
     nc = len(cores)
@@ -164,8 +194,12 @@ def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: 
              for c in chunks])).size) if chunks else 0
         usage[ci].neuron_bits = usage[ci].neurons * hw.core.neuron_state_bits
 
-    r_src, r_core, r_delay, r_words, r_nnz, r_fmt, s_post, s_w = [], [], [], [], [], [], [], []
-    for pr, d in zip(net.projections, delays, strict=True):
+    n_syn = int(sum(pr.pre_idx.size for pr in net.projections))
+    syn_post = np.empty(n_syn, np.uint32)
+    syn_w = np.empty(n_syn, np.int32)
+    r_src, r_core, r_words, r_nnz, n_rows_of = [], [], [], [], []
+    at = 0
+    for pr in net.projections:
         fmt = formats[pr.name]
         on_core = targets[net.index(pr.post)]
         src, core, row_w, nnz, syn_order = _projection_rows(net, pr, fmt, hw, neuron_core, nc, on_core, geo)
@@ -184,71 +218,89 @@ def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: 
             mem = np.bincount(core, weights=row_w, minlength=nc).astype(np.int64) * wb
             for ci in np.flatnonzero(mem):
                 _add_bits(usage[ci], fmt, int(mem[ci]))
-        r_src.append(src + int(offsets[net.index(pr.pre)]))
+        src += np.uint32(offsets[net.index(pr.pre)])
+        r_src.append(src)
         r_core.append(core)
-        r_delay.append(np.full(src.size, d, np.int64))
         r_words.append(row_w)
         r_nnz.append(nnz)
-        r_fmt.append(np.full(src.size, FORMATS.index(fmt), np.int64))
+        n_rows_of.append(src.size)
+        m = pr.pre_idx.size
         post_idx, weight = (pr.post_idx, pr.weight) if syn_order is None else (pr.post_idx[syn_order],
                                                                                pr.weight[syn_order])
-        s_post.append(post_idx + np.uint32(offsets[net.index(pr.post)]))  # global ids fit uint32
-        s_w.append(weight.astype(np.int32, copy=False))
+        np.add(post_idx, np.uint32(offsets[net.index(pr.post)]), out=syn_post[at:at + m],
+               casting="unsafe")  # global ids fit uint32
+        syn_w[at:at + m] = weight
+        at += m
+        del post_idx, weight, syn_order, src, core, row_w, nnz
 
     def cat(parts, dtype):
-        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
-    src, rcore, rdelay, rwords, rnnz, rfmt = (cat(x, np.int64) for x in (r_src, r_core, r_delay, r_words, r_nnz,
-                                                                          r_fmt))
-    syn_post, syn_w = cat(s_post, np.uint32), cat(s_w, np.int32)
+        out = np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+        parts.clear()
+        return out
+    src, rcore, rwords, rnnz = cat(r_src, np.uint32), cat(r_core, np.uint32), cat(r_words, np.uint32), \
+        cat(r_nnz, np.uint32)
+    n_rows_of = np.array(n_rows_of, np.int64)
+    rdelay = np.repeat(np.array(delays, np.uint32), n_rows_of)
+    rfmt = np.repeat(np.array([FORMATS.index(formats[pr.name]) for pr in net.projections], np.uint8), n_rows_of)
     # merge the projections' rows into (source, core, delay) order
-    maxd = int(rdelay.max(initial=0)) + 1
-    rkey = (src * nc + rcore) * maxd + rdelay
-    order = _sorted_by(rkey)
-    if order is not None:
-        row_start = np.concatenate(([0], np.cumsum(rnnz)))[:-1]
-        src, rcore, rdelay, rwords, rnnz, rfmt = (src[order], rcore[order], rdelay[order], rwords[order],
-                                                  rnnz[order], rfmt[order])
-        idx = _expand(row_start[order], rnnz)
-        syn_post, syn_w = syn_post[idx], syn_w[idx]
+    if not _rows_sorted(src, rcore, rdelay):
+        maxd = int(rdelay.max(initial=0)) + 1
+        rkey = (src.astype(np.int64) * nc + rcore) * maxd + rdelay
+        order = np.argsort(rkey, kind="stable")
+        del rkey
+        row_start = np.zeros(src.size, np.int64)
+        np.cumsum(rnnz[:-1], out=row_start[1:], dtype=np.int64)
+        src, rcore, rdelay, rwords, rfmt = src[order], rcore[order], rdelay[order], rwords[order], rfmt[order]
+        row_start, rnnz = row_start[order], rnnz[order]
+        del order
+        for arr in (syn_post, syn_w):
+            moved = np.empty_like(arr)
+            gather_runs(arr, row_start, rnnz, moved)
+            arr[:] = moved
+            del moved
+        del row_start
     src_row_ptr = np.zeros(n + 1, np.uint64)
     np.cumsum(np.bincount(src, minlength=n), out=src_row_ptr[1:])
     row_syn_ptr = np.zeros(src.size + 1, np.uint64)
-    np.cumsum(rnnz, out=row_syn_ptr[1:])
+    np.cumsum(rnnz, out=row_syn_ptr[1:], dtype=np.uint64)
+    del rnnz
 
-    # axons: one per distinct (source, destination core) pair
-    pkey = src * nc + rcore
-    pstart, _ = _runs(pkey)
-    p_src, p_core = src[pstart], rcore[pstart]
+    # axons: one per distinct (source, destination core) pair (rows are sorted by source, then core)
+    first = np.ones(src.size, np.bool_)
+    np.not_equal(src[1:], src[:-1], out=first[1:])
+    first[1:] |= rcore[1:] != rcore[:-1]
+    p_src, p_core = src[first], rcore[first]
+    del first, src
     fan_in = np.bincount(p_core, minlength=nc)
-    src_core = neuron_core[p_src].astype(np.int64)
+    src_core = neuron_core[p_src]
     on_chip = src_core >= 0
     fan_out = np.bincount(src_core[on_chip], minlength=nc)
     # routing table: one entry per (source population piece on a core, destination core)
-    pop_of = np.searchsorted(offsets, p_src[on_chip], side="right") - 1
-    gkey = np.unique((src_core[on_chip] * len(net.populations) + pop_of) * nc + p_core[on_chip])
-    entries = np.bincount(gkey // (len(net.populations) * nc), minlength=nc)
+    n_pops = len(net.populations)
+    pop_of = np.repeat(np.arange(n_pops, dtype=np.int64), np.diff(offsets))   # population of every neuron
+    piece = np.where(neuron_core >= 0, neuron_core.astype(np.int64) * n_pops + pop_of, -1)
+    del pop_of
+    entries = np.zeros(nc, np.int64)
+    block = 1 << 22
+    found = []
+    for a in range(0, p_src.size, block):
+        pc = piece[p_src[a:a + block]]
+        ok = pc >= 0
+        found.append(np.unique(pc[ok] * nc + p_core[a:a + block][ok]))
+    if found:
+        gkey = np.unique(np.concatenate(found))
+        entries = np.bincount(gkey // (n_pops * nc), minlength=nc)
+    del found, piece, p_src, p_core, src_core, on_chip
     for ci in range(nc):
         u = usage[ci]
         u.fan_in_axons, u.fan_out_axons = int(fan_in[ci]), int(fan_out[ci])
         u.routing_entries = int(entries[ci])
         u.routing_bits = u.routing_entries * hw.core.routing_entry_bits
     return dict(usage=usage, neuron_core=neuron_core, src_row_ptr=src_row_ptr,
-                row_core=rcore.astype(np.uint32), row_delay=rdelay.astype(np.uint32),
-                row_words=rwords.astype(np.uint32), row_format=rfmt.astype(np.uint8), row_syn_ptr=row_syn_ptr,
-                syn_post=syn_post.astype(np.uint32, copy=False), syn_weight=syn_w.astype(np.int32, copy=False))
+                row_core=rcore, row_delay=rdelay, row_words=rwords, row_format=rfmt, row_syn_ptr=row_syn_ptr,
+                syn_post=syn_post, syn_weight=syn_w)
 
 
 def _add_bits(u: CoreUsage, fmt: str, bits: int) -> None:
     u.synapse_bits += bits
     u.synapse_bits_by_format[fmt] = u.synapse_bits_by_format.get(fmt, 0) + bits
-
-
-def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Concatenated ranges [starts[i], starts[i] + counts[i])."""
-    counts = np.asarray(counts, np.int64)
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, np.int64)
-    ends = np.cumsum(counts)
-    base = np.repeat(np.asarray(starts, np.int64) - (ends - counts), counts)
-    return base + np.arange(total)

@@ -47,17 +47,17 @@ def mark_range(seen: np.ndarray, stamp: np.int64, lo: np.int64, hi: np.int64) ->
 @njit(cache=True)
 def csr_by_target(post: np.ndarray, pre: np.ndarray, n_post: np.int64, pre_off: np.int64
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Counting sort of edges by target: (ptr [n_post + 1], global source ids grouped by target)."""
+    """Counting sort of edges by target: (ptr [n_post + 1], global source ids grouped by target, uint32)."""
     ptr = np.zeros(n_post + 1, np.uint64)
     for e in range(post.size):
         ptr[post[e] + 1] += 1
     for i in range(n_post):
         ptr[i + 1] += ptr[i]
     fill = ptr[:-1].copy()
-    src = np.empty(post.size, np.int64)
+    src = np.empty(post.size, np.uint32)
     for e in range(post.size):
         t = post[e]
-        src[fill[t]] = np.int64(pre[e]) + pre_off
+        src[fill[t]] = np.uint32(np.int64(pre[e]) + pre_off)
         fill[t] += 1
     return ptr, src
 
@@ -95,3 +95,15 @@ def out_cost(s0: np.int64, s1: np.int64, ptr: np.ndarray, tgt: np.ndarray, a: np
                 stamp_piece[c] = piece
                 nd += 1
     return fan, nd, tick
+
+
+@njit(cache=True)
+def gather_runs(src: np.ndarray, starts: np.ndarray, counts: np.ndarray, out: np.ndarray) -> None:
+    """out = the concatenated runs src[starts[i]:starts[i] + counts[i]] (i in order), without the index
+    array of every element that a numpy fancy gather needs."""
+    k = 0
+    for i in range(starts.size):
+        s = np.int64(starts[i])
+        for j in range(np.int64(counts[i])):
+            out[k] = src[s + j]
+            k += 1

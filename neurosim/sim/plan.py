@@ -122,7 +122,8 @@ class SimPlan:
     pk_route: np.ndarray        # uint32 [n_packets]
     pk_hop: np.ndarray          # uint32 [n_packets, 4] chain packets: PK_MESH_LO/HI (mesh-link elements), PK_CORE,
     #                             PK_GROUP (its delivery); PK_CORE = FORK for a forking tree packet
-    pk_grp: np.ndarray          # uint64 [n_packets + 1] groups of packet p: pk_grp[p] .. pk_grp[p + 1]
+    pk_grp: np.ndarray          # uint64 [n_packets + 1] groups of packet p: pk_grp[p] .. pk_grp[p + 1] (tree
+    #                             multicast; unicast: packet p is group p and pk_grp is [0], never read)
     grp_core: np.ndarray        # uint32 [n_groups]
     grp_el: np.ndarray          # uint32 relative element of the ejection channel in the packet's route
     grp_service: np.ndarray     # float64 service cycles at the destination core
@@ -186,10 +187,17 @@ def _narrowest_int(vmax: int) -> type:
 
 
 def _row_service(chip: CompiledChip, nnz: np.ndarray) -> np.ndarray:
+    """Service cycles of every row: header + words × word read + ⌈nnz / lanes⌉ × op (in place, one temporary)."""
     tm = chip.hardware.timing
-    op = np.array([tm.op_cycles(f) for f in FORMATS])[chip.row_format]
-    return (tm.row_header_cycles.value + chip.row_words.astype(np.float64) * tm.word_read_cycles.value
-            + np.ceil(nnz / tm.synaptic_lanes) * op)
+    op = np.array([tm.op_cycles(f) for f in FORMATS])
+    out = chip.row_words.astype(np.float64)
+    out *= tm.word_read_cycles.value
+    out += tm.row_header_cycles.value
+    t = nnz / tm.synaptic_lanes
+    np.ceil(t, out=t)
+    t *= op[chip.row_format]
+    out += t
+    return out
 
 
 def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> SimPlan:
@@ -216,42 +224,44 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         ch_ser[:n_mesh][crossing] = hw.noc.packet_bits / link.bits_per_s.value * clock
     node_xy = np.vstack([chip.router_xy.astype(np.int64), np.array(hw.host.router, np.int64)[None, :]])
     node_of_src = np.where(chip.neuron_core >= 0, chip.neuron_core, nc).astype(np.uint32)
+    tree = hw.noc.multicast == "tree"
 
-    # rows -> groups (source, destination core)
+    # rows -> groups (source, destination core); rows are sorted by (source, core, delay)
     row_ptr = chip.src_row_ptr.astype(np.int64)
     n_rows = int(chip.row_core.size)
-    row_src = np.repeat(np.arange(n, dtype=np.int64), np.diff(row_ptr))
-    row_nnz = np.diff(chip.row_syn_ptr.astype(np.int64))
-    key = row_src * nc + chip.row_core.astype(np.int64)
+    n_src_rows = np.diff(row_ptr)
+    row_src = np.repeat(np.arange(n, dtype=np.uint32), n_src_rows)
+    row_nnz = np.empty(n_rows, np.uint32)       # synapses of a row (targets on one core: fits)
+    np.subtract(chip.row_syn_ptr[1:], chip.row_syn_ptr[:-1], out=row_nnz, casting="unsafe")
     new = np.ones(n_rows, np.bool_)
-    new[1:] = key[1:] != key[:-1]
-    g_start = np.nonzero(new)[0]
+    np.not_equal(row_src[1:], row_src[:-1], out=new[1:])
+    new[1:] |= chip.row_core[1:] != chip.row_core[:-1]
+    g_start = np.flatnonzero(new)
+    del new
     n_grp = g_start.size
     grp_src = row_src[g_start]
-    grp_core = chip.row_core[g_start].astype(np.int64)
-    row_serv = _row_service(chip, row_nnz)
-    grp_service = np.add.reduceat(row_serv, g_start) if n_grp else np.zeros(0)
+    grp_core = chip.row_core[g_start].astype(np.uint32, copy=False)
+    grp_service = np.add.reduceat(_row_service(chip, row_nnz), g_start) if n_grp else np.zeros(0)
+    del g_start
     src_grp_ptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(grp_src, minlength=n), out=src_grp_ptr[1:])
 
     # routes
-    rt_elems: list[list[tuple[int, int]]] = []   # per route: (channel, parent)
-    grp_el = np.zeros(n_grp, np.uint32)   # tree: the group's ejection element in its packet's route
-    tree = hw.noc.multicast == "tree"
+    grp_el = np.zeros(n_grp if tree else 0, np.uint32)   # tree: the group's ejection element in its packet's route
     if not tree:  # one packet per group, along the chain that is the tree of one destination
-        pair = node_of_src[grp_src].astype(np.int64) * nc + grp_core
-        upair, pk_route = np.unique(pair, return_inverse=True)
-        for pr in upair:
-            rt_elems.append(_tree(int(pr // nc), (int(pr % nc),), node_xy, cols, inj0, ej0))
+        pk_route, upair = _unicast_routes(node_of_src, grp_src, grp_core, nc)
+        rt_ptr, el_channel, el_parent = _chains(upair // nc, upair % nc, node_xy, cols, inj0, ej0)
+        del upair
         src_pk_ptr = src_grp_ptr
-        pk_grp = np.arange(n_grp + 1, dtype=np.uint64)
+        pk_grp = np.zeros(1, np.uint64)   # packet p is group p (pk_hop's PK_GROUP); only forking packets read pk_grp
     else:  # tree: one packet per source with destinations; dedupe trees by (node, destination set)
+        rt_elems: list[list[tuple[int, int]]] = []   # per route: (channel, parent)
         has = np.nonzero(np.diff(src_grp_ptr) > 0)[0]
         src_pk_ptr = np.zeros(n + 1, np.int64)
         np.cumsum(np.diff(src_grp_ptr) > 0, out=src_pk_ptr[1:])
         pk_grp = np.append(src_grp_ptr[has], n_grp).astype(np.uint64)
         cache: dict[tuple, int] = {}
-        pk_route = np.zeros(has.size, np.int64)
+        pk_route = np.zeros(has.size, np.uint32)
         core_list = grp_core.tolist()
         gp = src_grp_ptr.tolist()
         nodes = node_of_src.tolist()
@@ -268,86 +278,107 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         ej_pos = {r: [j for j, (ch, _) in enumerate(el) if ch >= ej0] for r, el in enumerate(rt_elems)}
         for i, src in enumerate(has.tolist()):
             grp_el[gp[src]:gp[src + 1]] = ej_pos[int(pk_route[i])]
-    rt_len = np.array([len(e) for e in rt_elems], np.int64)
-    rt_ptr = np.zeros(len(rt_elems) + 1, np.uint64)
-    np.cumsum(rt_len, out=rt_ptr[1:])
-    flat = [x for el in rt_elems for x in el]
-    el_channel = np.array([c for c, _ in flat], np.uint32)
-    el_parent = np.array([p for _, p in flat], np.int32)
+        del core_list, gp, nodes, cache, ej_pos
+        rt_ptr = np.zeros(len(rt_elems) + 1, np.uint64)
+        np.cumsum([len(e) for e in rt_elems], out=rt_ptr[1:])
+        flat = [x for el in rt_elems for x in el]
+        el_channel = np.array([c for c, _ in flat], np.uint32)
+        el_parent = np.array([p for _, p in flat], np.int32)
+        del rt_elems, flat
+    del grp_src
+    n_routes = rt_ptr.size - 1
+    rt_len = np.diff(rt_ptr.astype(np.int64))
+    # hops and chip crossings of every route
+    el_route = np.repeat(np.arange(n_routes, dtype=np.uint32), rt_len)
+    is_mesh = el_channel < n_mesh
+    rt_hx = np.bincount(el_route[is_mesh & (el_channel % 4 < 2)], minlength=n_routes)
+    rt_hy = np.bincount(el_route[is_mesh & (el_channel % 4 >= 2)], minlength=n_routes)
+    is_mesh[is_mesh] = crossing[el_channel[is_mesh]]
+    rt_xc = np.bincount(el_route[is_mesh], minlength=n_routes)
+    del el_route, is_mesh
     # chain packets (injection, mesh links, ejection): every unicast packet, and a tree packet with one
     # destination (its tree is that chain); the kernel walks them without the tree's element table
     n_pk = len(pk_route)
-    pk_first_grp = pk_grp[:-1].astype(np.int64)
-    chain = np.diff(pk_grp.astype(np.int64)) == 1
     pk_hop = np.zeros((max(n_pk, 1), PK_W), np.uint32)
     if n_pk:
-        r = np.asarray(pk_route, np.int64)
-        pk_hop[:n_pk, PK_MESH_LO] = rt_ptr[r] + 1
-        pk_hop[:n_pk, PK_MESH_HI] = rt_ptr[r + 1] - 1
-        pk_hop[:n_pk, PK_CORE] = np.where(chain, grp_core[pk_first_grp], FORK)
-        pk_hop[:n_pk, PK_GROUP] = pk_first_grp
-    rt_hx = np.array([sum(1 for c, _ in el if c < n_mesh and c % 4 < 2) for el in rt_elems], np.int64)
-    rt_hy = np.array([sum(1 for c, _ in el if c < n_mesh and c % 4 >= 2) for el in rt_elems], np.int64)
-    rt_xc = np.array([sum(1 for c, _ in el if c < n_mesh and crossing[c]) for el in rt_elems], np.int64)
+        pk_hop[:n_pk, PK_MESH_LO] = rt_ptr[pk_route] + np.uint64(1)
+        pk_hop[:n_pk, PK_MESH_HI] = rt_ptr[pk_route + np.uint32(1)] - np.uint64(1)
+        if tree:
+            pk_first_grp = pk_grp[:-1].astype(np.int64)
+            chain = np.diff(pk_grp.astype(np.int64)) == 1
+            pk_hop[:n_pk, PK_CORE] = np.where(chain, grp_core[pk_first_grp], FORK)
+            pk_hop[:n_pk, PK_GROUP] = pk_first_grp
+            del pk_first_grp, chain
+        else:   # packet p is group p
+            pk_hop[:n_pk, PK_CORE] = grp_core
+            pk_hop[:n_pk, PK_GROUP] = np.arange(n_pk, dtype=np.uint32)
 
     # per-source static counts
     stats = np.zeros((n, N_SRC_STATS), np.int64)
     stats[:, SRC_SYN_OPS] = np.bincount(row_src, weights=row_nnz, minlength=n)
-    stats[:, SRC_WORDS] = np.bincount(row_src, weights=chip.row_words.astype(np.float64), minlength=n)
-    stats[:, SRC_ROWS] = np.diff(row_ptr)
+    stats[:, SRC_WORDS] = np.bincount(row_src, weights=chip.row_words, minlength=n)
+    stats[:, SRC_ROWS] = n_src_rows
     stats[:, SRC_PACKETS] = np.diff(src_pk_ptr)
     stats[:, SRC_DELIVERIES] = np.diff(src_grp_ptr)
     for k in range(len(FORMATS)):
-        stats[:, SRC_SYN_OPS_FMT0 + k] = np.bincount(row_src, weights=row_nnz * (chip.row_format == k), minlength=n)
-    pk_src = np.repeat(np.arange(n), np.diff(src_pk_ptr))
+        m = chip.row_format == k
+        if m.any():
+            stats[:, SRC_SYN_OPS_FMT0 + k] = np.bincount(row_src[m], weights=row_nnz[m], minlength=n)
+        del m
+    pk_src = np.repeat(np.arange(n, dtype=np.uint32), np.diff(src_pk_ptr))
     if pk_src.size:
         stats[:, SRC_HOPS_X] = np.bincount(pk_src, weights=rt_hx[pk_route], minlength=n)
         stats[:, SRC_HOPS_Y] = np.bincount(pk_src, weights=rt_hy[pk_route], minlength=n)
         stats[:, SRC_CROSSINGS] = np.bincount(pk_src, weights=rt_xc[pk_route], minlength=n)
+    del pk_src
 
-    # rows: dense where the targets are dense enough over their span
-    syn_ptr = chip.row_syn_ptr.astype(np.int64)
+    # rows: dense where the targets are dense enough over their span (opt in)
     wdt = _narrowest_int(int(np.abs(chip.syn_weight).max(initial=0)))
-    lo = np.zeros(n_rows, np.int64)
-    hi = np.zeros(n_rows, np.int64)
-    nz = row_nnz > 0
-    lo[nz] = chip.syn_post[syn_ptr[:-1][nz]]
-    hi[nz] = chip.syn_post[syn_ptr[1:][nz] - 1].astype(np.int64) + 1
-    span = hi - lo
-    dense = np.zeros(n_rows, np.bool_)
+    dense = np.zeros(n_rows if dense_min_density is not None else 0, np.bool_)
     if dense_min_density is not None:
+        syn_ptr = chip.row_syn_ptr.astype(np.int64)
+        lo = np.zeros(n_rows, np.int64)
+        hi = np.zeros(n_rows, np.int64)
+        nz = row_nnz > 0
+        lo[nz] = chip.syn_post[syn_ptr[:-1][nz]]
+        hi[nz] = chip.syn_post[syn_ptr[1:][nz] - 1].astype(np.int64) + 1
+        span = hi - lo
         dense = nz & (row_nnz >= dense_min_density * span) & (span >= 8)
-    dlen = np.where(dense, span, 0)
-    dptr = np.zeros(n_rows + 1, np.int64)
-    np.cumsum(dlen, out=dptr[1:])
-    dense_w = np.zeros(int(dptr[-1]), wdt)
+        dlen = np.where(dense, span, 0)
+        dptr = np.zeros(n_rows + 1, np.int64)
+        np.cumsum(dlen, out=dptr[1:])
+        del hi, span, syn_ptr
     any_dense = bool(dense.any())
-    del hi, span
-    if dense.any():
+    dense_w = np.zeros(int(dptr[-1]) if any_dense else 0, wdt)
+    if any_dense:
         syn_row = np.repeat(np.arange(n_rows), row_nnz)
         sel = dense[syn_row]
         r_of = syn_row[sel]
         dense_w[dptr[r_of] + chip.syn_post[sel].astype(np.int64) - lo[r_of]] = chip.syn_weight[sel]
+        del syn_row, sel, r_of
 
     # per-source records; sources whose rows are all CSR with one delay (or that have no rows) are
     # served by one loop over their synapses, the others (MULTI_ROW) by the row loop
-    n_src_rows = np.diff(row_ptr)
-    dmin = np.full(n, np.iinfo(np.int64).max)
-    dmax = np.full(n, -1)
+    several = np.zeros(n, np.bool_)     # rows of several delays (rows are sorted by source, core, delay)
     if n_rows:
-        np.minimum.at(dmin, row_src, chip.row_delay.astype(np.int64))
-        np.maximum.at(dmax, row_src, chip.row_delay.astype(np.int64))
-    n_dense_src = np.bincount(row_src, weights=dense, minlength=n) if n_rows else np.zeros(n)
-    one_loop = (n_src_rows == 0) | ((dmin == dmax) & (n_dense_src == 0))
-    src_syn_ptr = syn_ptr[row_ptr]
+        same = row_src[1:] == row_src[:-1]
+        same &= chip.row_delay[1:] != chip.row_delay[:-1]
+        several[row_src[1:][same]] = True
+        del same
+    one_loop = (n_src_rows == 0) | ~several
+    if any_dense:
+        one_loop &= np.bincount(row_src[dense], minlength=n) == 0
+    del row_src, row_nnz, dense, several
+    src_syn_ptr = chip.row_syn_ptr[row_ptr].astype(np.int64)
     has_syn = np.diff(src_syn_ptr) > 0
     base = np.zeros(n, np.uint32)
     if has_syn.any():
         base[has_syn] = np.minimum.reduceat(chip.syn_post, src_syn_ptr[:-1][has_syn])
-    syn_off = chip.syn_post - base[np.repeat(np.arange(n, dtype=np.uint32), np.diff(src_syn_ptr))]  # uint32 >= 0
-    odt = np.uint16 if syn_off.max(initial=0) < (1 << 16) else np.uint32
-    syn_off, syn_w, src_syn_ptr, syn_shift = _pad_sources(syn_off.astype(odt, copy=False),
-                                                          chip.syn_weight.astype(wdt), src_syn_ptr,
+    syn_off = np.repeat(base, np.diff(src_syn_ptr))
+    np.subtract(chip.syn_post, syn_off, out=syn_off)   # >= 0: base is the source's least target
+    if syn_off.max(initial=0) < (1 << 16):
+        syn_off = syn_off.astype(np.uint16)
+    syn_off, syn_w, src_syn_ptr, syn_shift = _pad_sources(syn_off, chip.syn_weight.astype(wdt), src_syn_ptr,
                                                           one_loop & has_syn, base, n)
     info = np.zeros((n, 6), np.uint64)
     info[:, SRC_SYN_LO] = src_syn_ptr[:-1]
@@ -402,7 +433,10 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     tiles_used = len({tuple(xy) for xy in chip.router_xy.tolist()})
 
     # accumulator width (chosen per run by `acc_dtype_for`): the largest Σ|w| into one neuron
-    absum = np.bincount(chip.syn_post, weights=np.abs(chip.syn_weight).astype(np.float64), minlength=n)
+    absum = np.zeros(n)
+    for a in range(0, chip.syn_post.size, 1 << 22):   # in blocks: integer sums, exact in any order
+        absum += np.bincount(chip.syn_post[a:a + (1 << 22)], minlength=n,
+                             weights=np.abs(chip.syn_weight[a:a + (1 << 22)]).astype(np.float64))
     n_slots = int(max(chip.row_delay.max(initial=0), 1)) + 1
 
     return SimPlan(
@@ -481,6 +515,61 @@ def _pad_sources(syn_off, syn_w, src_syn_ptr, pad, base, n):
     at = np.repeat(src_syn_ptr[1:], n_pad)
     return (np.insert(syn_off, at, off.astype(syn_off.dtype)), np.insert(syn_w, at, np.zeros(src.size, syn_w.dtype)),
             src_syn_ptr + shift, shift[:-1].astype(np.uint64))
+
+
+def _unicast_routes(node_of_src: np.ndarray, grp_src: np.ndarray, grp_core: np.ndarray, nc: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Unicast: (route of every group, uint32; the distinct (node, core) pairs node · nc + core, sorted):
+    group g's route is the rank of its pair among the distinct pairs (np.unique's inverse), found in
+    blocks of groups (no int64 key per group)."""
+    n_pairs = (nc + 1) * nc
+    block = 1 << 22
+    pairs = [(a, node_of_src[grp_src[a:a + block]].astype(np.int64) * nc + grp_core[a:a + block])
+             for a in range(0, grp_src.size, block)]
+    route = np.empty(grp_src.size, np.uint32)
+    if n_pairs <= 1 << 26:   # a rank table over every possible pair (at most 256 MiB)
+        seen = np.zeros(n_pairs, np.bool_)
+        for _, p in pairs:
+            seen[p] = True
+        upair = np.flatnonzero(seen)
+        rank = np.zeros(n_pairs, np.uint32)
+        rank[upair] = np.arange(upair.size, dtype=np.uint32)
+        del seen
+        for a, p in pairs:
+            route[a:a + p.size] = rank[p]
+    else:
+        upair = np.unique(np.concatenate([np.unique(p) for _, p in pairs])) if pairs else np.zeros(0, np.int64)
+        for a, p in pairs:
+            route[a:a + p.size] = np.searchsorted(upair, p)
+    return route, upair
+
+
+def _chains(node: np.ndarray, core: np.ndarray, node_xy: np.ndarray, cols: int, inj0: int, ej0: int
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Routes from `node` to `core` (arrays, one route each) along the XY chain, vectorised: (rt_ptr,
+    el_channel, el_parent) equal to concatenating `_tree(node, (core,), ...)` of each."""
+    x0, y0 = node_xy[node, 0], node_xy[node, 1]
+    x1, y1 = node_xy[core, 0], node_xy[core, 1]
+    nx, ny = np.abs(x1 - x0), np.abs(y1 - y0)
+    length = nx + ny + 2
+    rt_ptr = np.zeros(node.size + 1, np.uint64)
+    np.cumsum(length, out=rt_ptr[1:])
+    start = rt_ptr[:-1].astype(np.int64)
+    total = int(rt_ptr[-1])
+    pos = np.arange(total, dtype=np.int64) - np.repeat(start, length)   # element index within its route
+    el_parent = (pos - 1).astype(np.int32)
+    r = np.repeat(np.arange(node.size), length)
+    step = pos - 1                                                        # link step along the route
+    in_x = (step >= 0) & (step < nx[r])
+    in_y = (step >= nx[r]) & (step < (nx + ny)[r])
+    sx, sy = np.sign(x1 - x0)[r], np.sign(y1 - y0)[r]
+    x = np.where(in_x, x0[r] + step * sx, x1[r])
+    y = np.where(in_y, y0[r] + (step - nx[r]) * sy, y0[r])
+    d = np.where(in_x, np.where(sx > 0, E, W), np.where(sy > 0, N, S))
+    ch = np.where(pos == 0, inj0 + node[r], ej0 + core[r])
+    link = in_x | in_y
+    ch[link] = ((y * cols + x) * 4 + d)[link]
+    return rt_ptr, ch.astype(np.uint32), el_parent
 
 
 def _segment_bits(flags: np.ndarray, g0: np.ndarray, g1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

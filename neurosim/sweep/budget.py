@@ -21,9 +21,10 @@ from neurosim.errors import UserError
 from neurosim.files import npz_headers
 from neurosim.progress import NORMAL, VERBOSE, say
 
-# measured: mapper + plan peak ≈ 190 B per synapse (1.3 M neurons, 105 M synapses: 19 GiB)
-MAPPED_BYTES_PER_SYNAPSE = 200
-MAPPED_SECONDS_PER_SYNAPSE = 1.5e-6        # mapper 86 s + plan 45 s for 105 M synapses
+# measured: mapper + plan peak ≈ 101 B per synapse (1.25 M neurons, 100 M synapses: 9.4 GiB;
+# benchmarks/scale_memory.py, docs/mapping.md §8)
+MAPPED_BYTES_PER_SYNAPSE = 110
+MAPPED_SECONDS_PER_SYNAPSE = 1.0e-6        # mapper 58 s + plan 22 s for 100 M synapses (2 loaded cores)
 SIM_EVENTS_PER_SECOND = 5e8                # the simulator with accounting on, one thread
 TRAIN_MACS_PER_SECOND = 4e10               # numpy float32 dense layers, forward + backward (mnist_mlp: 6.1 s/15 ep.)
 TRAIN_CONV_MACS_PER_SECOND = 3e9           # convolutions through im2col (mnist_cnn: 51 s for 10 epochs)
