@@ -52,6 +52,6 @@ def simulate_on_cluster(chip: CompiledChip, inputs: np.ndarray, client, tasks: i
     n = max(1, min(tasks or len(client.scheduler_info()["workers"]) or 1, units))
     bounds = [per * (units * i // n) for i in range(n + 1)]
     shared = client.scatter(chip, broadcast=True)
-    futures = [client.submit(_simulate_slice, shared, inputs[a:b], kw, pure=False)
-               for a, b in zip(bounds, bounds[1:], strict=False)]
+    slices = client.scatter([inputs[a:b] for a, b in zip(bounds, bounds[1:], strict=False)])
+    futures = [client.submit(_simulate_slice, shared, x, kw, pure=False) for x in slices]
     return join_results(client.gather(futures))
