@@ -283,12 +283,17 @@ def core_load_heatmap(records: list[dict], out_dir: Path, title: str = "") -> li
     for ax, r, grid in zip(axes.ravel(), panels, grids, strict=False):
         load = r["core_load"]
         im = ax.imshow(grid, origin="lower", cmap="viridis", vmin=0.0, vmax=top)
-        ax.set_xticks(range(load["mesh_cols"]) if load["mesh_cols"] <= 16 else ax.get_xticks())
-        ax.set_yticks(range(load["mesh_rows"]) if load["mesh_rows"] <= 16 else ax.get_yticks())
+        cw, rh = load.get("chip_cols"), load.get("chip_rows")
+        for axis, n, step in ((ax.xaxis, load["mesh_cols"], cw), (ax.yaxis, load["mesh_rows"], rh)):
+            if step:                 # a system: a tick where each chip starts
+                axis.set_major_locator(matplotlib.ticker.MultipleLocator(step))
+            elif n <= 16:
+                axis.set_ticks(range(n))
+            else:
+                axis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=8, integer=True))
         ax.set_title(f"{_label(r, records)}, {100 * r['sparsity']:.0f}% sparse", fontsize=9)
         ax.set_xlabel("router x")
         ax.set_ylabel("router y")
-        cw, rh = load.get("chip_cols"), load.get("chip_rows")
         if cw and rh:   # a system: the chip boundaries
             for bx in range(cw, load["mesh_cols"], cw):
                 ax.axvline(bx - 0.5, color="white", lw=1.2)
