@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Peak memory and time per stage (build, map, plan, simulate) for networks of 10^6 ... 10^9 synapses,
+"""Peak memory and time per stage (build, quantize, map, plan, simulate) for networks of 10^6 ... 10^9 synapses,
 with peak bytes per synapse and how each grows from one size to the next.
 
     python benchmarks/scale_memory.py                        # 1e6 and 1e7, then 1e8 / 1e9 if projected to fit
@@ -7,7 +7,8 @@ with peak bytes per synapse and how each grows from one size to the next.
 
 Each size runs in a fresh process (so peaks do not carry over); a background thread samples the
 process's resident memory every 20 ms, and each stage reports the highest resident memory seen while
-it ran. The network is sim_speed.big_network (4 LIF layers, fan-in 100, random sources) mapped in the
+it ran. The network is sim_speed.big_network (4 LIF layers, fan-in 100, random sources), built with
+float weights, quantized to the chip's 8-bit weights and mapped in the
 sparse format onto a Loihi-like chip enlarged to hold it (sim_speed.big_chip), serpentine placement
 (the traffic-aware search is capped and would only add time); 2 samples x 10 steps at 10 % input
 activity. A size whose peak, extrapolated from the two largest sizes measured, would pass --max-gib
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -65,19 +67,25 @@ def one_size(synapses: float) -> dict:
     sys.path.insert(0, str(HERE))
     from sim_speed import big_chip, big_network
 
+    from neurosim.ir import quantize
     from neurosim.mapper import compile_network
     from neurosim.sim import simulate
     from neurosim.sim.engine import plan_for
 
     width = int(round(synapses / (LAYERS * FAN_IN)))
     out: dict = {"synapses_target": synapses, "width": width, "stages": {}}
-    with Peak() as p:
+    with Peak() as p:   # the float network a user would bring (weights as float32)
         net = big_network(LAYERS, width, FAN_IN)
+        net = replace(net, integer=False, state_bits=None,
+                      projections=[replace(pr, weight=pr.weight.astype(np.float32)) for pr in net.projections])
     out["synapses"], out["neurons"] = net.n_synapses, net.n_neurons
     out["stages"]["build"] = (p.value, p.seconds)
     cores = -(-net.n_neurons // 1024)
     side = int(math.ceil(math.sqrt(-(-cores * 3 // 2) / 4)))
     hw = big_chip(side, side)
+    with Peak() as p:
+        net = quantize(net, hw.core.weight_bits, hw.core.state_bits)
+    out["stages"]["quantize"] = (p.value, p.seconds)
     with Peak() as p:
         chip = compile_network(net, hw, "sparse", objective="cores", placement="serpentine")
     out["stages"]["map"] = (p.value, p.seconds)

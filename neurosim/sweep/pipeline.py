@@ -113,7 +113,9 @@ def evaluate(level: Level, chip: Chip, source: Source, mapping: MapOptions, work
     except FitError as e:
         grown = grow_to_system(level, chip, source, mapping, prior)
         if grown is None:
-            rec.update(fits=False, fit_error=str(e))
+            tried = systems_of(chip.hw.name, chip.path)
+            rec.update(fits=False, fit_error=str(e) + (f" (nor on the systems of {chip.hw.name}: {', '.join(tried)})"
+                                                       if tried else ""))
             return rec
         chip, (qnet, _, compiled) = grown
         hw = chip.hw

@@ -43,7 +43,13 @@ def test_a_level_too_big_for_one_chip_runs_on_the_smallest_system_that_takes_it(
     _, (alone,) = run_workload(wl, Path("big.yaml"), "x", [chip], progress=False, check_limits=False)
     assert alone["fits"] is False and alone["system"] is None
 
-    # one chip of the x1 "system" is still too small; the two-chip one takes it
+    # a system of one such chip is still too small: the error says what was tried
+    one = [str(_pair(tmp_path, 1))]
+    monkeypatch.setattr(pipeline, "systems_of", lambda name, path: one)
+    _, (none,) = run_workload(wl, Path("big.yaml"), "z", [chip], progress=False, check_limits=False)
+    assert none["fits"] is False and f"nor on the systems of generic_mesh: {one[0]}" in none["fit_error"]
+
+    # the two-chip one takes it
     names = [str(_pair(tmp_path, 1)), str(_pair(tmp_path, 2))]
     monkeypatch.setattr(pipeline, "systems_of", lambda name, path: names if name == "generic_mesh" else [])
     _, (rec,) = run_workload(wl, Path("big.yaml"), "y", [chip], progress=False, check_limits=False)
