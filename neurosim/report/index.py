@@ -19,7 +19,8 @@ def result_cells(r: dict, none: str = "–") -> list[str]:
         v = r.get(key)
         lo_hi = r.get(interval)
         return none if v is None else with_interval(v, *(lo_hi or (v, v)), scale=scale)
-    lead = [r["hardware"], str(r.get("method")), f"{r['sparsity']:.2f}", ci("accuracy", "accuracy_ci95", 100)]
+    chip = r["hardware"] + (f" → {r['system']}" if r.get("system") else "")   # too big for one chip
+    lead = [chip, str(r.get("method")), f"{r['sparsity']:.2f}", ci("accuracy", "accuracy_ci95", 100)]
     if not r.get("fits", True):
         return lead + ["does not fit", "", "", "", "", ""]
     return lead + [cell(r["synaptic_ops_per_inference"]),

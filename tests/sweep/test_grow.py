@@ -8,6 +8,7 @@ import yaml
 from neurosim.config import load_hardware, parse_mapping
 from neurosim.config.presets import resolve
 from neurosim.config.workload import Workload
+from neurosim.report.index import result_cells
 from neurosim.sweep import pipeline
 from neurosim.sweep.grow import systems_of
 from neurosim.sweep.pipeline import Chip, run_workload
@@ -55,6 +56,7 @@ def test_a_level_too_big_for_one_chip_runs_on_the_smallest_system_that_takes_it(
     _, (rec,) = run_workload(wl, Path("big.yaml"), "y", [chip], progress=False, check_limits=False)
     assert rec["fits"] is True and rec["hardware"] == "generic_mesh" and rec["system"] == "mesh_x2"
     assert rec["chips_used"] == 2 and rec["chips_available"] == 2
+    assert result_cells(rec)[0] == "generic_mesh → mesh_x2"      # the tables say where it ran
     assert rec["cores_used"] >= 5000 / 256
     assert rec["chip_crossings_per_inference"] > 0
     assert rec["inter_chip_energy_j"] == rec["energy_breakdown_j"]["chip_crossings"] > 0
