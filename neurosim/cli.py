@@ -257,24 +257,40 @@ def cmd_presets(a: argparse.Namespace) -> int:
 
 def cmd_map(a: argparse.Namespace) -> int:
     from neurosim.config import load_hardware, load_workload
+    from neurosim.errors import FitError
     from neurosim.ir import quantize
     from neurosim.mapper import compile_network
     from neurosim.mapper.report import fit_report
-    from neurosim.prune.magnitude import prune_magnitude
     from neurosim.sweep.budget import check_budget, estimate_workload
-    from neurosim.sweep.sources import make_source
+    from neurosim.sweep.grow import systems_of
+    from neurosim.sweep.sources import Source, make_source
 
     wl, wl_path, _ = load_workload(a.workload)
-    hw = load_hardware(a.hw or wl.hardware[0])[0]
+    hw, hw_path, _ = load_hardware(a.hw or wl.hardware[0])
     if not a.ignore_limits:
         check_budget(estimate_workload(wl, wl_path, n_chips=1, levels=1))
     source = make_source(wl, wl_path)
-    net = source.dense
-    if a.sparsity:
-        net = prune_magnitude(net, a.sparsity)
-    qnet = quantize(net, hw.core.weight_bits, hw.core.state_bits)
-    # expected traffic for the traffic-aware placement: a profiling run on the workload's sample inputs
-    chip = compile_network(qnet, hw, a.format, inputs=source.inputs_for(qnet), objective=a.objective)
+    # magnitude pruning of the network as run, whatever the workload's method (no training here); an
+    # imported network's own zeros count towards the sparsity asked for
+    net = Source.level(source, a.sparsity).network if a.sparsity else source.dense
+
+    def compile_on(chip_hw):
+        qnet = quantize(net, chip_hw.core.weight_bits, chip_hw.core.state_bits)
+        # expected traffic for the traffic-aware placement: a profiling run on the workload's sample inputs
+        return compile_network(qnet, chip_hw, a.format, inputs=source.inputs_for(qnet), objective=a.objective)
+
+    try:
+        chip = compile_on(hw)
+    except FitError:
+        for name in systems_of(hw.name, hw_path):   # too big for one chip: the smallest system of it
+            try:
+                chip = compile_on(load_hardware(name)[0])
+            except FitError:
+                continue
+            print(f"does not fit one {hw.name}: mapped onto {name}")
+            break
+        else:
+            raise
     print(fit_report(chip))
     return 0
 

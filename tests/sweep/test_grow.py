@@ -62,3 +62,19 @@ def test_a_level_too_big_for_one_chip_runs_on_the_smallest_system_that_takes_it(
     assert rec["inter_chip_energy_j"] == rec["energy_breakdown_j"]["chip_crossings"] > 0
     # the system's 2 us barrier on every one of the T + L - 1 = 4 + 1 - 1 steps of an inference (one LIF layer)
     assert rec["barrier_time_per_inference_s"] == pytest.approx(4 * 2e-6, rel=1e-9)
+
+
+def test_map_shows_the_fit_on_the_system_a_big_network_goes_to(tmp_path, monkeypatch, capsys):
+    from neurosim import cli
+    from neurosim.sweep import grow
+
+    wl = tmp_path / "big.yaml"
+    wl.write_text(yaml.safe_dump({**BIG, "hardware": ["generic_mesh"]}))
+    assert cli.main(["map", str(wl), "--sparsity", "0.5"]) == 2           # no system of generic_mesh ships
+    assert "runs out of cores" in capsys.readouterr().err
+    pair = str(_pair(tmp_path, 2))
+    monkeypatch.setattr(grow, "systems_of", lambda name, path: [pair])
+    assert cli.main(["map", str(wl), "--sparsity", "0.5"]) == 0
+    out = capsys.readouterr().out
+    assert f"does not fit one generic_mesh: mapped onto {pair}" in out
+    assert "per chip (2 of 2 chips of generic_mesh in use" in out
