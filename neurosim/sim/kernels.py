@@ -413,7 +413,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                             free[ch] = st + el_ser[e0 + np.uint64(e)]
                             tarr[e] = st + el_lat[e0 + np.uint64(e)]
                         for g in range(pk_grp[p], pk_grp[p + U1]):
-                            c = grp_core[g]
+                            c = np.uint32(grp_core[g])   # the type of the chain branch's c
                             arr = tarr[grp_el[g]] + ser
                             cf = core_free[c]
                             core_free[c] = (cf if cf > arr else arr) + grp_service[g]

@@ -124,17 +124,19 @@ class SimPlan:
     #                             PK_GROUP (its delivery); PK_CORE = FORK for a forking tree packet
     pk_grp: np.ndarray          # uint64 [n_packets + 1] groups of packet p: pk_grp[p] .. pk_grp[p + 1] (tree
     #                             multicast; unicast: packet p is group p and pk_grp is [0], never read)
-    grp_core: np.ndarray        # uint32 [n_groups]
+    grp_core: np.ndarray        # uint16/uint32 [n_groups] (the chip's row_core type)
     grp_el: np.ndarray          # uint32 relative element of the ejection channel in the packet's route
-    grp_service: np.ndarray     # float64 service cycles at the destination core
+    grp_service: np.ndarray     # float32 service cycles at the destination core where float32 holds every
+    #                             one exactly (the kernel's float64 sums are then the same), else float64
     # rows (read only for MULTI_ROW sources): dense (contiguous targets) or CSR
-    row_delay: np.ndarray       # uint32
+    row_delay: np.ndarray       # uint8/uint16/uint32 (the chip's)
     any_dense: bool             # some row is dense (else the row_dense_* arrays are empty)
     row_dense_lo: np.ndarray    # uint32 first target of a dense row
     row_dense_len: np.ndarray   # uint32 0 for CSR rows
     row_dense_ptr: np.ndarray   # uint64 into dense_w
     dense_w: np.ndarray         # int8/int16/int32
-    row_syn_ptr: np.ndarray     # uint64 the chip's: synapses of row r of source s at row_syn_ptr[r] + src_syn_shift[s]
+    row_syn_ptr: np.ndarray     # uint32/uint64 the chip's: synapses of row r of source s at
+    #                             row_syn_ptr[r] + src_syn_shift[s]
     src_syn_shift: np.ndarray   # uint64 [n] padding synapses before the source's (`_pad_sources`)
     syn_off: np.ndarray         # uint16/uint32 target minus the source's SRC_BASE (uint16 halves the bytes read)
     syn_w: np.ndarray           # int8/int16/int32, the narrowest that holds the weights
@@ -240,8 +242,12 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     del new
     n_grp = g_start.size
     grp_src = row_src[g_start]
-    grp_core = chip.row_core[g_start].astype(np.uint32, copy=False)
+    grp_core = chip.row_core[g_start]               # the chip's type (uint16 below 65536 cores)
     grp_service = np.add.reduceat(_row_service(chip, row_nnz), g_start) if n_grp else np.zeros(0)
+    g32 = grp_service.astype(np.float32)
+    if np.array_equal(g32, grp_service):   # float32 holds every service time exactly: the same sums
+        grp_service = g32
+    del g32
     del g_start
     src_grp_ptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(grp_src, minlength=n), out=src_grp_ptr[1:])
@@ -378,7 +384,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     np.subtract(chip.syn_post, syn_off, out=syn_off)   # >= 0: base is the source's least target
     if syn_off.max(initial=0) < (1 << 16):
         syn_off = syn_off.astype(np.uint16)
-    syn_off, syn_w, src_syn_ptr, syn_shift = _pad_sources(syn_off, chip.syn_weight.astype(wdt), src_syn_ptr,
+    syn_off, syn_w, src_syn_ptr, syn_shift = _pad_sources(syn_off, chip.syn_weight.astype(wdt, copy=False), src_syn_ptr,
                                                           one_loop & has_syn, base, n)
     info = np.zeros((n, 6), np.uint64)
     info[:, SRC_SYN_LO] = src_syn_ptr[:-1]
@@ -448,13 +454,13 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         src_info=info, src_row_ptr=chip.src_row_ptr.astype(np.uint64, copy=False),
         src_grp_ptr=src_grp_ptr.astype(np.uint64),
         pk_route=np.asarray(pk_route, np.uint32), pk_hop=pk_hop, pk_grp=pk_grp,
-        grp_core=grp_core.astype(np.uint32), grp_el=grp_el if tree else np.zeros(1, np.uint32),
-        grp_service=np.asarray(grp_service, np.float64),
-        row_delay=chip.row_delay.astype(np.uint32, copy=False), any_dense=any_dense,
+        grp_core=grp_core, grp_el=grp_el if tree else np.zeros(1, np.uint32),
+        grp_service=grp_service,
+        row_delay=chip.row_delay, any_dense=any_dense,
         row_dense_lo=lo.astype(np.uint32) if any_dense else np.zeros(1, np.uint32),
         row_dense_len=dlen.astype(np.uint32) if any_dense else np.zeros(1, np.uint32),
         row_dense_ptr=dptr.astype(np.uint64) if any_dense else np.zeros(1, np.uint64), dense_w=dense_w,
-        row_syn_ptr=chip.row_syn_ptr.astype(np.uint64, copy=False), src_syn_shift=syn_shift,
+        row_syn_ptr=chip.row_syn_ptr, src_syn_shift=syn_shift,
         syn_off=syn_off, syn_w=syn_w, sends=sends,
         seg_send_ptr=seg_send_ptr, seg_send_bits=seg_send_bits,
         src_stats=stats,
