@@ -35,10 +35,11 @@ N_SRC_STATS = SRC_SYN_OPS_FMT0 + len(FORMATS)
 # columns of SimPlan.src_info
 SRC_SYN_LO, SRC_SYN_HI, SRC_PK_LO, SRC_PK_HI, SRC_BASE, SRC_DELAY = range(6)
 # columns of SimPlan.pk_hop (packets whose route is a chain: every unicast packet, a tree packet with
-# one destination); PK_CORE is FORK for a tree packet with several destinations. A chain's ejection
-# channel is its core's: n_mesh_links + n_nodes + core
-PK_MESH_LO, PK_MESH_HI, PK_CORE, PK_GROUP = range(4)
-PK_W = 4
+# one destination); PK_MESH_LO is FORK for a tree packet with several destinations. A chain's destination
+# core is its delivery's (grp_core; the delivery: packet p is group p in unicast, pk_grp[p] in tree
+# multicast) and its ejection channel is its core's: n_mesh_links + n_nodes + core
+PK_MESH_LO, PK_MESH_HI = range(2)
+PK_W = 2
 FORK = np.uint32(0xFFFFFFFF)
 MULTI_ROW = np.uint64(1 << 32)  # SRC_DELAY of a source whose rows need the row loop (dense rows, several delays)
 NO_FLOOR = -(1 << 62)           # seg_floor of a population without a voltage floor
@@ -120,8 +121,9 @@ class SimPlan:
     src_row_ptr: np.ndarray     # uint64 [n + 1] rows of each source neuron (the chip's table; MULTI_ROW sources)
     src_grp_ptr: np.ndarray     # uint64 [n + 1] groups (deliveries) of each source
     pk_route: np.ndarray        # uint32 [n_packets]
-    pk_hop: np.ndarray          # uint32 [n_packets, 4] chain packets: PK_MESH_LO/HI (mesh-link elements), PK_CORE,
-    #                             PK_GROUP (its delivery); PK_CORE = FORK for a forking tree packet
+    pk_hop: np.ndarray          # uint32 [n_packets, 2] chain packets: PK_MESH_LO/HI (mesh-link elements);
+    #                             PK_MESH_LO = FORK for a forking tree packet
+    tree: bool                  # tree multicast: packet p's deliveries are pk_grp[p] .. (unicast: group p)
     pk_grp: np.ndarray          # uint64 [n_packets + 1] groups of packet p: pk_grp[p] .. pk_grp[p + 1] (tree
     #                             multicast; unicast: packet p is group p and pk_grp is [0], never read)
     grp_core: np.ndarray        # uint16/uint32 [n_groups] (the chip's row_core type)
@@ -259,7 +261,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         rt_ptr, el_channel, el_parent = _chains(upair // nc, upair % nc, node_xy, cols, inj0, ej0)
         del upair
         src_pk_ptr = src_grp_ptr
-        pk_grp = np.zeros(1, np.uint64)   # packet p is group p (pk_hop's PK_GROUP); only forking packets read pk_grp
+        pk_grp = np.zeros(1, np.uint64)   # packet p is group p; only tree packets read pk_grp
     else:  # tree: one packet per source with destinations; dedupe trees by (node, destination set)
         rt_elems: list[list[tuple[int, int]]] = []   # per route: (channel, parent)
         has = np.nonzero(np.diff(src_grp_ptr) > 0)[0]
@@ -310,14 +312,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         pk_hop[:n_pk, PK_MESH_LO] = rt_ptr[pk_route] + np.uint64(1)
         pk_hop[:n_pk, PK_MESH_HI] = rt_ptr[pk_route + np.uint32(1)] - np.uint64(1)
         if tree:
-            pk_first_grp = pk_grp[:-1].astype(np.int64)
-            chain = np.diff(pk_grp.astype(np.int64)) == 1
-            pk_hop[:n_pk, PK_CORE] = np.where(chain, grp_core[pk_first_grp], FORK)
-            pk_hop[:n_pk, PK_GROUP] = pk_first_grp
-            del pk_first_grp, chain
-        else:   # packet p is group p
-            pk_hop[:n_pk, PK_CORE] = grp_core
-            pk_hop[:n_pk, PK_GROUP] = np.arange(n_pk, dtype=np.uint32)
+            pk_hop[:n_pk, PK_MESH_LO][np.diff(pk_grp.astype(np.int64)) > 1] = FORK
 
     # per-source static counts
     stats = np.zeros((n, N_SRC_STATS), np.int64)
@@ -453,7 +448,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         max_route=int(rt_len.max(initial=1)),
         src_info=info, src_row_ptr=chip.src_row_ptr.astype(np.uint64, copy=False),
         src_grp_ptr=src_grp_ptr.astype(np.uint64),
-        pk_route=np.asarray(pk_route, np.uint32), pk_hop=pk_hop, pk_grp=pk_grp,
+        pk_route=np.asarray(pk_route, np.uint32), pk_hop=pk_hop, tree=tree, pk_grp=pk_grp,
         grp_core=grp_core, grp_el=grp_el if tree else np.zeros(1, np.uint32),
         grp_service=grp_service,
         row_delay=chip.row_delay, any_dense=any_dense,
