@@ -190,17 +190,45 @@ def _narrowest_int(vmax: int) -> type:
     return next(t for t in (np.int8, np.int16, np.int32) if vmax <= np.iinfo(t).max) if vmax < 2 ** 31 else np.int64
 
 
-def _row_service(chip: CompiledChip, nnz: np.ndarray) -> np.ndarray:
-    """Service cycles of every row: header + words × word read + ⌈nnz / lanes⌉ × op (in place, one temporary)."""
+def _row_service(chip: CompiledChip, nnz: np.ndarray, r0: int = 0, r1: int | None = None) -> np.ndarray:
+    """Service cycles of rows r0 .. r1 (default: every row): header + words × word read + ⌈nnz / lanes⌉ × op
+    (in place, one temporary)."""
     tm = chip.hardware.timing
     op = np.array([tm.op_cycles(f) for f in FORMATS])
-    out = chip.row_words.astype(np.float64)
+    out = chip.row_words[r0:r1].astype(np.float64)
     out *= tm.word_read_cycles.value
     out += tm.row_header_cycles.value
-    t = nnz / tm.synaptic_lanes
+    t = nnz[r0:r1] / tm.synaptic_lanes
     np.ceil(t, out=t)
-    t *= op[chip.row_format]
+    t *= op[chip.row_format[r0:r1]]
     out += t
+    return out
+
+
+def _group_service(chip: CompiledChip, nnz: np.ndarray, g_start: np.ndarray, block: int = 1 << 22) -> np.ndarray:
+    """Service cycles of every group (rows g_start[i] .. g_start[i + 1]): the sum of its rows'
+    `_row_service`, computed a block of whole groups at a time (the same sums as one reduceat over
+    every row, with block-sized temporaries)."""
+    out = np.zeros(g_start.size)
+    for g0 in range(0, g_start.size, block):
+        g1 = min(g0 + block, g_start.size)
+        r0, r1 = int(g_start[g0]), int(g_start[g1]) if g1 < g_start.size else nnz.size
+        out[g0:g1] = np.add.reduceat(_row_service(chip, nnz, r0, r1), g_start[g0:g1] - r0)
+    return out
+
+
+def _sum_by(idx: np.ndarray, weights: np.ndarray, n: int, where: tuple | None = None,
+            block: int = 1 << 22) -> np.ndarray:
+    """np.bincount(idx, weights, minlength=n) over the entries where where[0] == where[1] (all: None),
+    a block at a time (no full-length float64 copy of the weights): the same values where the sums are
+    integers below 2**53 (the per-source counts)."""
+    out = np.zeros(n)
+    for a in range(0, idx.size, block):
+        i, w = idx[a:a + block], weights[a:a + block]
+        if where is not None:
+            m = where[0][a:a + block] == where[1]
+            i, w = i[m], w[m]
+        out += np.bincount(i, weights=w, minlength=n)
     return out
 
 
@@ -245,7 +273,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     n_grp = g_start.size
     grp_src = row_src[g_start]
     grp_core = chip.row_core[g_start]               # the chip's type (uint16 below 65536 cores)
-    grp_service = np.add.reduceat(_row_service(chip, row_nnz), g_start) if n_grp else np.zeros(0)
+    grp_service = _group_service(chip, row_nnz, g_start)
     g32 = grp_service.astype(np.float32)
     if np.array_equal(g32, grp_service):   # float32 holds every service time exactly: the same sums
         grp_service = g32
@@ -316,22 +344,25 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
 
     # per-source static counts
     stats = np.zeros((n, N_SRC_STATS), np.int64)
-    stats[:, SRC_SYN_OPS] = np.bincount(row_src, weights=row_nnz, minlength=n)
-    stats[:, SRC_WORDS] = np.bincount(row_src, weights=chip.row_words, minlength=n)
+    stats[:, SRC_SYN_OPS] = _sum_by(row_src, row_nnz, n)
+    stats[:, SRC_WORDS] = _sum_by(row_src, chip.row_words, n)
     stats[:, SRC_ROWS] = n_src_rows
     stats[:, SRC_PACKETS] = np.diff(src_pk_ptr)
     stats[:, SRC_DELIVERIES] = np.diff(src_grp_ptr)
-    for k in range(len(FORMATS)):
-        m = chip.row_format == k
-        if m.any():
-            stats[:, SRC_SYN_OPS_FMT0 + k] = np.bincount(row_src[m], weights=row_nnz[m], minlength=n)
-        del m
-    pk_src = np.repeat(np.arange(n, dtype=np.uint32), np.diff(src_pk_ptr))
-    if pk_src.size:
-        stats[:, SRC_HOPS_X] = np.bincount(pk_src, weights=rt_hx[pk_route], minlength=n)
-        stats[:, SRC_HOPS_Y] = np.bincount(pk_src, weights=rt_hy[pk_route], minlength=n)
-        stats[:, SRC_CROSSINGS] = np.bincount(pk_src, weights=rt_xc[pk_route], minlength=n)
-    del pk_src
+    used = np.flatnonzero(np.bincount(chip.row_format, minlength=len(FORMATS)))
+    for k in used.tolist():
+        stats[:, SRC_SYN_OPS_FMT0 + k] = stats[:, SRC_SYN_OPS] if used.size == 1 else \
+            _sum_by(row_src, row_nnz, n, where=(chip.row_format, k))
+    hops = np.zeros((3, n))    # x hops, y hops, chip crossings of each source's packets, a block of packets at a time
+    for a in range(0, n_pk, 1 << 22):
+        q = np.arange(a, min(a + (1 << 22), n_pk))
+        pk_src = np.searchsorted(src_pk_ptr, q, side="right") - 1
+        r = pk_route[q]
+        for j, rt_count in enumerate((rt_hx, rt_hy, rt_xc)):
+            hops[j] += np.bincount(pk_src, weights=rt_count[r], minlength=n)
+    if n_pk:
+        stats[:, SRC_HOPS_X], stats[:, SRC_HOPS_Y], stats[:, SRC_CROSSINGS] = hops
+    del hops
 
     # rows: dense where the targets are dense enough over their span (opt in)
     wdt = _narrowest_int(int(np.abs(chip.syn_weight).max(initial=0)))
