@@ -205,7 +205,7 @@ def _row_service(chip: CompiledChip, nnz: np.ndarray, r0: int = 0, r1: int | Non
     return out
 
 
-def _group_service(chip: CompiledChip, nnz: np.ndarray, g_start: np.ndarray, block: int = 1 << 22) -> np.ndarray:
+def _group_service(chip: CompiledChip, nnz: np.ndarray, g_start: np.ndarray, block: int = 1 << 20) -> np.ndarray:
     """Service cycles of every group (rows g_start[i] .. g_start[i + 1]): the sum of its rows'
     `_row_service`, computed a block of whole groups at a time (the same sums as one reduceat over
     every row, with block-sized temporaries)."""
@@ -218,7 +218,7 @@ def _group_service(chip: CompiledChip, nnz: np.ndarray, g_start: np.ndarray, blo
 
 
 def _sum_by(idx: np.ndarray, weights: np.ndarray, n: int, where: tuple | None = None,
-            block: int = 1 << 22) -> np.ndarray:
+            block: int = 1 << 20) -> np.ndarray:
     """np.bincount(idx, weights, minlength=n) over the entries where where[0] == where[1] (all: None),
     a block at a time (no full-length float64 copy of the weights): the same values where the sums are
     integers below 2**53 (the per-source counts)."""
@@ -354,8 +354,8 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         stats[:, SRC_SYN_OPS_FMT0 + k] = stats[:, SRC_SYN_OPS] if used.size == 1 else \
             _sum_by(row_src, row_nnz, n, where=(chip.row_format, k))
     hops = np.zeros((3, n))    # x hops, y hops, chip crossings of each source's packets, a block of packets at a time
-    for a in range(0, n_pk, 1 << 22):
-        q = np.arange(a, min(a + (1 << 22), n_pk))
+    for a in range(0, n_pk, 1 << 20):
+        q = np.arange(a, min(a + (1 << 20), n_pk))
         pk_src = np.searchsorted(src_pk_ptr, q, side="right") - 1
         r = pk_route[q]
         for j, rt_count in enumerate((rt_hx, rt_hy, rt_xc)):
