@@ -47,14 +47,15 @@ class CompiledChip:
     formats: dict[str, str]         # projection name -> synapse format
     usage: list[CoreUsage]
     neuron_core: np.ndarray         # int32 per global neuron, -1 for input neurons
+    # per-row and per-synapse tables are the narrowest unsigned / signed integers that hold their values
     src_row_ptr: np.ndarray         # uint64 [n_neurons + 1] -> rows of each source neuron
-    row_core: np.ndarray            # uint32 [n_rows] destination core
-    row_delay: np.ndarray           # uint32 [n_rows] steps between emission and integration
-    row_words: np.ndarray           # uint32 [n_rows] synapse words read when the row is served
+    row_core: np.ndarray            # uint16/uint32 [n_rows] destination core
+    row_delay: np.ndarray           # uint8/uint16/uint32 [n_rows] steps between emission and integration
+    row_words: np.ndarray           # uint16/uint32 [n_rows] synapse words read when the row is served
     row_format: np.ndarray          # uint8 [n_rows] index into config.hardware.FORMATS of the row's format
-    row_syn_ptr: np.ndarray         # uint64 [n_rows + 1] -> synapses of each row
+    row_syn_ptr: np.ndarray         # uint32/uint64 [n_rows + 1] -> synapses of each row
     syn_post: np.ndarray            # uint32 [n_syn] target global neuron id
-    syn_weight: np.ndarray          # int32 [n_syn]
+    syn_weight: np.ndarray          # int8/int16/int32 [n_syn] (|weight| <= the type's max: np.abs never wraps)
     placement_cost_hops: float = 0.0        # Σ expected packets × hops of the placement used
     baseline_cost_hops: float = 0.0         # same for the serpentine baseline
     placement: str = "serpentine"           # placer that produced router_xy
@@ -196,7 +197,10 @@ def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: 
 
     n_syn = int(sum(pr.pre_idx.size for pr in net.projections))
     syn_post = np.empty(n_syn, np.uint32)
-    syn_w = np.empty(n_syn, np.int32)
+    wmax = max((max(-int(pr.weight.min()), int(pr.weight.max())) for pr in net.projections if pr.weight.size),
+               default=0)
+    syn_w = np.empty(n_syn, narrow_signed(wmax))
+    core_dt = narrow_unsigned(max(nc - 1, 0), 16)
     r_src, r_core, r_words, r_nnz, n_rows_of = [], [], [], [], []
     at = 0
     for pr in net.projections:
@@ -220,8 +224,8 @@ def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: 
                 _add_bits(usage[ci], fmt, int(mem[ci]))
         src += np.uint32(offsets[net.index(pr.pre)])
         r_src.append(src)
-        r_core.append(core)
-        r_words.append(row_w)
+        r_core.append(core.astype(core_dt, copy=False))
+        r_words.append(row_w.astype(narrow_unsigned(int(row_w.max(initial=0)), 16), copy=False))
         r_nnz.append(nnz)
         n_rows_of.append(src.size)
         m = pr.pre_idx.size
@@ -237,10 +241,11 @@ def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: 
         out = np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
         parts.clear()
         return out
-    src, rcore, rwords, rnnz = cat(r_src, np.uint32), cat(r_core, np.uint32), cat(r_words, np.uint32), \
+    words_dt = np.result_type(*[w.dtype for w in r_words]) if r_words else np.uint16
+    src, rcore, rwords, rnnz = cat(r_src, np.uint32), cat(r_core, core_dt), cat(r_words, words_dt), \
         cat(r_nnz, np.uint32)
     n_rows_of = np.array(n_rows_of, np.int64)
-    rdelay = np.repeat(np.array(delays, np.uint32), n_rows_of)
+    rdelay = np.repeat(np.array(delays, narrow_unsigned(max(delays, default=0), 8)), n_rows_of)
     rfmt = np.repeat(np.array([FORMATS.index(formats[pr.name]) for pr in net.projections], np.uint8), n_rows_of)
     # merge the projections' rows into (source, core, delay) order
     if not _rows_sorted(src, rcore, rdelay):
@@ -261,8 +266,9 @@ def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: 
         del row_start
     src_row_ptr = np.zeros(n + 1, np.uint64)
     np.cumsum(np.bincount(src, minlength=n), out=src_row_ptr[1:])
-    row_syn_ptr = np.zeros(src.size + 1, np.uint64)
-    np.cumsum(rnnz, out=row_syn_ptr[1:], dtype=np.uint64)
+    syn_ptr_dt = narrow_unsigned(n_syn, 32)
+    row_syn_ptr = np.zeros(src.size + 1, syn_ptr_dt)
+    np.cumsum(rnnz, out=row_syn_ptr[1:], dtype=syn_ptr_dt)
     del rnnz
 
     # axons: one per distinct (source, destination core) pair (rows are sorted by source, then core)
@@ -299,6 +305,17 @@ def build_tables(net: Network, hw: Hardware, cores: list[list[Chunk]], formats: 
     return dict(usage=usage, neuron_core=neuron_core, src_row_ptr=src_row_ptr,
                 row_core=rcore, row_delay=rdelay, row_words=rwords, row_format=rfmt, row_syn_ptr=row_syn_ptr,
                 syn_post=syn_post, syn_weight=syn_w)
+
+
+def narrow_unsigned(vmax: int, least: int = 8) -> type:
+    """The narrowest unsigned integer type of at least `least` bits holding 0 .. vmax."""
+    return next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64)
+                if np.iinfo(t).bits >= least and vmax <= np.iinfo(t).max)
+
+
+def narrow_signed(vmax: int) -> type:
+    """The narrowest signed integer type holding ±vmax (so that np.abs of its values never wraps)."""
+    return next(t for t in (np.int8, np.int16, np.int32, np.int64) if vmax <= np.iinfo(t).max)
 
 
 def _add_bits(u: CoreUsage, fmt: str, bits: int) -> None:

@@ -188,7 +188,7 @@ def kernel_tables(plan: SimPlan, hw, state_bits: int) -> tuple:
     ej0 = np.uint64(plan.n_mesh_links + plan.n_nodes)   # the first ejection channel
     return (plan.n_cores, ej0, plan.serial_cycles, plan.el_latency, plan.el_serial, plan.rt_ptr, plan.el_channel,
             plan.el_parent, plan.max_route, plan.src_info, plan.src_row_ptr, plan.src_grp_ptr,
-            plan.pk_route, plan.pk_hop.reshape(-1), plan.pk_grp, plan.grp_core, plan.grp_el,
+            plan.pk_route, plan.pk_hop.reshape(-1), plan.tree, plan.pk_grp, plan.grp_core, plan.grp_el,
             plan.grp_service, plan.row_delay, plan.any_dense, plan.row_dense_lo, plan.row_dense_len,
             plan.row_dense_ptr, plan.dense_w, plan.row_syn_ptr, plan.src_syn_shift, plan.syn_off, plan.syn_w,
             plan.seg_send_ptr, plan.seg_send_bits, np.ascontiguousarray(plan.src_stats.T),

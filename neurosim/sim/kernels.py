@@ -38,8 +38,6 @@ from neurosim.sim.plan import (
     FORK,
     MULTI_ROW,
     N_SRC_STATS,
-    PK_CORE,
-    PK_GROUP,
     PK_MESH_HI,
     PK_MESH_LO,
     PK_W,
@@ -206,7 +204,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
     """Simulate sample s (see the module docstring); writes row s of the output arrays. `tables` is
     `engine.kernel_tables(...)`, the plan's static arrays and the chip's costs, unpacked here once."""
     (n_cores, ej0, ser, el_lat, el_ser, rt_ptr, el_channel, el_parent, max_route,
-     src_info, src_row_ptr, src_grp_ptr, pk_route, pk_hop, pk_grp, grp_core, grp_el, grp_service,
+     src_info, src_row_ptr, src_grp_ptr, pk_route, pk_hop, tree, pk_grp, grp_core, grp_el, grp_service,
      row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_shift, syn_off,
      syn_w, seg_send_ptr, seg_send_bits, src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp,
      seg_delta, seg_subtract, seg_delta_u, seg_refractory, seg_floor, seg_plain, seg_output, seg_record, bias,
@@ -218,7 +216,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
     U1 = np.uint64(1)
     core_int = node_interval[0]           # the cores' packet interval (the same for all, plan.node_interval)
     PKW = np.uint64(PK_W)                 # pk_hop is flat: packet p's record at p·PK_W (a constant stride)
-    PKC, PKG, PKL, PKH = np.uint64(PK_CORE), np.uint64(PK_GROUP), np.uint64(PK_MESH_LO), np.uint64(PK_MESH_HI)
+    PKL, PKH = np.uint64(PK_MESH_LO), np.uint64(PK_MESH_HI)
     keep_raster = raster.shape[1] > 0     # not kept: raster is (1, 0)
     r_rows = raster.shape[0]
     deliv = np.zeros(n, np.int64)         # deliveries per source (spikes and input events), as they are served
@@ -384,10 +382,12 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                     p = pk_list[pos]
                     t_inj = pk_t[pos] if ai == host_ai else t_core
                     h = p * PKW   # the packet's pk_hop record
-                    c = pk_hop[h + PKC]
-                    if c != FORK:  # a chain: injection, mesh links, ejection, one delivery
+                    lo = pk_hop[h + PKL]
+                    if lo != FORK:  # a chain: injection, mesh links, ejection, one delivery
+                        g = pk_grp[p] if tree else p   # the delivery
+                        c = grp_core[g]
                         ta = t_inj
-                        for e in range(np.uint64(pk_hop[h + PKL]), np.uint64(pk_hop[h + PKH])):
+                        for e in range(np.uint64(lo), np.uint64(pk_hop[h + PKH])):
                             ch = el_channel[e]
                             f = free[ch]
                             st = f if f > ta else ta
@@ -398,7 +398,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                         arr = (f if f > ta else ta) + ser
                         free[ch] = arr
                         cf = core_free[c]
-                        core_free[c] = (cf if cf > arr else arr) + grp_service[pk_hop[h + PKG]]
+                        core_free[c] = (cf if cf > arr else arr) + grp_service[g]
                     else:  # a tree forking towards several cores
                         r = pk_route[p]
                         e0 = rt_ptr[r]

@@ -35,10 +35,11 @@ N_SRC_STATS = SRC_SYN_OPS_FMT0 + len(FORMATS)
 # columns of SimPlan.src_info
 SRC_SYN_LO, SRC_SYN_HI, SRC_PK_LO, SRC_PK_HI, SRC_BASE, SRC_DELAY = range(6)
 # columns of SimPlan.pk_hop (packets whose route is a chain: every unicast packet, a tree packet with
-# one destination); PK_CORE is FORK for a tree packet with several destinations. A chain's ejection
-# channel is its core's: n_mesh_links + n_nodes + core
-PK_MESH_LO, PK_MESH_HI, PK_CORE, PK_GROUP = range(4)
-PK_W = 4
+# one destination); PK_MESH_LO is FORK for a tree packet with several destinations. A chain's destination
+# core is its delivery's (grp_core; the delivery: packet p is group p in unicast, pk_grp[p] in tree
+# multicast) and its ejection channel is its core's: n_mesh_links + n_nodes + core
+PK_MESH_LO, PK_MESH_HI = range(2)
+PK_W = 2
 FORK = np.uint32(0xFFFFFFFF)
 MULTI_ROW = np.uint64(1 << 32)  # SRC_DELAY of a source whose rows need the row loop (dense rows, several delays)
 NO_FLOOR = -(1 << 62)           # seg_floor of a population without a voltage floor
@@ -120,21 +121,24 @@ class SimPlan:
     src_row_ptr: np.ndarray     # uint64 [n + 1] rows of each source neuron (the chip's table; MULTI_ROW sources)
     src_grp_ptr: np.ndarray     # uint64 [n + 1] groups (deliveries) of each source
     pk_route: np.ndarray        # uint32 [n_packets]
-    pk_hop: np.ndarray          # uint32 [n_packets, 4] chain packets: PK_MESH_LO/HI (mesh-link elements), PK_CORE,
-    #                             PK_GROUP (its delivery); PK_CORE = FORK for a forking tree packet
+    pk_hop: np.ndarray          # uint32 [n_packets, 2] chain packets: PK_MESH_LO/HI (mesh-link elements);
+    #                             PK_MESH_LO = FORK for a forking tree packet
+    tree: bool                  # tree multicast: packet p's deliveries are pk_grp[p] .. (unicast: group p)
     pk_grp: np.ndarray          # uint64 [n_packets + 1] groups of packet p: pk_grp[p] .. pk_grp[p + 1] (tree
     #                             multicast; unicast: packet p is group p and pk_grp is [0], never read)
-    grp_core: np.ndarray        # uint32 [n_groups]
+    grp_core: np.ndarray        # uint16/uint32 [n_groups] (the chip's row_core type)
     grp_el: np.ndarray          # uint32 relative element of the ejection channel in the packet's route
-    grp_service: np.ndarray     # float64 service cycles at the destination core
+    grp_service: np.ndarray     # float32 service cycles at the destination core where float32 holds every
+    #                             one exactly (the kernel's float64 sums are then the same), else float64
     # rows (read only for MULTI_ROW sources): dense (contiguous targets) or CSR
-    row_delay: np.ndarray       # uint32
+    row_delay: np.ndarray       # uint8/uint16/uint32 (the chip's)
     any_dense: bool             # some row is dense (else the row_dense_* arrays are empty)
     row_dense_lo: np.ndarray    # uint32 first target of a dense row
     row_dense_len: np.ndarray   # uint32 0 for CSR rows
     row_dense_ptr: np.ndarray   # uint64 into dense_w
     dense_w: np.ndarray         # int8/int16/int32
-    row_syn_ptr: np.ndarray     # uint64 the chip's: synapses of row r of source s at row_syn_ptr[r] + src_syn_shift[s]
+    row_syn_ptr: np.ndarray     # uint32/uint64 the chip's: synapses of row r of source s at
+    #                             row_syn_ptr[r] + src_syn_shift[s]
     src_syn_shift: np.ndarray   # uint64 [n] padding synapses before the source's (`_pad_sources`)
     syn_off: np.ndarray         # uint16/uint32 target minus the source's SRC_BASE (uint16 halves the bytes read)
     syn_w: np.ndarray           # int8/int16/int32, the narrowest that holds the weights
@@ -186,17 +190,45 @@ def _narrowest_int(vmax: int) -> type:
     return next(t for t in (np.int8, np.int16, np.int32) if vmax <= np.iinfo(t).max) if vmax < 2 ** 31 else np.int64
 
 
-def _row_service(chip: CompiledChip, nnz: np.ndarray) -> np.ndarray:
-    """Service cycles of every row: header + words × word read + ⌈nnz / lanes⌉ × op (in place, one temporary)."""
+def _row_service(chip: CompiledChip, nnz: np.ndarray, r0: int = 0, r1: int | None = None) -> np.ndarray:
+    """Service cycles of rows r0 .. r1 (default: every row): header + words × word read + ⌈nnz / lanes⌉ × op
+    (in place, one temporary)."""
     tm = chip.hardware.timing
     op = np.array([tm.op_cycles(f) for f in FORMATS])
-    out = chip.row_words.astype(np.float64)
+    out = chip.row_words[r0:r1].astype(np.float64)
     out *= tm.word_read_cycles.value
     out += tm.row_header_cycles.value
-    t = nnz / tm.synaptic_lanes
+    t = nnz[r0:r1] / tm.synaptic_lanes
     np.ceil(t, out=t)
-    t *= op[chip.row_format]
+    t *= op[chip.row_format[r0:r1]]
     out += t
+    return out
+
+
+def _group_service(chip: CompiledChip, nnz: np.ndarray, g_start: np.ndarray, block: int = 1 << 20) -> np.ndarray:
+    """Service cycles of every group (rows g_start[i] .. g_start[i + 1]): the sum of its rows'
+    `_row_service`, computed a block of whole groups at a time (the same sums as one reduceat over
+    every row, with block-sized temporaries)."""
+    out = np.zeros(g_start.size)
+    for g0 in range(0, g_start.size, block):
+        g1 = min(g0 + block, g_start.size)
+        r0, r1 = int(g_start[g0]), int(g_start[g1]) if g1 < g_start.size else nnz.size
+        out[g0:g1] = np.add.reduceat(_row_service(chip, nnz, r0, r1), g_start[g0:g1] - r0)
+    return out
+
+
+def _sum_by(idx: np.ndarray, weights: np.ndarray, n: int, where: tuple | None = None,
+            block: int = 1 << 20) -> np.ndarray:
+    """np.bincount(idx, weights, minlength=n) over the entries where where[0] == where[1] (all: None),
+    a block at a time (no full-length float64 copy of the weights): the same values where the sums are
+    integers below 2**53 (the per-source counts)."""
+    out = np.zeros(n)
+    for a in range(0, idx.size, block):
+        i, w = idx[a:a + block], weights[a:a + block]
+        if where is not None:
+            m = where[0][a:a + block] == where[1]
+            i, w = i[m], w[m]
+        out += np.bincount(i, weights=w, minlength=n)
     return out
 
 
@@ -240,8 +272,12 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     del new
     n_grp = g_start.size
     grp_src = row_src[g_start]
-    grp_core = chip.row_core[g_start].astype(np.uint32, copy=False)
-    grp_service = np.add.reduceat(_row_service(chip, row_nnz), g_start) if n_grp else np.zeros(0)
+    grp_core = chip.row_core[g_start]               # the chip's type (uint16 below 65536 cores)
+    grp_service = _group_service(chip, row_nnz, g_start)
+    g32 = grp_service.astype(np.float32)
+    if np.array_equal(g32, grp_service):   # float32 holds every service time exactly: the same sums
+        grp_service = g32
+    del g32
     del g_start
     src_grp_ptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(grp_src, minlength=n), out=src_grp_ptr[1:])
@@ -253,7 +289,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         rt_ptr, el_channel, el_parent = _chains(upair // nc, upair % nc, node_xy, cols, inj0, ej0)
         del upair
         src_pk_ptr = src_grp_ptr
-        pk_grp = np.zeros(1, np.uint64)   # packet p is group p (pk_hop's PK_GROUP); only forking packets read pk_grp
+        pk_grp = np.zeros(1, np.uint64)   # packet p is group p; only tree packets read pk_grp
     else:  # tree: one packet per source with destinations; dedupe trees by (node, destination set)
         rt_elems: list[list[tuple[int, int]]] = []   # per route: (channel, parent)
         has = np.nonzero(np.diff(src_grp_ptr) > 0)[0]
@@ -304,33 +340,29 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         pk_hop[:n_pk, PK_MESH_LO] = rt_ptr[pk_route] + np.uint64(1)
         pk_hop[:n_pk, PK_MESH_HI] = rt_ptr[pk_route + np.uint32(1)] - np.uint64(1)
         if tree:
-            pk_first_grp = pk_grp[:-1].astype(np.int64)
-            chain = np.diff(pk_grp.astype(np.int64)) == 1
-            pk_hop[:n_pk, PK_CORE] = np.where(chain, grp_core[pk_first_grp], FORK)
-            pk_hop[:n_pk, PK_GROUP] = pk_first_grp
-            del pk_first_grp, chain
-        else:   # packet p is group p
-            pk_hop[:n_pk, PK_CORE] = grp_core
-            pk_hop[:n_pk, PK_GROUP] = np.arange(n_pk, dtype=np.uint32)
+            pk_hop[:n_pk, PK_MESH_LO][np.diff(pk_grp.astype(np.int64)) > 1] = FORK
 
     # per-source static counts
     stats = np.zeros((n, N_SRC_STATS), np.int64)
-    stats[:, SRC_SYN_OPS] = np.bincount(row_src, weights=row_nnz, minlength=n)
-    stats[:, SRC_WORDS] = np.bincount(row_src, weights=chip.row_words, minlength=n)
+    stats[:, SRC_SYN_OPS] = _sum_by(row_src, row_nnz, n)
+    stats[:, SRC_WORDS] = _sum_by(row_src, chip.row_words, n)
     stats[:, SRC_ROWS] = n_src_rows
     stats[:, SRC_PACKETS] = np.diff(src_pk_ptr)
     stats[:, SRC_DELIVERIES] = np.diff(src_grp_ptr)
-    for k in range(len(FORMATS)):
-        m = chip.row_format == k
-        if m.any():
-            stats[:, SRC_SYN_OPS_FMT0 + k] = np.bincount(row_src[m], weights=row_nnz[m], minlength=n)
-        del m
-    pk_src = np.repeat(np.arange(n, dtype=np.uint32), np.diff(src_pk_ptr))
-    if pk_src.size:
-        stats[:, SRC_HOPS_X] = np.bincount(pk_src, weights=rt_hx[pk_route], minlength=n)
-        stats[:, SRC_HOPS_Y] = np.bincount(pk_src, weights=rt_hy[pk_route], minlength=n)
-        stats[:, SRC_CROSSINGS] = np.bincount(pk_src, weights=rt_xc[pk_route], minlength=n)
-    del pk_src
+    used = np.flatnonzero(np.bincount(chip.row_format, minlength=len(FORMATS)))
+    for k in used.tolist():
+        stats[:, SRC_SYN_OPS_FMT0 + k] = stats[:, SRC_SYN_OPS] if used.size == 1 else \
+            _sum_by(row_src, row_nnz, n, where=(chip.row_format, k))
+    hops = np.zeros((3, n))    # x hops, y hops, chip crossings of each source's packets, a block of packets at a time
+    for a in range(0, n_pk, 1 << 20):
+        q = np.arange(a, min(a + (1 << 20), n_pk))
+        pk_src = np.searchsorted(src_pk_ptr, q, side="right") - 1
+        r = pk_route[q]
+        for j, rt_count in enumerate((rt_hx, rt_hy, rt_xc)):
+            hops[j] += np.bincount(pk_src, weights=rt_count[r], minlength=n)
+    if n_pk:
+        stats[:, SRC_HOPS_X], stats[:, SRC_HOPS_Y], stats[:, SRC_CROSSINGS] = hops
+    del hops
 
     # rows: dense where the targets are dense enough over their span (opt in)
     wdt = _narrowest_int(int(np.abs(chip.syn_weight).max(initial=0)))
@@ -378,7 +410,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     np.subtract(chip.syn_post, syn_off, out=syn_off)   # >= 0: base is the source's least target
     if syn_off.max(initial=0) < (1 << 16):
         syn_off = syn_off.astype(np.uint16)
-    syn_off, syn_w, src_syn_ptr, syn_shift = _pad_sources(syn_off, chip.syn_weight.astype(wdt), src_syn_ptr,
+    syn_off, syn_w, src_syn_ptr, syn_shift = _pad_sources(syn_off, chip.syn_weight.astype(wdt, copy=False), src_syn_ptr,
                                                           one_loop & has_syn, base, n)
     info = np.zeros((n, 6), np.uint64)
     info[:, SRC_SYN_LO] = src_syn_ptr[:-1]
@@ -447,14 +479,14 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         max_route=int(rt_len.max(initial=1)),
         src_info=info, src_row_ptr=chip.src_row_ptr.astype(np.uint64, copy=False),
         src_grp_ptr=src_grp_ptr.astype(np.uint64),
-        pk_route=np.asarray(pk_route, np.uint32), pk_hop=pk_hop, pk_grp=pk_grp,
-        grp_core=grp_core.astype(np.uint32), grp_el=grp_el if tree else np.zeros(1, np.uint32),
-        grp_service=np.asarray(grp_service, np.float64),
-        row_delay=chip.row_delay.astype(np.uint32, copy=False), any_dense=any_dense,
+        pk_route=np.asarray(pk_route, np.uint32), pk_hop=pk_hop, tree=tree, pk_grp=pk_grp,
+        grp_core=grp_core, grp_el=grp_el if tree else np.zeros(1, np.uint32),
+        grp_service=grp_service,
+        row_delay=chip.row_delay, any_dense=any_dense,
         row_dense_lo=lo.astype(np.uint32) if any_dense else np.zeros(1, np.uint32),
         row_dense_len=dlen.astype(np.uint32) if any_dense else np.zeros(1, np.uint32),
         row_dense_ptr=dptr.astype(np.uint64) if any_dense else np.zeros(1, np.uint64), dense_w=dense_w,
-        row_syn_ptr=chip.row_syn_ptr.astype(np.uint64, copy=False), src_syn_shift=syn_shift,
+        row_syn_ptr=chip.row_syn_ptr, src_syn_shift=syn_shift,
         syn_off=syn_off, syn_w=syn_w, sends=sends,
         seg_send_ptr=seg_send_ptr, seg_send_bits=seg_send_bits,
         src_stats=stats,
