@@ -13,12 +13,11 @@ chip where it can.
   cores and moves into free slots, started from both the greedy and the serpentine placement, the
   cheaper kept. Moves are only accepted when they lower the cost, so the result is never worse
   than the baseline. On chips much larger than the network only the serpentine slots and the slots
-  nearest the input port are candidates; work is capped (iterations and seconds).
+  nearest the input port are candidates; work is capped (moves, and cost-matrix cells evaluated: a
+  count, so the placement does not depend on the machine or its load).
 """
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 
@@ -163,7 +162,10 @@ def _greedy(pb: _Problem) -> np.ndarray:
     return pos
 
 
-def _local_search(pb: _Problem, pos: np.ndarray, max_iter: int, deadline: float) -> np.ndarray:
+def _local_search(pb: _Problem, pos: np.ndarray, max_iter: int, budget: list[float]) -> np.ndarray:
+    """Best-improvement swaps and moves until none improves, `max_iter` moves, or the work budget
+    (`budget[0]` cost-matrix cells evaluated, shared by the starts) runs out: a count, not a clock, so
+    the placement is the same on any machine at any load."""
     pos = pos.copy()
     n = pb.n
     C = pb.slot_costs(pos)
@@ -171,7 +173,9 @@ def _local_search(pb: _Problem, pos: np.ndarray, max_iter: int, deadline: float)
     occupied[pos] = True
     idx = np.arange(n)
     for _ in range(max_iter):
-        if time.perf_counter() > deadline:
+        free = np.flatnonzero(~occupied)
+        budget[0] -= n * (n + free.size)
+        if budget[0] < 0:
             break
         here = C[idx, pos]                                     # C[i, pos_i]
         cross = C[:, pos]                                      # C[i, pos_j]
@@ -179,7 +183,6 @@ def _local_search(pb: _Problem, pos: np.ndarray, max_iter: int, deadline: float)
         np.fill_diagonal(swap, 0.0)
         i, j = np.unravel_index(int(np.argmin(swap)), swap.shape)
         best, move = swap[i, j], None
-        free = np.flatnonzero(~occupied)
         if free.size:
             mv = C[:, free] - here[:, None]
             k, e = np.unravel_index(int(np.argmin(mv)), mv.shape)
@@ -201,7 +204,10 @@ def _local_search(pb: _Problem, pos: np.ndarray, max_iter: int, deadline: float)
     return pos
 
 
-def traffic_aware(traffic: np.ndarray, hw: Hardware, max_iter: int = 2000, max_seconds: float = 10.0
+SEARCH_CELLS = 6e8   # work budget of the local search: about 10 s on a 2-core VM (docs/mapping.md)
+
+
+def traffic_aware(traffic: np.ndarray, hw: Hardware, max_iter: int = 2000, max_cells: float = SEARCH_CELLS
                   ) -> np.ndarray:
     """Slots of the used cores minimising Σ packets × hops for `traffic` ((n_cores + 1) × n_cores,
     last row = input port). Returns an int64 slot per core."""
@@ -211,14 +217,14 @@ def traffic_aware(traffic: np.ndarray, hw: Hardware, max_iter: int = 2000, max_s
         return base
     cand = candidate_slots(n, hw)
     pb = _Problem(traffic, hw, cand)
-    deadline = time.perf_counter() + max_seconds
+    budget = [max_cells]
     local_base = np.searchsorted(cand, base)
     starts = [local_base]
     if n * n * pb.n_slots <= 4e9:
         starts.insert(0, _greedy(pb))
     best, best_cost = local_base, pb.cost(local_base)
     for s in starts:
-        p = _local_search(pb, s, max_iter, deadline)
+        p = _local_search(pb, s, max_iter, budget)
         c = pb.cost(p)
         if c < best_cost - 1e-9:
             best, best_cost = p, c
