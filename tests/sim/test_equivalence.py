@@ -111,3 +111,21 @@ def test_large_graded_inputs_use_wide_accumulators():
                               np.array([127, 127, 127, 127, -127], np.int32))], integer=True, state_bits=32)
     inputs = np.full((1, 2, 4), 10_000_000, np.int64)
     check_equivalent(net, chip(max_neurons=4, state_bits=32), inputs)
+
+
+@given(st.integers(2, 32), st.integers(0, 1 << 12), st.integers(0, 2**32 - 1))
+@settings(max_examples=60, deadline=None)
+def test_plain_update_decays_exactly_like_the_integer_model_over_the_whole_state_range(bits, delta, seed):
+    """The plain neuron update (decay in float64, because it vectorises) equals `decay_int` bit for bit,
+    extremes of the signed `state_bits` range included; no input, no bias, no spike."""
+    from neurosim.ir.quantize import decay_int
+    from neurosim.sim.kernels import _update_segment
+
+    top = (1 << (bits - 1)) - 1
+    rng = np.random.default_rng(seed)
+    v0 = np.concatenate([[-top, top, -1, 1, 0], rng.integers(-top, top + 1, 59)]).astype(np.int64)
+    v = v0.copy()
+    empty = np.zeros(0, np.int64)
+    _update_segment(np.zeros(v.size, np.int32), v, empty, empty, np.zeros(v.size, np.int64),
+                    np.zeros(64, np.bool_), 0, 0, v.size, top, top, delta, False, 0, 0, -top, True, bits, top)
+    assert v.tolist() == np.clip(decay_int(v0, delta), -top, top).tolist()
