@@ -262,7 +262,7 @@ def cmd_map(a: argparse.Namespace) -> int:
     from neurosim.mapper import compile_network
     from neurosim.mapper.report import fit_report
     from neurosim.sweep.budget import check_budget, estimate_workload
-    from neurosim.sweep.grow import systems_of
+    from neurosim.sweep.grow import first_system_that_fits
     from neurosim.sweep.sources import Source, make_source
 
     wl, wl_path, _ = load_workload(a.workload)
@@ -282,15 +282,11 @@ def cmd_map(a: argparse.Namespace) -> int:
     try:
         chip = compile_on(hw)
     except FitError:
-        for name in systems_of(hw.name, hw_path):   # too big for one chip: the smallest system of it
-            try:
-                chip = compile_on(load_hardware(name)[0])
-            except FitError:
-                continue
-            print(f"does not fit one {hw.name}: mapped onto {name}")
-            break
-        else:
+        found = first_system_that_fits(hw.name, hw_path, lambda loaded: compile_on(loaded[0]))
+        if found is None:
             raise
+        (system, _, _), chip = found
+        print(f"does not fit one {hw.name}: mapped onto {system.name}")
     print(fit_report(chip))
     return 0
 

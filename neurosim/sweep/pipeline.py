@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import neurosim
-from neurosim.config import Hardware, Workload, load_hardware
+from neurosim.config import Hardware, Workload
 from neurosim.config.figures import edited
 from neurosim.config.hardware import operating_state
 from neurosim.energy import above_idle, armed_power_w, energy_breakdown, ert_table, idle_power_w
@@ -35,8 +35,8 @@ from neurosim.report.stats import mean_ci, relative_half_width, wilson
 from neurosim.sim import simulate
 from neurosim.sim.engine import kernels_cached, plan_for
 from neurosim.sim.plan import chips_used
+from neurosim.sweep import grow
 from neurosim.sweep.budget import check_budget, estimate_workload
-from neurosim.sweep.grow import systems_of
 from neurosim.sweep.sources import Level, Source, make_source
 
 
@@ -87,16 +87,14 @@ def grow_to_system(level: Level, chip: Chip, source: Source, mapping: MapOptions
                    ) -> tuple[Chip, tuple[Network, np.ndarray, CompiledChip]] | None:
     """A level that does not fit one chip, mapped onto the smallest shipped system of that chip that
     takes it (`sweep.grow`); None when there is none."""
-    for name in systems_of(chip.hw.name, chip.path):
-        system = Chip(*load_hardware(name))
-        try:
-            compiled = compile_level(level, system, source, mapping, prior)
-        except FitError:
-            continue
-        say(f"[neurosim] sparsity {level.sparsity:.2f} does not fit one {chip.hw.name}: mapped onto {name} "
-            f"({chips_used(compiled[2])} of {system.hw.n_chips} chips)")
-        return system, compiled
-    return None
+    found = grow.first_system_that_fits(chip.hw.name, chip.path, lambda loaded: compile_level(
+        level, Chip(*loaded), source, mapping, prior))
+    if found is None:
+        return None
+    system, compiled = Chip(*found[0]), found[1]
+    say(f"[neurosim] sparsity {level.sparsity:.2f} does not fit one {chip.hw.name}: mapped onto {system.hw.name} "
+        f"({chips_used(compiled[2])} of {system.hw.n_chips} chips)")
+    return system, compiled
 
 
 def evaluate(level: Level, chip: Chip, source: Source, mapping: MapOptions, workload: str,
@@ -113,7 +111,7 @@ def evaluate(level: Level, chip: Chip, source: Source, mapping: MapOptions, work
     except FitError as e:
         grown = grow_to_system(level, chip, source, mapping, prior)
         if grown is None:
-            tried = systems_of(chip.hw.name, chip.path)
+            tried = grow.systems_of(chip.hw.name, chip.path)
             rec.update(fits=False, fit_error=str(e) + (f" (nor on the systems of {chip.hw.name}: {', '.join(tried)})"
                                                        if tried else ""))
             return rec
