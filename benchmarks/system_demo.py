@@ -26,7 +26,7 @@ from neurosim.mapper import compile_network  # noqa: E402
 from neurosim.mapper.report import per_chip_lines  # noqa: E402
 from neurosim.sim import simulate  # noqa: E402
 from neurosim.sim.engine import plan_for  # noqa: E402
-from neurosim.sim.plan import chips_used  # noqa: E402
+from neurosim.sim.plan import chips_used, with_on_chip_links  # noqa: E402
 
 
 def main() -> None:
@@ -51,6 +51,10 @@ def main() -> None:
     res = simulate(chip, x)
     t_sim = time.perf_counter() - t0
     lat = float(res.latency_s().mean())
+    # the time the inter-chip links cost: the same inputs with every chip boundary as fast as a router hop
+    fast = simulate(chip, x, plan=with_on_chip_links(plan_for(chip), hw))
+    link_time = lat - float(fast.latency_s().mean())
+    barrier_time = float(plan_for(chip).barrier_cycles) / res.clock_hz * res.steps
     counts = res.mean_counts()
     b = energy_breakdown(counts, lat, hw, chip.n_cores)
     inter = sum(b[k] for k in INTER_CHIP)
@@ -63,6 +67,7 @@ def main() -> None:
         "static_energy_j": b["static"], "armed_energy_j": b["armed"], "idle_power_w": idle_power_w(hw, chip.n_cores),
         "packets_per_inference": counts["packets"], "chip_crossings_per_inference": counts["chip_crossings"],
         "latency_s": lat, "mean_step_s": lat / res.steps, "barrier_cycles": float(plan_for(chip).barrier_cycles),
+        "barrier_time_s": barrier_time, "inter_chip_time_s": link_time,
         "placement_cost_hops": chip.placement_cost_hops, "serpentine_cost_hops": chip.baseline_cost_hops,
         "seconds": {"build": round(t_build, 1), "map": round(t_map, 1), "simulate": round(t_sim, 1)},
         "peak_memory_gib": round(peak_gib(), 2)}, indent=1))

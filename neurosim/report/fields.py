@@ -47,6 +47,10 @@ RECORD = [
     ("chips_available", "", "chips of the system (1 for a chip)"),
     ("chip_crossings_per_inference", "", "packet crossings of inter-chip links per inference (systems)"),
     ("inter_chip_energy_j", "J", "energy of those crossings (part of energy_breakdown_j: `chip_crossings`)"),
+    ("inter_chip_time_per_inference_s", "s", "time per inference the inter-chip links cost: the latency minus "
+                                             "that of the same inputs with every chip boundary as fast as an "
+                                             "on-chip hop (0 on one chip)"),
+    ("inter_chip_time_per_inference_ci95_s", "s", "its 95 % interval"),
     ("cores_used", "", "cores the mapping uses"),
     ("cores_needed", "", "the fewest cores the level fits on"),
     ("cores_available", "", "cores on the chip"),

@@ -233,6 +233,40 @@ def energy_breakdown(records: list[dict], out_dir: Path, title: str = "") -> lis
     return save_figure(fig, out_dir, "energy_breakdown")
 
 
+def latency_breakdown(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
+    """Stacked bars of latency per inference, per level, one panel per chip: the end-of-step barriers
+    (on a system, the chips' synchronisation), the time the inter-chip links cost, and the rest (cores,
+    on-chip mesh, host); the whole bar's 95 % interval as an error bar."""
+    labels = sorted({_label(r, records) for r in records if r.get("fits", True)})
+    if not labels:
+        return []
+    parts = (("barrier (synchronisation)", "tab:gray"), ("inter-chip links", "tab:red"),
+             ("cores, on-chip mesh, host", "tab:blue"))
+    fig, axes = plt.subplots(1, len(labels), figsize=(4.2 * len(labels) + 1.5, 4.2), squeeze=False)
+    for ax, label in zip(axes[0], labels, strict=True):
+        rs = sorted([r for r in records if r.get("fits", True) and _label(r, records) == label],
+                    key=lambda r: r["sparsity"])
+        total = np.array([r["latency_per_inference_s"] for r in rs]) * 1e3
+        barrier = np.array([r.get("barrier_time_per_inference_s") or 0.0 for r in rs]) * 1e3
+        links = np.array([max(r.get("inter_chip_time_per_inference_s") or 0.0, 0.0) for r in rs]) * 1e3
+        x = np.arange(len(rs))
+        bottom = np.zeros(len(rs))
+        for (name, color), vals in zip(parts, (barrier, links, np.maximum(total - barrier - links, 0.0)),
+                                       strict=True):
+            ax.bar(x, vals, bottom=bottom, color=color, label=name)
+            bottom += vals
+        ci = np.array([r.get("latency_per_inference_ci95_s") or [t / 1e3, t / 1e3] for r, t in zip(rs, total,
+                                                                                                  strict=True)]) * 1e3
+        ax.errorbar(x, total, yerr=[total - ci[:, 0], ci[:, 1] - total], fmt="none", ecolor="black", capsize=3)
+        ax.set_xticks(x, [f"{100 * r['sparsity']:.0f}%" for r in rs])
+        ax.set_xlabel("weight sparsity")
+        ax.set_ylabel("latency per inference (ms)")
+        ax.set_title(label)
+    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.suptitle(title or "Latency per inference by part")
+    return save_figure(fig, out_dir, "latency_breakdown")
+
+
 def memory_and_cores(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
     """Synapse memory (KiB) and cores used against sparsity, one line per chip; each chip's capacity
     (all its cores, all their synapse memory) dashed in its colour."""
@@ -409,6 +443,7 @@ def all_plots(records: list[dict], out_dir: Path, name: str = "") -> list[Path]:
     if any(r.get("accuracy") is not None for r in records):
         paths += accuracy_vs_sparsity(records, out_dir, f"{prefix}accuracy vs sparsity")
     paths += energy_breakdown(records, out_dir, f"{prefix}energy per inference by action")
+    paths += latency_breakdown(records, out_dir, f"{prefix}latency per inference by part")
     paths += memory_and_cores(records, out_dir, f"{prefix}memory and cores vs sparsity")
     paths += core_load_heatmap(records, out_dir, f"{prefix}per-router core load")
     return paths

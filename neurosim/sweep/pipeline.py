@@ -34,7 +34,7 @@ from neurosim.report.records import mark_accuracy_floor, provenance
 from neurosim.report.stats import mean_ci, relative_half_width, wilson
 from neurosim.sim import simulate
 from neurosim.sim.engine import kernels_cached, plan_for
-from neurosim.sim.plan import chips_used
+from neurosim.sim.plan import chips_used, with_on_chip_links
 from neurosim.sweep import grow
 from neurosim.sweep.budget import check_budget, estimate_workload
 from neurosim.sweep.sources import Level, Source, make_source
@@ -97,6 +97,17 @@ def grow_to_system(level: Level, chip: Chip, source: Source, mapping: MapOptions
     return system, compiled
 
 
+def inter_chip_time_s(compiled: CompiledChip, inputs, lat: np.ndarray, sim) -> tuple[float, float, float]:
+    """Time per inference the inter-chip links cost (mean and 95 % interval over samples): the latency
+    minus that of the same inputs run with every chip boundary as fast as an on-chip hop. Zero on one
+    chip, with no second run."""
+    if chips_used(compiled) < 2:
+        return 0.0, 0.0, 0.0
+    fast = simulate(compiled, inputs, mode=sim.mode, stream_length=sim.stream_length,
+                    plan=with_on_chip_links(plan_for(compiled), compiled.hardware))
+    return mean_ci(lat - fast.latency_s())
+
+
 def evaluate(level: Level, chip: Chip, source: Source, mapping: MapOptions, workload: str,
              prior: dict | None = None) -> dict:
     """One record: quantize `level` for the chip, map, simulate the workload's samples, price the counts.
@@ -120,9 +131,10 @@ def evaluate(level: Level, chip: Chip, source: Source, mapping: MapOptions, work
         rec["system"] = hw.name
     sim = source.wl.simulation
     n_cores = compiled.n_cores
-    res = simulate(compiled, source.inputs_for(qnet, source.inputs_needed(level)), mode=sim.mode,
-                   stream_length=sim.stream_length)
+    inputs = source.inputs_for(qnet, source.inputs_needed(level))
+    res = simulate(compiled, inputs, mode=sim.mode, stream_length=sim.stream_length)
     lat = res.latency_s()
+    inter_chip_time = inter_chip_time_s(compiled, inputs, lat, sim)
     per_inf = res.per_inference()
     per_sample = [energy_breakdown({k: float(v[i]) for k, v in per_inf.items()}, float(lat[i]), hw, n_cores)
                   for i in range(res.samples)]
@@ -168,6 +180,8 @@ def evaluate(level: Level, chip: Chip, source: Source, mapping: MapOptions, work
         "chips_available": hw.n_chips,
         "chip_crossings_per_inference": counts["chip_crossings"],
         "inter_chip_energy_j": breakdown["chip_crossings"],
+        "inter_chip_time_per_inference_s": inter_chip_time[0],
+        "inter_chip_time_per_inference_ci95_s": list(inter_chip_time[1:]),
         "cores_used": n_cores,
         "cores_available": hw.mesh.n_cores,
         "synapse_memory_capacity_bits": hw.mesh.n_cores * core.synapse_memory_bits,

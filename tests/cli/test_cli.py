@@ -42,6 +42,7 @@ def test_run_end_to_end(tiny, tmp_path, capsys):
         assert ops[0] > ops[1] > ops[2]
     assert (out / "results.csv").read_text().count("\n") == 7
     assert (out / "energy_vs_sparsity.png").stat().st_size > 1000 and (out / "energy_vs_sparsity.svg").exists()
+    assert (out / "latency_breakdown.png").stat().st_size > 1000
     table = capsys.readouterr().out
     assert "energy/inf (uJ)" in table and "generic_mesh" in table
 

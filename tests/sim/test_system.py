@@ -12,7 +12,7 @@ from neurosim.energy import armed_power_w, energy_breakdown, idle_power_w
 from neurosim.ir import Network, Neuron, Population, Projection
 from neurosim.mapper import compile_network
 from neurosim.sim import simulate
-from neurosim.sim.plan import E, N, W, build_plan, chip_crossings, mesh_link
+from neurosim.sim.plan import E, N, W, build_plan, chip_crossings, mesh_link, with_on_chip_links
 
 
 def _system(tmp_path, **over):
@@ -75,6 +75,35 @@ def test_a_packet_across_the_boundary_pays_the_link(tmp_path):
     # the barrier of a step on two chips is the system's (5 us), on one chip the chip's
     assert build_plan(far).barrier_cycles == pytest.approx(5e-6 * 2e8)
     assert build_plan(near).barrier_cycles == pytest.approx(hw.noc.barrier_at(2))
+
+
+def test_the_time_the_links_cost_is_the_latency_minus_a_run_with_on_chip_links(tmp_path):
+    hw, _, _ = _system(tmp_path)
+    hw = replace(hw, core=replace(hw.core, share_cores_between_layers=False))
+    net = _two_neurons()
+    x = np.zeros((1, 3, 1), np.int32)
+    x[0, 0, 0] = 1
+    far = compile_network(net, hw, "sparse", placement=np.array([[3, 0], [4, 0]]), objective="cores")
+    plan = build_plan(far)
+    fast = with_on_chip_links(plan, hw)
+    # only the crossing element changes: the link's 200-cycle latency and serialisation become a hop's
+    changed = fast.el_latency != plan.el_latency
+    assert changed.sum() == 1 and fast.el_latency[changed] == [hw.noc.hop_x_cycles.value]
+    assert fast.el_serial[changed] == [plan.serial_cycles] and plan.el_serial[changed] == [200.0]
+    assert plan.el_latency[changed] == [200.0]                    # the plan itself is left as it was
+    rs, rf = simulate(far, x, plan=plan), simulate(far, x, plan=fast)
+    # one packet crosses: its step is 200 - hop cycles shorter, at 200 MHz; the barrier stays the system's
+    saved = (200 - hw.noc.hop_x_cycles.value) / 2e8
+    assert rs.latency_s()[0] - rf.latency_s()[0] == pytest.approx(saved, rel=1e-9)
+    assert rs.counts["chip_crossings"][0] == rf.counts["chip_crossings"][0] == 1
+    near = compile_network(net, hw, "sparse", placement=np.array([[0, 0], [1, 0]]), objective="cores")
+    plain = build_plan(near)
+    assert with_on_chip_links(plain, hw) is plain                  # no packet crosses: nothing to change
+    # the record's figure: mean and interval over samples; one chip in use costs no second run
+    from neurosim.sweep.pipeline import inter_chip_time_s
+    sim = type("Sim", (), {"mode": "single", "stream_length": 1})()
+    assert inter_chip_time_s(far, x, rs.latency_s(), sim) == pytest.approx((saved, saved, saved), rel=1e-9)
+    assert inter_chip_time_s(near, x, simulate(near, x).latency_s(), sim) == (0.0, 0.0, 0.0)
 
 
 def test_a_system_of_a_system_is_refused(tmp_path):

@@ -60,6 +60,11 @@ def test_a_level_too_big_for_one_chip_runs_on_the_smallest_system_that_takes_it(
     assert rec["cores_used"] >= 5000 / 256
     assert rec["chip_crossings_per_inference"] > 0
     assert rec["inter_chip_energy_j"] == rec["energy_breakdown_j"]["chip_crossings"] > 0
+    # the links' 100 ns latency and 32-cycle hold cost time; the barrier is the system's either way
+    links = rec["inter_chip_time_per_inference_s"]
+    assert 0 < links < rec["latency_per_inference_s"] - rec["barrier_time_per_inference_s"]
+    lo, hi = rec["inter_chip_time_per_inference_ci95_s"]
+    assert lo <= links <= hi
     # the system's 2 us barrier on every one of the T + L - 1 = 4 + 1 - 1 steps of an inference (one LIF layer)
     assert rec["barrier_time_per_inference_s"] == pytest.approx(4 * 2e-6, rel=1e-9)
 
