@@ -23,11 +23,10 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-LAYERS, FAN_IN = 4, 100
+LAYERS, FAN_OUT, WINDOW = 4, 100, 1024
 
 
 def rss_bytes() -> int:
@@ -60,44 +59,83 @@ class Peak:
         self.value = max(self.value, rss_bytes())
 
 
-def one_size(synapses: float) -> dict:
+def layered_network(layers: int, width: int, fan_out: int, window: int | None, seed: int = 7):
+    """Float feed-forward network built compactly: an input and `layers` LIF layers of `width` neurons; every
+    neuron sends `fan_out` synapses to distinct random targets of the next layer, within a receptive
+    window of 2·window + 1 positions around its own (None: anywhere in the layer), float32 weights in
+    [1, 8). Built a block of sources at a time straight into the sorted uint32 / float32 arrays the
+    network keeps (12 bytes per synapse), with no temporaries of the whole projection."""
+    import numpy as np
+
+    from neurosim.ir import Network, Neuron, Population, Projection
+
+    rng = np.random.default_rng(seed)
+    neuron = Neuron(decay=0.9, threshold=float(2 * fan_out), reset="zero")
+    pops = [Population("input", width)] + [Population(f"l{i}", width, neuron=neuron) for i in range(1, layers + 1)]
+    span = width if window is None else min(width, 2 * window + 1)
+    k = np.arange(fan_out, dtype=np.int64)
+    block = max(1, (1 << 20) // fan_out)
+    projs = []
+    for i in range(layers):
+        n = width * fan_out
+        pre, post, w = np.empty(n, np.uint32), np.empty(n, np.uint32), np.empty(n, np.float32)
+        for a in range(0, width, block):
+            b = min(a + block, width)
+            s = np.arange(a, b, dtype=np.int64)
+            # fan_out distinct sorted offsets in [0, span): sorted draws from [0, span - fan_out] plus 0..fan_out-1
+            d = rng.integers(0, span - fan_out + 1, size=(b - a, fan_out))
+            d.sort(axis=1)
+            d += k
+            if window is not None:
+                d += np.clip(s - window, 0, width - span)[:, None]
+            pre[a * fan_out:b * fan_out] = np.repeat(s, fan_out)
+            post[a * fan_out:b * fan_out] = d.ravel()
+            w[a * fan_out:b * fan_out] = rng.random((b - a) * fan_out, dtype=np.float32) * 7 + 1
+            del d, s
+        projs.append(Projection(pops[i].name, pops[i + 1].name, pre, post, w, kind="sparse"))
+        del pre, post, w
+    return Network(pops, projs, name="layered")
+
+
+def one_size(synapses: float, topology: str, window: int) -> dict:
     """Run every stage for one size in this process; returns per-stage peak bytes and seconds."""
     import numpy as np
 
     sys.path.insert(0, str(HERE))
-    from sim_speed import big_chip, big_network
+    from sim_speed import big_chip
 
     from neurosim.ir import quantize
     from neurosim.mapper import compile_network
     from neurosim.sim import simulate
     from neurosim.sim.engine import plan_for
 
-    width = int(round(synapses / (LAYERS * FAN_IN)))
-    out: dict = {"synapses_target": synapses, "width": width, "stages": {}}
-    with Peak() as p:   # the float network a user would bring (weights as float32)
-        net = big_network(LAYERS, width, FAN_IN)
-        net = replace(net, integer=False, state_bits=None,
-                      projections=[replace(pr, weight=pr.weight.astype(np.float32)) for pr in net.projections])
+    width = int(round(synapses / (LAYERS * FAN_OUT)))
+    out: dict = {"synapses_target": synapses, "topology": topology, "width": width, "stages": {}}
+    with Peak() as p:   # the float network a user would bring (float32 weights)
+        net = layered_network(LAYERS, width, FAN_OUT, window if topology == "local" else None)
     out["synapses"], out["neurons"] = net.n_synapses, net.n_neurons
     out["stages"]["build"] = (p.value, p.seconds)
     cores = -(-net.n_neurons // 1024)
     side = int(math.ceil(math.sqrt(-(-cores * 3 // 2) / 4)))
     hw = big_chip(side, side)
     with Peak() as p:
-        net = quantize(net, hw.core.weight_bits, hw.core.state_bits)
+        net = quantize(net, hw.core.weight_bits, hw.core.state_bits)   # the float network is dropped
     out["stages"]["quantize"] = (p.value, p.seconds)
     with Peak() as p:
         chip = compile_network(net, hw, "sparse", objective="cores", placement="serpentine")
+        del net                       # the chip holds every synapse: keep only the network's populations
+        chip.drop_network_synapses()
     out["stages"]["map"] = (p.value, p.seconds)
-    out["cores"] = chip.n_cores
+    out["cores"], out["rows"] = chip.n_cores, int(chip.row_core.size)
     with Peak() as p:
         plan_for(chip)
     out["stages"]["plan"] = (p.value, p.seconds)
     x = (np.random.default_rng(1).random((2, 10, width)) < 0.1).astype(np.int8)
     simulate(chip, x[:, :2])            # compile the kernel outside the measurement
     with Peak() as p:
-        simulate(chip, x)
+        res = simulate(chip, x)
     out["stages"]["simulate"] = (p.value, p.seconds)
+    out["synaptic_ops"] = int(res.counts["synaptic_ops"].sum())
     return out
 
 
