@@ -119,7 +119,7 @@ def one_size(synapses: float, topology: str, window: int) -> dict:
     side = int(math.ceil(math.sqrt(-(-cores * 3 // 2) / 4)))
     hw = big_chip(side, side)
     with Peak() as p:
-        net = quantize(net, hw.core.weight_bits, hw.core.state_bits)   # the float network is dropped
+        net = quantize(net, hw.core.weight_bits, hw.core.state_bits, narrow=True)   # the float network is dropped
     out["stages"]["quantize"] = (p.value, p.seconds)
     with Peak() as p:
         chip = compile_network(net, hw, "sparse", objective="cores", placement="serpentine")

@@ -145,7 +145,7 @@ class SimPlan:
     sends: np.ndarray           # bool [n] the neuron's spikes send packets (others are not listed as sources)
     seg_send_ptr: np.ndarray    # int64 [n_seg + 1] each segment's words in seg_send_bits
     seg_send_bits: np.ndarray   # uint64 `sends` of each segment, 64 a word (bit b of word w: neuron g0 + 64w + b)
-    src_stats: np.ndarray       # int64 [n, N_SRC_STATS]
+    src_stats: np.ndarray       # int64 [n, N_SRC_STATS] (a view of the contiguous [N_SRC_STATS, n] array)
     # neurons, as segments (one population piece on one core), ordered by core then neuron id
     seg_g0: np.ndarray
     seg_g1: np.ndarray
@@ -343,7 +343,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
             pk_hop[:n_pk, PK_MESH_LO][np.diff(pk_grp.astype(np.int64)) > 1] = FORK
 
     # per-source static counts
-    stats = np.zeros((n, N_SRC_STATS), np.int64)
+    stats = np.zeros((N_SRC_STATS, n), np.int64).T   # stored per statistic: the kernel's layout, not copied for it
     stats[:, SRC_SYN_OPS] = _sum_by(row_src, row_nnz, n)
     stats[:, SRC_WORDS] = _sum_by(row_src, chip.row_words, n)
     stats[:, SRC_ROWS] = n_src_rows
