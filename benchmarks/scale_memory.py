@@ -1,24 +1,31 @@
 #!/usr/bin/env python3
-"""Peak memory and time per stage (build, quantize, map, plan, simulate) for networks of 10^6 ... 10^9 synapses,
+"""Peak memory and time per stage (build, quantize, map, plan, simulate) for networks of 10^7 ... 10^9 synapses,
 with peak bytes per synapse and how each grows from one size to the next.
 
-    python benchmarks/scale_memory.py                        # 1e6 and 1e7, then 1e8 / 1e9 if projected to fit
-    python benchmarks/scale_memory.py --synapses 1e7 1e8     # chosen sizes
+    python benchmarks/scale_memory.py                                   # local 1e7 1e8 1e9, random 1e7 1e8
+    python benchmarks/scale_memory.py --synapses 1e7 1e8 --random-synapses   # chosen sizes, local only
 
 Each size runs in a fresh process (so peaks do not carry over); a background thread samples the
 process's resident memory every 20 ms, and each stage reports the highest resident memory seen while
-it ran. The network is sim_speed.big_network (4 LIF layers, fan-in 100, random sources), built with
-float weights, quantized to the chip's 8-bit weights and mapped in the
-sparse format onto a Loihi-like chip enlarged to hold it (sim_speed.big_chip), serpentine placement
-(the traffic-aware search is capped and would only add time); 2 samples x 10 steps at 10 % input
-activity. A size whose peak, extrapolated from the two largest sizes measured, would pass --max-gib
-is not run: the table says so.
+it ran ("above start": less the interpreter, numpy and numba before the network is built). The network
+(`layered_network`): an input and 4 LIF layers of equal width, every neuron sending 100 synapses to
+distinct random targets in the next layer: within a window of +-1024 positions around its own (`local`,
+receptive fields as in conv nets and cortical models) or anywhere in the layer (`random`, the worst case:
+a source's targets fall on ever more cores, about one row per synapse). Built compactly with float32
+weights, quantized to the chip's 8-bit weights (`narrow=True`: int8) and the float network dropped,
+mapped in the sparse format onto a Loihi-like chip enlarged to hold it (sim_speed.big_chip), serpentine
+placement (the traffic-aware search is capped and would only add time); then the deploy network's
+synapses are dropped (the chip holds them), the plan built and 2 samples x 10 steps simulated at 10 %
+input activity. A size whose peak, extrapolated from the two largest sizes measured, would pass
+--max-gib is not run: the table says so.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import threading
@@ -110,7 +117,8 @@ def one_size(synapses: float, topology: str, window: int) -> dict:
     from neurosim.sim.engine import plan_for
 
     width = int(round(synapses / (LAYERS * FAN_OUT)))
-    out: dict = {"synapses_target": synapses, "topology": topology, "width": width, "stages": {}}
+    out: dict = {"synapses_target": synapses, "topology": topology, "width": width, "stages": {},
+                 "start": rss_bytes()}   # the interpreter, numpy and numba before any network
     with Peak() as p:   # the float network a user would bring (float32 weights)
         net = layered_network(LAYERS, width, FAN_OUT, window if topology == "local" else None)
     out["synapses"], out["neurons"] = net.n_synapses, net.n_neurons
@@ -141,47 +149,61 @@ def one_size(synapses: float, topology: str, window: int) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--synapses", type=float, nargs="+", default=[1e6, 1e7, 1e8, 1e9])
+    ap.add_argument("--synapses", type=float, nargs="*", default=[1e7, 1e8, 1e9], help="sizes, local topology")
+    ap.add_argument("--random-synapses", type=float, nargs="*", default=[1e7, 1e8],
+                    help="sizes, random-source topology (the worst case)")
+    ap.add_argument("--window", type=int, default=WINDOW, help="half-width of the local receptive window")
     ap.add_argument("--max-gib", type=float, default=20.0, help="skip a size projected above this peak")
     ap.add_argument("--one", type=float, help=argparse.SUPPRESS)
+    ap.add_argument("--topology", default="local", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.one:
-        print(json.dumps(one_size(a.one)))
+        print(json.dumps(one_size(a.one, a.topology, a.window)))
         return
+    # freed arrays go back to the system at once: glibc otherwise raises its mmap threshold to the size of
+    # the largest array freed so far (up to 32 MiB), and blocks below it stay in the process after a free
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": str(1 << 20)}
     rows: list[dict] = []
-    for s in sorted(a.synapses):
-        done = [r for r in rows if "stages" in r]
-        if len(done) >= 2:
-            (s0, p0), (s1, p1) = [(r["synapses"], max(v[0] for v in r["stages"].values())) for r in done[-2:]]
-            k = math.log(p1 / p0) / math.log(s1 / s0)
-            projected = p1 * (s / s1) ** k / 2 ** 30
-            if projected > a.max_gib:
-                rows.append({"synapses_target": s, "skipped": f"projected peak {projected:.0f} GiB > {a.max_gib} GiB"})
-                print(json.dumps(rows[-1]), flush=True)
-                continue
-        r = subprocess.run([sys.executable, __file__, "--one", str(s)], capture_output=True, text=True)
-        if r.returncode != 0:
-            rows.append({"synapses_target": s, "skipped": f"failed (exit {r.returncode}): {r.stderr.strip()[-200:]}"})
-        else:
-            rows.append(json.loads(r.stdout.strip().splitlines()[-1]))
-        print(json.dumps(rows[-1]), flush=True)
-    print("\n| synapses | neurons | cores | stage | peak GiB | bytes/synapse | seconds |")
-    print("|---|---|---|---|---|---|---|")
+    for topo, sizes in (("local", a.synapses), ("random", a.random_synapses)):
+        for s in sorted(sizes):
+            done = [r for r in rows if "stages" in r and r["topology"] == topo]
+            if len(done) >= 2:
+                (s0, p0), (s1, p1) = [(r["synapses"], max(v[0] for v in r["stages"].values())) for r in done[-2:]]
+                k = math.log(p1 / p0) / math.log(s1 / s0)
+                projected = p1 * (s / s1) ** k / 2 ** 30
+                if projected > a.max_gib:
+                    rows.append({"synapses_target": s, "topology": topo,
+                                 "skipped": f"projected peak {projected:.0f} GiB > {a.max_gib} GiB"})
+                    print(json.dumps(rows[-1]), flush=True)
+                    continue
+            r = subprocess.run([sys.executable, __file__, "--one", str(s), "--topology", topo, "--window",
+                                str(a.window)], capture_output=True, text=True, env=env)
+            if r.returncode != 0:
+                rows.append({"synapses_target": s, "topology": topo,
+                             "skipped": f"failed (exit {r.returncode}): {r.stderr.strip()[-200:]}"})
+            else:
+                rows.append(json.loads(r.stdout.strip().splitlines()[-1]))
+            print(json.dumps(rows[-1]), flush=True)
+    print("\n| topology | synapses | neurons | cores | rows/synapse | stage | peak GiB | bytes/synapse | "
+          "above start | seconds |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         if "skipped" in r:
-            print(f"| {r['synapses_target']:.0e} | | | all | not run: {r['skipped']} | | |")
+            print(f"| {r['topology']} | {r['synapses_target']:.0e} | | | | all | not run: {r['skipped']} | | | |")
             continue
         for st, (b, sec) in r["stages"].items():
-            print(f"| {r['synapses']:.3g} | {r['neurons']:,} | {r['cores']:,} | {st} | {b / 2**30:.2f} | "
-                  f"{b / r['synapses']:.0f} | {sec:.1f} |")
-    done = [r for r in rows if "stages" in r]
-    for a_, b_ in zip(done, done[1:], strict=False):
-        f = b_["synapses"] / a_["synapses"]
-        grow = {st: (math.log(b_["stages"][st][0] / a_["stages"][st][0]) / math.log(f),
-                     math.log(max(b_["stages"][st][1], 1e-3) / max(a_["stages"][st][1], 1e-3)) / math.log(f))
-                for st in a_["stages"]}
-        print(f"\n{a_['synapses']:.3g} -> {b_['synapses']:.3g} synapses: exponent of growth (memory, time) per stage: "
-              + ", ".join(f"{st} ({m:.2f}, {t:.2f})" for st, (m, t) in grow.items()))
+            print(f"| {r['topology']} | {r['synapses']:.3g} | {r['neurons']:,} | {r['cores']:,} | "
+                  f"{r['rows'] / r['synapses']:.3f} | {st} | {b / 2**30:.2f} | {b / r['synapses']:.1f} | "
+                  f"{(b - r['start']) / r['synapses']:.1f} | {sec:.1f} |")
+    for topo in ("local", "random"):
+        done = [r for r in rows if "stages" in r and r["topology"] == topo]
+        for a_, b_ in zip(done, done[1:], strict=False):
+            f = b_["synapses"] / a_["synapses"]
+            grow = {st: (math.log(b_["stages"][st][0] / a_["stages"][st][0]) / math.log(f),
+                         math.log(max(b_["stages"][st][1], 1e-3) / max(a_["stages"][st][1], 1e-3)) / math.log(f))
+                    for st in a_["stages"]}
+            print(f"\n{topo} {a_['synapses']:.3g} -> {b_['synapses']:.3g} synapses: exponent of growth (memory, time) "
+                  "per stage: " + ", ".join(f"{st} ({m:.2f}, {t:.2f})" for st, (m, t) in grow.items()))
 
 
 if __name__ == "__main__":
