@@ -171,7 +171,14 @@ def packet_traffic(chip: CompiledChip, rates: np.ndarray | None = None):
     node[node < 0] = n
     node *= n
     node += p_core
-    traffic = np.bincount(node, weights=w, minlength=(n + 1) * n).astype(np.float64).reshape(n + 1, n)
+    traffic = np.bincount(node, weights=w, minlength=(n + 1) * n)
+    del node, w
+    if traffic.dtype != np.float64:   # counts: to float64 in place, a block at a time (the matrix is cores²)
+        as_float = traffic.view(np.float64)
+        for a in range(0, traffic.size, 1 << 22):
+            as_float[a:a + (1 << 22)] = traffic[a:a + (1 << 22)].astype(np.float64)
+        traffic = as_float
+    traffic = traffic.reshape(n + 1, n)
     port = np.array(chip.hardware.host.router, np.int64)
     return traffic, lambda xy: np.vstack([xy, port[None, :]])
 
