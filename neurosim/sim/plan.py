@@ -337,8 +337,11 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     n_pk = len(pk_route)
     pk_hop = np.zeros((max(n_pk, 1), PK_W), np.uint32)
     if n_pk:
-        pk_hop[:n_pk, PK_MESH_LO] = rt_ptr[pk_route] + np.uint64(1)
-        pk_hop[:n_pk, PK_MESH_HI] = rt_ptr[pk_route + np.uint32(1)] - np.uint64(1)
+        for a in range(0, n_pk, 1 << 22):   # a block of packets at a time (no uint64 per packet)
+            r = pk_route[a:a + (1 << 22)]
+            pk_hop[a:a + (1 << 22), PK_MESH_LO] = rt_ptr[r] + np.uint64(1)
+            pk_hop[a:a + (1 << 22), PK_MESH_HI] = rt_ptr[r + np.uint32(1)] - np.uint64(1)
+            del r
         if tree:
             pk_hop[:n_pk, PK_MESH_LO][np.diff(pk_grp.astype(np.int64)) > 1] = FORK
 
