@@ -142,8 +142,8 @@ class Projection:
         self.weight = np.ascontiguousarray(self.weight)
         if not (self.pre_idx.shape == self.post_idx.shape == self.weight.shape):
             raise ValueError("pre_idx, post_idx and weight must have the same length")
-        order = np.lexsort((self.post_idx, self.pre_idx))
-        if not np.all(order == np.arange(order.size)):
+        if not _coo_sorted(self.pre_idx, self.post_idx):   # checked in blocks: no per-synapse temporaries
+            order = np.lexsort((self.post_idx, self.pre_idx))
             self.pre_idx, self.post_idx, self.weight = (self.pre_idx[order], self.post_idx[order],
                                                         self.weight[order])
         if not self.name:
@@ -166,9 +166,19 @@ class Projection:
 
     def with_weights(self, weight: np.ndarray, keep: np.ndarray | None = None) -> Projection:
         """Same structure with new weights; `keep` (bool per synapse) drops synapses."""
-        if keep is None:
-            return replace(self, weight=weight)
+        if keep is None or keep.all():   # nothing dropped: the index arrays are shared, not copied
+            return replace(self, weight=weight if keep is None else weight[keep])
         return replace(self, pre_idx=self.pre_idx[keep], post_idx=self.post_idx[keep], weight=weight[keep])
+
+
+def _coo_sorted(pre: np.ndarray, post: np.ndarray, block: int = 1 << 22) -> bool:
+    """Whether (pre, post) pairs are in non-decreasing order, checked a block at a time."""
+    for a in range(0, max(pre.size - 1, 0), block):
+        b = min(a + block, pre.size - 1)
+        p0, p1 = pre[a:b], pre[a + 1:b + 1]
+        if ((p1 < p0) | ((p1 == p0) & (post[a + 1:b + 1] < post[a:b]))).any():
+            return False
+    return True
 
 
 @dataclass(eq=False)

@@ -26,6 +26,7 @@ from neurosim.ir.network import Network
 
 LEAK_SHIFT = 12
 STATE_HEADROOM = 8
+BLOCK = 1 << 22   # weights converted at a time
 
 
 def leak_delta(decay: float | np.ndarray) -> int | np.ndarray:
@@ -54,6 +55,11 @@ def input_levels(net: Network, name: str) -> int:
     return int(net.meta.get("input_levels", {}).get(name, 1))
 
 
+def _abs_max(w: np.ndarray) -> float:
+    """max |w| of a non-empty array, without an array of absolute values."""
+    return max(abs(float(w.min())), abs(float(w.max())))
+
+
 def _max_abs_drive(net: Network, name: str) -> float:
     """Largest Σ|w|·(unit input) any neuron of population `name` can receive in one step."""
     total = np.zeros(net.pop(name).size)
@@ -66,21 +72,26 @@ def _max_abs_drive(net: Network, name: str) -> float:
     return float(total.max(initial=0.0))
 
 
-def quantize(net: Network, weight_bits: int, state_bits: int) -> Network:
-    """Integer deploy network for a chip with signed `weight_bits` weights and `state_bits` state."""
+def quantize(net: Network, weight_bits: int, state_bits: int, narrow: bool = False) -> Network:
+    """Integer deploy network for a chip with signed `weight_bits` weights and `state_bits` state.
+    Weights are int32, or with `narrow` the narrowest signed type that holds `weight_bits` (int8 for
+    8-bit weights: 3 bytes per synapse less for very large networks; the same values)."""
     if net.integer:
         raise ValueError("network is already integer")
     wmax_int = (1 << (weight_bits - 1)) - 1
     smax = (1 << (state_bits - 1)) - 1
     scales: dict[str, float] = {}
+    wdt = np.int32
+    if narrow:
+        wdt = np.int8 if weight_bits <= 8 else np.int16 if weight_bits <= 16 else np.int32
     for p in net.populations:
         if p.is_input:
             continue
         m = 0.0
         for pr in net.projections:
             if pr.post == p.name and pr.nnz:
-                m = max(m, float(np.abs(pr.weight).max()) / input_levels(net, pr.pre)
-                        if net.pop(pr.pre).is_input else float(np.abs(pr.weight).max()))
+                m = max(m, _abs_max(pr.weight) / input_levels(net, pr.pre)
+                        if net.pop(pr.pre).is_input else _abs_max(pr.weight))
         s = wmax_int / m if m > 0 else 1.0
         theta = float(np.max(p.param("threshold")))
         if p.neuron.spiking and theta > 0:
@@ -105,12 +116,16 @@ def quantize(net: Network, weight_bits: int, state_bits: int) -> Network:
     for pr in net.projections:
         s = scales[pr.post]
         k = input_levels(net, pr.pre) if net.pop(pr.pre).is_input else 1
-        w = np.clip(np.rint(pr.weight.astype(np.float64) * s / k), -wmax_int - 1, wmax_int).astype(np.int32)
+        w = np.empty(pr.weight.shape, wdt)
+        for a in range(0, w.size, BLOCK):   # a block at a time: no float64 copy of every weight
+            w[a:a + BLOCK] = np.clip(np.rint(pr.weight[a:a + BLOCK].astype(np.float64) * s / k), -wmax_int - 1,
+                                     wmax_int)
         kernel = None
         if pr.kernel is not None:
             kernel = np.clip(np.rint(pr.kernel * s / k), -wmax_int - 1, wmax_int).astype(np.int32)
-        # a weight that rounds to zero is no synapse on the chip
-        projs.append(replace(pr, weight=w, kernel=kernel).with_weights(w, keep=w != 0))
+        # a weight that rounds to zero is no synapse on the chip (when none does, the index arrays are shared)
+        q = replace(pr, weight=w, kernel=kernel)
+        projs.append(q if np.count_nonzero(w) == w.size else q.with_weights(w, keep=w != 0))
     meta = dict(net.meta)
     meta["weight_scales"] = scales
     meta["weight_bits"] = weight_bits

@@ -52,7 +52,8 @@ def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.nda
     geo = Geometry(net)
     orders = population_orders(net, order, hw.core.max_neurons)
     formats = choose_formats(net, hw, fmt, geo, orders)
-    model = CostModel(net, hw, formats, geo, orders)
+    def model():   # a fresh cost model per cut: its per-synapse tables are not kept while the tables are built
+        return CostModel(net, hw, formats, geo, orders)
     delays = net.delays("hardware")
     cores, tables = _cut(model, net, hw, formats, delays, geo, caps)
     if goal == "cores" and prior is not None and len(prior.cores) < len(cores):
@@ -113,13 +114,15 @@ def _once(net: Network) -> np.ndarray:
     return np.ones(int(net.offsets[-1]))
 
 
-def _cut(model: CostModel, net: Network, hw: Hardware, formats, delays, geo,
+def _cut(model_of, net: Network, hw: Hardware, formats, delays, geo,
          caps: dict[str, int] | None = None, share: bool = True) -> tuple[list[list[Chunk]], dict]:
     """The partition (with per-population neuron caps; layers sharing cores where the chip allows and
     `share`) and its tables, re-cut until no core is over its output budgets (fan-out axons, routing
-    entries)."""
+    entries). `model_of()` makes the cost model; it is dropped while the tables are built (both hold
+    per-synapse arrays) and made again for a re-cut."""
     caps = dict(caps or {})
     share = share and hw.core.share_cores_between_layers
+    model = model_of()
     cores = partition(model, caps, share=share)
     if model.output_bound and share:
         # where output budgets bind, a layer's tail sharing a core with the next layer's head adds a
@@ -127,6 +130,7 @@ def _cut(model: CostModel, net: Network, hw: Hardware, formats, delays, geo,
         apart = partition(model, caps, share=False)
         if len(apart) < len(cores):
             cores, share = apart, False
+    model = None
     for rnd in range(64):
         tables = build_tables(net, hw, cores, formats, delays, geo)
         over = _over_output_budgets(hw, cores, tables["usage"])
@@ -140,7 +144,9 @@ def _cut(model: CostModel, net: Network, hw: Hardware, formats, delays, geo,
                     _raise_output(pop, used, limit, budget)
                 cap = max(1, min(neurons - 1, neurons * limit // used))
                 caps[pop] = min(caps.get(pop, cap), cap)
+        model = model_of()
         cores = partition(model, caps, previous=cores, share=share)
+        model = None
     pop, (used, limit, _, budget) = next(iter(over.items()))
     _raise_output(pop, used, limit, budget)
 
@@ -165,7 +171,14 @@ def packet_traffic(chip: CompiledChip, rates: np.ndarray | None = None):
     node[node < 0] = n
     node *= n
     node += p_core
-    traffic = np.bincount(node, weights=w, minlength=(n + 1) * n).astype(np.float64).reshape(n + 1, n)
+    traffic = np.bincount(node, weights=w, minlength=(n + 1) * n)
+    del node, w
+    if traffic.dtype != np.float64:   # counts: to float64 in place, a block at a time (the matrix is cores²)
+        as_float = traffic.view(np.float64)
+        for a in range(0, traffic.size, 1 << 22):
+            as_float[a:a + (1 << 22)] = traffic[a:a + (1 << 22)].astype(np.float64)
+        traffic = as_float
+    traffic = traffic.reshape(n + 1, n)
     port = np.array(chip.hardware.host.router, np.int64)
     return traffic, lambda xy: np.vstack([xy, port[None, :]])
 

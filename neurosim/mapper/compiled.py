@@ -9,7 +9,7 @@ pruning left it no synapse (it still occupies memory and is still read).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -69,6 +69,22 @@ class CompiledChip:
     def n_cores(self) -> int:
         return len(self.cores)
 
+    def drop_network_synapses(self) -> None:
+        """Let the chip forget the synapse arrays of the network it was compiled from: `network` becomes a
+        copy with the same populations and projections (names, kinds, geometry) and no synapses (its
+        `meta['synapses_dropped']` gives how many there were). The chip's own tables hold every synapse,
+        and planning and simulating read only the populations; mapping again, profiling or anything else
+        that needs the network's synapses needs the network itself. For networks too large to keep twice:
+        the memory is freed once the caller holds no other reference to the network."""
+        net = self.network
+        if "synapses_dropped" in net.meta:
+            return
+        none = np.zeros(0, np.uint32)
+        projs = [replace(pr, pre_idx=none, post_idx=none, weight=np.zeros(0, pr.weight.dtype))
+                 for pr in net.projections]
+        self.network = Network(list(net.populations), projs, name=net.name, integer=net.integer,
+                               state_bits=net.state_bits, meta={**net.meta, "synapses_dropped": net.n_synapses})
+
     def totals(self) -> dict[str, int]:
         keys = ["neurons", "synapse_bits", "fan_in_axons", "fan_out_axons", "routing_entries", "neuron_bits",
                 "routing_bits"]
@@ -106,6 +122,11 @@ def _projection_rows(net: Network, pr, fmt: str, hw: Hardware, neuron_core: np.n
     n_pre = net.pop(pr.pre).size
     # synapses are sorted by (pre, post); where cores hold consecutive targets (network order) (pre, core)
     # is sorted too, otherwise (spatially ordered conv targets) a stable sort keeps targets ascending per row
+    if fmt != "dense":
+        runs = _row_runs(pr.pre_idx, pr.post_idx, post_off, neuron_core, n_cores)
+        if runs is not None:   # (source, core) sorted already: rows found a block at a time (no key per synapse)
+            rkey, nnz = runs
+            return _rows_out(fmt, hw, rkey // n_cores, rkey % n_cores, nnz, nnz, on_core, None)
     key = _row_key(pr.pre_idx, pr.post_idx, post_off, neuron_core, n_cores)
     syn_order = _sorted_by(key)
     if syn_order is not None:
@@ -137,6 +158,11 @@ def _projection_rows(net: Network, pr, fmt: str, hw: Hardware, neuron_core: np.n
         del rkey
         # a dense row of a structurally sparse projection holds every in-core target (a crossbar row)
         length = on_core[row_core] if fmt == "dense" else nnz
+    return _rows_out(fmt, hw, row_src, row_core, nnz, length, on_core, syn_order)
+
+
+def _rows_out(fmt: str, hw: Hardware, row_src, row_core, nnz, length, on_core, syn_order):
+    """`_projection_rows`' result from its rows' sources, cores, synapses and stored lengths."""
     const, per = row_layout(fmt, 0, hw.core)
     if fmt == "bitmap":
         const = const + on_core[row_core]      # the mask spans the projection's in-core targets
@@ -156,6 +182,31 @@ def _row_key(pre: np.ndarray, post: np.ndarray, post_off: int, neuron_core: np.n
     post = post + np.uint32(post_off) if post.dtype == np.uint32 else post.astype(np.int64) + post_off
     key += neuron_core[post]
     return key
+
+
+def _row_runs(pre: np.ndarray, post: np.ndarray, post_off: int, neuron_core: np.ndarray, n_cores: int,
+              block: int = 1 << 22) -> tuple[np.ndarray, np.ndarray] | None:
+    """(key, synapses) of every row, the runs of equal `_row_key`, computed a block of synapses at a time;
+    None when the keys are not sorted (then the caller sorts)."""
+    keys, lens = [], []
+    last = None
+    for a in range(0, pre.size, block):
+        k = _row_key(pre[a:a + block], post[a:a + block], post_off, neuron_core, n_cores)
+        if (last is not None and k[0] < last) or (k[1:] < k[:-1]).any():
+            return None
+        start, length = _runs(k)
+        keys.append(k[start])
+        lens.append(length)
+        last = k[-1]
+        del k, start, length
+    if not keys:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    key, length = np.concatenate(keys), np.concatenate(lens)
+    del keys, lens
+    start, _ = _runs(key)     # a row that spans a block boundary is two runs: merge them
+    if start.size == key.size:
+        return key, length
+    return key[start], np.add.reduceat(length, start)
 
 
 def _rows_sorted(src: np.ndarray, core: np.ndarray, delay: np.ndarray, block: int = 1 << 22) -> bool:

@@ -65,12 +65,13 @@ def csr_by_target(post: np.ndarray, pre: np.ndarray, n_post: np.int64, pre_off: 
 @njit(cache=True)
 def out_cost(s0: np.int64, s1: np.int64, ptr: np.ndarray, tgt: np.ndarray, a: np.int64, b: np.int64,
              cur: np.int64, est: np.ndarray, extra: np.ndarray, stamp_src: np.ndarray, stamp_piece: np.ndarray,
-             tick: np.int64) -> tuple[np.int64, np.int64, np.int64]:
+             tick: np.int64, tgt_off: np.int64 = 0) -> tuple[np.int64, np.int64, np.int64]:
     """Output side of sources s0..s1-1 (local ids of one population piece on the core being cut, which holds
     sequence positions [a, b) and gets id `cur`): Σ over sources of distinct destination cores
     (output axons) and the piece's distinct destination cores (routing entries). A target at
     sequence position q lands on `cur` if a <= q < b, else on est[q]; `extra` lists the cores of
-    fully connected targets every source reaches. Returns (axons, entries, last tick used)."""
+    fully connected targets every source reaches; tgt[e] + tgt_off is the position of target e. Returns
+    (axons, entries, last tick used)."""
     fan = np.int64(0)
     nd = np.int64(0)
     piece = tick + 1
@@ -78,7 +79,7 @@ def out_cost(s0: np.int64, s1: np.int64, ptr: np.ndarray, tgt: np.ndarray, a: np
     for s in range(s0, s1):
         tick += 1
         for e in range(ptr[s], ptr[s + 1]):
-            q = tgt[e]
+            q = np.int64(tgt[e]) + tgt_off
             c = cur if (q >= a and q < b) else est[q]
             if stamp_src[c] != tick:
                 stamp_src[c] = tick

@@ -271,21 +271,25 @@ class CostModel:
                     continue
                 structural = pc.fmt == "dense" and not pc.whole_rows
                 pre, post = self.geo.edges[pr.name][:2] if structural else (pr.pre_idx, pr.post_idx)
-                post_off = int(offsets[net.index(pr.post)])
-                edges.setdefault(pr.pre, []).append((pre, seq_of[post + post_off]))
+                edges.setdefault(pr.pre, []).append((pre, post, int(offsets[net.index(pr.post)]), k))
         self.out_edges = {}
         for name, lst in edges.items():
             n_pre = net.pop(name).size
-            if self.order.get(name) is not None:
-                lst = [(self.pos[name][pre], tgt) for pre, tgt in lst]
             if len(lst) == 1 and self.order.get(name) is None:
-                pre, tgt = lst[0]
+                pre, post, post_off, k = lst[0]
                 ptr = np.zeros(n_pre + 1, np.uint64)
                 np.cumsum(np.bincount(pre, minlength=n_pre), out=ptr[1:])
-            else:
-                ptr, tgt = csr_by_target(np.concatenate([x[0] for x in lst]).astype(np.int64),
-                                         np.concatenate([x[1] for x in lst]), n_pre, 0)
-            self.out_edges[name] = (ptr, tgt)
+                if self.order[self.pops[k].name] is None:   # targets in network order: positions are post + offset
+                    self.out_edges[name] = (ptr, np.asarray(post), int(self.seq_off[k]))
+                else:
+                    self.out_edges[name] = (ptr, seq_of[post + post_off], 0)
+                continue
+            lst = [(pre, seq_of[post + post_off]) for pre, post, post_off, _ in lst]
+            if self.order.get(name) is not None:
+                lst = [(self.pos[name][pre], tgt) for pre, tgt in lst]
+            ptr, tgt = csr_by_target(np.concatenate([x[0] for x in lst]).astype(np.int64),
+                                     np.concatenate([x[1] for x in lst]), n_pre, 0)
+            self.out_edges[name] = (ptr, tgt, 0)
         n = self.size
         self._out = (np.zeros(2 * n + 1, np.int64), np.zeros(2 * n + 1, np.int64))
         self._no_tgt = np.zeros(0, np.int32)
@@ -305,11 +309,12 @@ class CostModel:
                     arr[olo - plo:ohi - plo] = cur
                 extra.append(np.unique(arr))
             ex = np.unique(np.concatenate(extra)) if extra else np.zeros(0, np.int64)
-            ptr, tgt = self.out_edges.get(name, (None, None))
+            ptr, tgt, tgt_off = self.out_edges.get(name, (None, None, 0))
             if ptr is None:
                 ptr, tgt = np.zeros(hi + 1, np.uint64), self._no_tgt  # a layer nothing reads
             f, e, self.tick = out_cost(np.int64(lo), np.int64(hi), ptr, tgt, np.int64(a), np.int64(b),
-                                       np.int64(cur), self.est, ex, st_src, st_piece, np.int64(self.tick))
+                                       np.int64(cur), self.est, ex, st_src, st_piece, np.int64(self.tick),
+                                       np.int64(tgt_off))
             fan += int(f)
             entries += int(e)
         return fan, entries

@@ -161,7 +161,7 @@ class SimPlan:
     sends: np.ndarray           # bool [n] the neuron's spikes send packets (others are not listed as sources)
     seg_send_ptr: np.ndarray    # int64 [n_seg + 1] each segment's words in seg_send_bits
     seg_send_bits: np.ndarray   # uint64 `sends` of each segment, 64 a word (bit b of word w: neuron g0 + 64w + b)
-    src_stats: np.ndarray       # int64 [n, N_SRC_STATS]
+    src_stats: np.ndarray       # int64 [n, N_SRC_STATS] (a view of the contiguous [N_SRC_STATS, n] array)
     # neurons, as segments (one population piece on one core), ordered by core then neuron id
     seg_g0: np.ndarray
     seg_g1: np.ndarray
@@ -353,13 +353,16 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     n_pk = len(pk_route)
     pk_hop = np.zeros((max(n_pk, 1), PK_W), np.uint32)
     if n_pk:
-        pk_hop[:n_pk, PK_MESH_LO] = rt_ptr[pk_route] + np.uint64(1)
-        pk_hop[:n_pk, PK_MESH_HI] = rt_ptr[pk_route + np.uint32(1)] - np.uint64(1)
+        for a in range(0, n_pk, 1 << 22):   # a block of packets at a time (no uint64 per packet)
+            r = pk_route[a:a + (1 << 22)]
+            pk_hop[a:a + (1 << 22), PK_MESH_LO] = rt_ptr[r] + np.uint64(1)
+            pk_hop[a:a + (1 << 22), PK_MESH_HI] = rt_ptr[r + np.uint32(1)] - np.uint64(1)
+            del r
         if tree:
             pk_hop[:n_pk, PK_MESH_LO][np.diff(pk_grp.astype(np.int64)) > 1] = FORK
 
     # per-source static counts
-    stats = np.zeros((n, N_SRC_STATS), np.int64)
+    stats = np.zeros((N_SRC_STATS, n), np.int64).T   # stored per statistic: the kernel's layout, not copied for it
     stats[:, SRC_SYN_OPS] = _sum_by(row_src, row_nnz, n)
     stats[:, SRC_WORDS] = _sum_by(row_src, chip.row_words, n)
     stats[:, SRC_ROWS] = n_src_rows
@@ -422,12 +425,8 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     base = np.zeros(n, np.uint32)
     if has_syn.any():
         base[has_syn] = np.minimum.reduceat(chip.syn_post, src_syn_ptr[:-1][has_syn])
-    syn_off = np.repeat(base, np.diff(src_syn_ptr))
-    np.subtract(chip.syn_post, syn_off, out=syn_off)   # >= 0: base is the source's least target
-    if syn_off.max(initial=0) < (1 << 16):
-        syn_off = syn_off.astype(np.uint16)
-    syn_off, syn_w, src_syn_ptr, syn_shift = _pad_sources(syn_off, chip.syn_weight.astype(wdt, copy=False), src_syn_ptr,
-                                                          one_loop & has_syn, base, n)
+    syn_off, syn_w, src_syn_ptr, syn_shift = _pad_sources(chip.syn_post, chip.syn_weight.astype(wdt, copy=False),
+                                                          src_syn_ptr, one_loop & has_syn, base, n)
     info = np.zeros((n, 6), np.uint64)
     info[:, SRC_SYN_LO] = src_syn_ptr[:-1]
     info[:, SRC_SYN_HI] = src_syn_ptr[1:]
@@ -537,32 +536,56 @@ def output_populations(net) -> set[str]:
     return {p.name for p in net.populations if not p.is_input and p.name not in sources}
 
 
-def _pad_sources(syn_off, syn_w, src_syn_ptr, pad, base, n):
-    """Pad the synapses of each source served by the one-loop path (`pad`) to a multiple of SYN_PAD
-    with weight-0 synapses, so that the kernel's loop over them (unrolled by the compiler in steps
-    dividing SYN_PAD) has no remainder loop: fewer branches, fewer mispredicted loop exits (0.99
-    sparsity: the sources' phase takes a fifth less time). A padding synapse adds 0 to a neuron the
-    source does not reach (past its last target, within the network and the offset type), or, where
-    there is none, to one of its own targets. Returns (syn_off, syn_w, src_syn_ptr, shift): shift[src]
-    is the padding before the source's synapses (its rows' synapses are the chip's row pointers + shift;
-    the kernel reads rows only of sources it does not pad)."""
+def _pad_sources(syn_post, syn_w, src_syn_ptr, pad, base, n, block: int = 1 << 22):
+    """Each synapse's target as an offset from its source's least target `base` (uint16 when every offset
+    fits, else uint32), with the synapses of each source served by the one-loop path (`pad`) padded to a
+    multiple of SYN_PAD with weight-0 synapses, so that the kernel's loop over them (unrolled by the
+    compiler in steps dividing SYN_PAD) has no remainder loop: fewer branches, fewer mispredicted loop
+    exits (0.99 sparsity: the sources' phase takes a fifth less time). A padding synapse adds 0 to a
+    neuron the source does not reach (past its last target, within the network and the offset type), or,
+    where there is none, to one of its own targets. Returns (syn_off, syn_w, src_syn_ptr, shift):
+    shift[src] is the padding before the source's synapses (its rows' synapses are the chip's row
+    pointers + shift; the kernel reads rows only of sources it does not pad). Written a block of sources
+    at a time into the final arrays (no per-synapse temporaries)."""
     nnz = np.diff(src_syn_ptr)
+    has = nnz > 0
+    span = np.zeros(n, np.int64)    # the largest offset of every source, + 1
+    if has.any():
+        span[has] = np.maximum.reduceat(syn_post, src_syn_ptr[:-1][has]).astype(np.int64) - base[has] + 1
+    off_dt = np.uint16 if span.max(initial=0) <= (1 << 16) else np.uint32
     n_pad = np.where(pad, -nnz % SYN_PAD, 0)
     shift = np.zeros(n + 1, np.int64)
     np.cumsum(n_pad, out=shift[1:])
-    if not shift[-1]:
-        return syn_off, syn_w, src_syn_ptr, shift[:-1].astype(np.uint64)
-    has = nnz > 0
-    span = np.zeros(n, np.int64)
-    span[has] = np.maximum.reduceat(syn_off, src_syn_ptr[:-1][has]).astype(np.int64) + 1
-    src = np.repeat(np.arange(n), n_pad)                       # the source of each padding synapse
-    q = np.arange(src.size) - np.repeat(shift[:-1], n_pad)     # its rank within the source's padding
-    off = span[src] + q
-    own = syn_off[src_syn_ptr[src] + q % nnz[src]]            # fallback: one of the source's own targets
-    off = np.where((base[src] + off <= n - 1) & (off <= np.iinfo(syn_off.dtype).max), off, own)
-    at = np.repeat(src_syn_ptr[1:], n_pad)
-    return (np.insert(syn_off, at, off.astype(syn_off.dtype)), np.insert(syn_w, at, np.zeros(src.size, syn_w.dtype)),
-            src_syn_ptr + shift, shift[:-1].astype(np.uint64))
+    total = int(src_syn_ptr[-1]) + int(shift[-1])
+    syn_off = np.empty(total, off_dt)
+    w_out = syn_w if not shift[-1] else np.zeros(total, syn_w.dtype)
+    top = np.iinfo(off_dt).max
+    # blocks of whole sources of about `block` synapses each
+    cuts = np.unique(np.concatenate(([0], np.searchsorted(src_syn_ptr, np.arange(0, int(src_syn_ptr[-1]), block),
+                                                          side="right") - 1, [n])))
+    for s0, s1 in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        p0, p1 = int(src_syn_ptr[s0]), int(src_syn_ptr[s1])
+        cnt = nnz[s0:s1]
+        rel = np.repeat(base[s0:s1], cnt)
+        np.subtract(syn_post[p0:p1], rel, out=rel)   # >= 0: base is the source's least target
+        if not shift[-1]:
+            syn_off[p0:p1] = rel
+            continue
+        dest = np.repeat(shift[s0:s1], cnt)
+        dest += np.arange(p0, p1)
+        syn_off[dest] = rel
+        w_out[dest] = syn_w[p0:p1]
+        del dest
+        k = n_pad[s0:s1]
+        src = np.repeat(np.arange(s0, s1), k)                          # the source of each padding synapse
+        if not src.size:
+            continue
+        q = np.arange(src.size) - np.repeat(shift[s0:s1] - shift[s0], k)   # its rank within the source's padding
+        off = span[src] + q
+        own = rel[src_syn_ptr[src] - p0 + q % nnz[src]]                  # fallback: one of the source's own targets
+        syn_off[src_syn_ptr[src + 1] + shift[src] + q] = np.where((base[src] + off <= n - 1) & (off <= top), off, own)
+        del rel, src, q, off, own
+    return syn_off, w_out, src_syn_ptr + shift, shift[:-1].astype(np.uint64)
 
 
 def _unicast_routes(node_of_src: np.ndarray, grp_src: np.ndarray, grp_core: np.ndarray, nc: int

@@ -163,3 +163,24 @@ def test_quantize_keeps_threshold_below_state_range():
     qr = quantize(ro, weight_bits=8, state_bits=8)
     # readout: largest Σ|w| into one neuron is 0.75, integrated over 1/(1-0.5) = 2 steps -> S = 127/1.5
     assert qr.projections[0].weight.tolist() == [42, -21, 21, 8]
+
+
+def test_quantize_narrow_gives_the_same_weights_in_the_narrowest_type():
+    rng = np.random.default_rng(3)
+    ws = [rng.normal(size=(20, 30)) * (rng.random((20, 30)) < 0.5), rng.normal(size=(30, 5))]
+    net = _chain(ws, Neuron(decay=0.9, threshold=1.0))
+    for bits, dtype in ((8, np.int8), (12, np.int16), (24, np.int32)):
+        wide, narrow = quantize(net, bits, 24), quantize(net, bits, 24, narrow=True)
+        for a, b in zip(wide.projections, narrow.projections, strict=True):
+            assert a.weight.dtype == np.int32 and b.weight.dtype == dtype
+            assert np.array_equal(a.weight, b.weight) and np.array_equal(a.pre_idx, b.pre_idx)
+            assert np.array_equal(a.post_idx, b.post_idx)
+
+
+def test_projection_sorts_unsorted_synapses_by_source_then_target():
+    pre, post = np.array([2, 0, 2, 1, 0]), np.array([1, 3, 0, 2, 1])
+    pr = Projection("a", "b", pre, post, np.arange(5, dtype=np.int32))
+    assert pr.pre_idx.tolist() == [0, 0, 1, 2, 2] and pr.post_idx.tolist() == [1, 3, 2, 0, 1]
+    assert pr.weight.tolist() == [4, 1, 3, 2, 0]
+    same = Projection("a", "b", pr.pre_idx, pr.post_idx, pr.weight)   # sorted already: kept as given
+    assert same.pre_idx is pr.pre_idx and same.weight is pr.weight

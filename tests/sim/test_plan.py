@@ -95,3 +95,18 @@ def test_events_with_the_wrong_input_width_are_refused():
     comp = compile_network(net, chip(max_neurons=4))
     with pytest.raises(ValueError, match="3 channels.*has 2"):
         simulate(comp, encode_events(np.ones((1, 2, 3), np.int32)))
+
+
+def test_a_chip_simulates_the_same_after_dropping_the_network_synapses():
+    from .nets import random_network
+    net = random_network(5, n_hidden=3, skip=True, self_rec=True, feedback=True, readout=True, density=0.6)
+    x = (np.random.default_rng(0).random((3, 6, net.inputs[0].size)) < 0.4).astype(np.int8)
+    before = simulate(compile_network(net, chip(), "sparse"), x)
+    c = compile_network(net, chip(), "sparse")
+    c.drop_network_synapses()
+    assert c.network.n_synapses == 0 and c.network.meta["synapses_dropped"] == net.n_synapses
+    assert [p.name for p in c.network.projections] == [p.name for p in net.projections]
+    after = simulate(c, x)
+    for k, v in before.counts.items():
+        assert np.array_equal(v, after.counts[k]), k
+    assert np.array_equal(before.step_cycles, after.step_cycles) and np.array_equal(before.potentials, after.potentials)
