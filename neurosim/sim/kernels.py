@@ -144,9 +144,9 @@ def _update_segment(acc, v, u, ref, bias, fired, slot_base, g0, g1, thr, cmp, de
     half = np.int64(1) << (bits - 1)
     mask = (np.int64(1) << bits) - 1
     kv = (np.int64(1) << LEAK_SHIFT) - delta
-    # v·kv >> 12 rounded toward zero, in float64: exact (|v| < 2^31, kv ≤ 2^12: the product has < 53 bits,
-    # the scale is a power of two, the conversion truncates) and it vectorises, where int64 products do not
-    # well: the plain update takes half the time
+    # v·kv >> 12 rounded toward zero, computed in float64: exact (|v| < 2^31, kv ≤ 2^12: the product has
+    # < 53 bits, the scale is a power of two, the conversion truncates) and it vectorises better than the
+    # int64 product: the plain update takes half the time
     kv_f = np.float64(kv) / np.float64(1 << LEAK_SHIFT)
     active = np.int64(0)
     spikes = np.int64(0)
