@@ -203,68 +203,61 @@ def accuracy_vs_sparsity(records: list[dict], out_dir: Path, title: str = "") ->
     return save_figure(fig, out_dir, "accuracy_vs_sparsity")
 
 
-def energy_breakdown(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
-    """Stacked bars of energy per inference by action, per level, one panel per chip."""
+def _stacked_panels(records: list[dict], ylabel: str, stack, title: str, out_dir: Path, stem: str) -> list[Path]:
+    """One panel per chip of stacked bars per fitting level (by sparsity): `stack(ax, rs, x, bottom)`
+    draws the bars of the panel's records `rs` and returns nothing; the legend of the last panel
+    applies to all."""
     labels = sorted({_label(r, records) for r in records if r.get("fits", True)})
     if not labels:
         return []
-    present = {k for r in records for k, v in (r.get("energy_breakdown_j") or {}).items() if v > 0}
-    actions = [a for a in BREAKDOWN_ORDER if a in present]
     fig, axes = plt.subplots(1, len(labels), figsize=(4.2 * len(labels) + 1.5, 4.2), squeeze=False)
-    cmap = plt.get_cmap("tab20")
-
-    def colors(i: int):  # one colour per action in every plot and run
-        return cmap(BREAKDOWN_ORDER.index(actions[i]) % 20)
     for ax, label in zip(axes[0], labels, strict=True):
         rs = sorted([r for r in records if r.get("fits", True) and _label(r, records) == label],
                     key=lambda r: r["sparsity"])
         x = np.arange(len(rs))
-        bottom = np.zeros(len(rs))
-        for i, a in enumerate(actions):
-            vals = np.array([r["energy_breakdown_j"].get(a, 0.0) for r in rs]) * 1e6
-            ax.bar(x, vals, bottom=bottom, color=colors(i), label=a)
-            bottom += vals
+        stack(ax, rs, x, np.zeros(len(rs)))
         ax.set_xticks(x, [f"{100 * r['sparsity']:.0f}%" for r in rs])
         ax.set_xlabel("weight sparsity")
-        ax.set_ylabel("energy per inference (µJ)")
+        ax.set_ylabel(ylabel)
         ax.set_title(label)
     axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    fig.suptitle(title or "Energy per inference by action")
-    return save_figure(fig, out_dir, "energy_breakdown")
+    fig.suptitle(title)
+    return save_figure(fig, out_dir, stem)
+
+
+def energy_breakdown(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
+    """Stacked bars of energy per inference by action, per level, one panel per chip."""
+    present = {k for r in records for k, v in (r.get("energy_breakdown_j") or {}).items() if v > 0}
+    actions = [a for a in BREAKDOWN_ORDER if a in present]
+    cmap = plt.get_cmap("tab20")
+
+    def stack(ax, rs, x, bottom):
+        for a in actions:
+            vals = np.array([r["energy_breakdown_j"].get(a, 0.0) for r in rs]) * 1e6
+            # one colour per action in every plot and run
+            ax.bar(x, vals, bottom=bottom, color=cmap(BREAKDOWN_ORDER.index(a) % 20), label=a)
+            bottom += vals
+    return _stacked_panels(records, "energy per inference (µJ)", stack, title or "Energy per inference by action",
+                           out_dir, "energy_breakdown")
 
 
 def latency_breakdown(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
     """Stacked bars of latency per inference, per level, one panel per chip: the end-of-step barriers
     (on a system, the chips' synchronisation), the time the inter-chip links cost, and the rest (cores,
     on-chip mesh, host); the whole bar's 95 % interval as an error bar."""
-    labels = sorted({_label(r, records) for r in records if r.get("fits", True)})
-    if not labels:
-        return []
-    parts = (("barrier (synchronisation)", "tab:gray"), ("inter-chip links", "tab:red"),
-             ("cores, on-chip mesh, host", "tab:blue"))
-    fig, axes = plt.subplots(1, len(labels), figsize=(4.2 * len(labels) + 1.5, 4.2), squeeze=False)
-    for ax, label in zip(axes[0], labels, strict=True):
-        rs = sorted([r for r in records if r.get("fits", True) and _label(r, records) == label],
-                    key=lambda r: r["sparsity"])
+    def stack(ax, rs, x, bottom):
         total = np.array([r["latency_per_inference_s"] for r in rs]) * 1e3
         barrier = np.array([r.get("barrier_time_per_inference_s") or 0.0 for r in rs]) * 1e3
         links = np.array([max(r.get("inter_chip_time_per_inference_s") or 0.0, 0.0) for r in rs]) * 1e3
-        x = np.arange(len(rs))
-        bottom = np.zeros(len(rs))
-        for (name, color), vals in zip(parts, (barrier, links, np.maximum(total - barrier - links, 0.0)),
-                                       strict=True):
+        parts = (("barrier (synchronisation)", "tab:gray", barrier), ("inter-chip links", "tab:red", links),
+                 ("cores, on-chip mesh, host", "tab:blue", np.maximum(total - barrier - links, 0.0)))
+        for name, color, vals in parts:
             ax.bar(x, vals, bottom=bottom, color=color, label=name)
             bottom += vals
-        ci = np.array([r.get("latency_per_inference_ci95_s") or [t / 1e3, t / 1e3] for r, t in zip(rs, total,
-                                                                                                  strict=True)]) * 1e3
+        ci = np.array([r["latency_per_inference_ci95_s"] for r in rs]) * 1e3
         ax.errorbar(x, total, yerr=[total - ci[:, 0], ci[:, 1] - total], fmt="none", ecolor="black", capsize=3)
-        ax.set_xticks(x, [f"{100 * r['sparsity']:.0f}%" for r in rs])
-        ax.set_xlabel("weight sparsity")
-        ax.set_ylabel("latency per inference (ms)")
-        ax.set_title(label)
-    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    fig.suptitle(title or "Latency per inference by part")
-    return save_figure(fig, out_dir, "latency_breakdown")
+    return _stacked_panels(records, "latency per inference (ms)", stack, title or "Latency per inference by part",
+                           out_dir, "latency_breakdown")
 
 
 def memory_and_cores(records: list[dict], out_dir: Path, title: str = "") -> list[Path]:
