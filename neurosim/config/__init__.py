@@ -60,6 +60,9 @@ def join_system(sysdef, path: Path) -> tuple[Hardware, str]:
     if "chip" in read_yaml(chip_path)[0]:
         raise ConfigError(f"{path}: chip: {sysdef.chip} is itself a system; name a chip file or preset")
     chip, _, chip_digest = load_hardware(chip_path)
+    if sysdef.input_ports == "per_chip" and chip.noc.multicast != "unicast":
+        raise ConfigError(f"{path}: input_ports: per_chip needs a unicast chip, and {chip_path} has noc.multicast: "
+                          f"{chip.noc.multicast}; use input_ports: one")
     mesh = replace(chip.mesh, cols=chip.mesh.cols * sysdef.chips_x, rows=chip.mesh.rows * sysdef.chips_y,
                    source=f"{sysdef.chips_x} x {sysdef.chips_y} chips of {chip.name}: {sysdef.source}")
     hw = replace(chip, name=sysdef.name, description=sysdef.description or chip.description, mesh=mesh,

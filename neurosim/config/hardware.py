@@ -9,6 +9,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+
 from neurosim.config.schema import NAME_PATTERN, Curve, Quantity, spec, zero
 from neurosim.config.system import SystemLayout
 
@@ -341,6 +343,27 @@ class Hardware:
     def n_chips(self) -> int:
         """Chips of the system this describes (1 for a chip)."""
         return 1 if self.system is None else self.system.spec.n_chips
+
+    @property
+    def per_chip_inputs(self) -> bool:
+        """Every chip of the system generates its own input (`System.input_ports: per_chip`)."""
+        return self.system is not None and self.system.spec.input_ports == "per_chip"
+
+    def input_ports_xy(self) -> np.ndarray:
+        """(ports, 2) routers where input spikes enter: the host's, or with per-chip inputs the same router
+        on every chip (in chip order)."""
+        port = np.array(self.host.router, np.int64)[None, :]
+        if not self.per_chip_inputs:
+            return port
+        lay = self.system
+        return lay.chip_origins() + port % np.array([lay.chip_cols, lay.chip_rows])
+
+    def input_port_of(self, xy: np.ndarray) -> np.ndarray:
+        """Index into `input_ports_xy` of the port that sends input to each router of xy ((..., 2))."""
+        xy = np.asarray(xy, np.int64)
+        if not self.per_chip_inputs:
+            return np.zeros(xy.shape[:-1], np.int64)
+        return np.asarray(self.system.chip_of(xy[..., 0], xy[..., 1]), np.int64)
 
 
 @dataclass(frozen=True)

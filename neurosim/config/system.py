@@ -8,6 +8,9 @@ treat a packet that crosses a boundary as crossing an inter-chip link (docs/cost
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
 
 from neurosim.config.schema import NAME_PATTERN, Curve, Quantity, spec, zero
 
@@ -46,6 +49,11 @@ class System:
     chips_per_board: int | None = spec("chips on one board (null: all on one)", default=None, min=1)
     board_static_w: Quantity = spec("power of one board apart from its chips (FPGA or host interface, regulators, "
                                     "fans)", default=zero(), unit="W")
+    input_ports: Literal["one", "per_chip"] = spec(
+        "where input spikes enter the system: 'one' host port (the chip file's host.router, on chip 0), or "
+        "'per_chip': every chip generates its own input at that same router of its own mesh (as each Loihi chip's "
+        "embedded x86 cores do), so an input spike sent to n chips is n messages, from n ports working in parallel, "
+        "none of them crossing a chip boundary; output spikes still go to the one host port", default="one")
     source: str = spec("where the arrangement comes from", default="assumed")
 
     @property
@@ -74,3 +82,8 @@ class SystemLayout:
     def chip_of(self, x, y):
         """Chip index (row-major over the grid) of router (x, y); works on arrays."""
         return (y // self.chip_rows) * self.spec.chips_x + x // self.chip_cols
+
+    def chip_origins(self) -> np.ndarray:
+        """(n_chips, 2) router coordinates of each chip's corner (0, 0), in chip index order."""
+        k = np.arange(self.spec.n_chips)
+        return np.stack([k % self.spec.chips_x * self.chip_cols, k // self.spec.chips_x * self.chip_rows], axis=1)

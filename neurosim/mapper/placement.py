@@ -3,7 +3,9 @@
 A *slot* is one core position: router r = slot // cores_per_router (routers numbered row-major),
 so cores sharing a router are 0 hops apart. The cost of a placement is Σ expected packets ×
 Manhattan router hops over every (source node, destination core) pair; source nodes are the used
-cores and the host input port (`host.router`, fixed). On a system of chips a hop across a chip
+cores and the host input port (`host.router`, fixed; also on a system whose chips generate their own
+input: there it stands for keeping the network on few chips near the host, whose barrier and links
+cost what hops alone do not show). On a system of chips a hop across a chip
 boundary counts as many hops as its link costs energy (`crossing_weight`), so traffic stays on a
 chip where it can.
 

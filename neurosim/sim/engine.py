@@ -66,8 +66,8 @@ class SimResult:
     (samples,) time outside the steps (set-up between inferences, reading readout values);
     core_busy_cycles is (samples, cores) of work (service + updates + spikes + sends); link_loads is
     (samples, 4 · cols · rows) packets over each directed mesh link (id (y · cols + x) · 4 + d, d = E,
-    W, N, S; see `link_load_mesh`); injected / delivered are packets per node (cores, then the host
-    port) and per core. `raster` (samples, steps, neurons) is kept when asked."""
+    W, N, S; see `link_load_mesh`); injected / delivered are packets per node (cores, then the input
+    ports: the host's, or one per chip) and per core. `raster` (samples, steps, neurons) is kept when asked."""
 
     counts: dict[str, np.ndarray]
     step_cycles: np.ndarray
@@ -195,7 +195,8 @@ def kernel_tables(plan: SimPlan, hw, state_bits: int) -> tuple:
             plan.seg_g0, plan.seg_g1, plan.seg_core, plan.seg_start, plan.seg_thr, plan.seg_cmp,
             plan.seg_delta, plan.seg_subtract, plan.seg_delta_u, plan.seg_refractory, plan.seg_floor, plan.seg_plain,
             plan.seg_output, plan.seg_record, plan.bias, np.int64(state_bits),
-            np.int64((1 << (state_bits - 1)) - 1), plan.n_slots, plan.node_interval, plan.send_cycles,
+            np.int64((1 << (state_bits - 1)) - 1), plan.n_slots, plan.node_interval, plan.core_port,
+            plan.send_cycles,
             tm.neuron_update_active_cycles.value, tm.neuron_update_idle_cycles.value,
             tm.spike_emit_cycles.value, plan.barrier_cycles)
 
@@ -299,13 +300,14 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
     out_steps = np.zeros((S, steps), np.int64)
     raster = np.zeros((S, steps, n) if record_raster else (S, 1, 0), np.bool_)
     recorded = np.zeros((S, steps, plan.n_record), np.int64)
+    in_msgs = np.zeros((S, steps, 2), np.int64)
     acc = np.zeros((S, plan.n_slots * n), acc_dtype_for(plan, ev.max_abs))
     v = np.zeros((S, n), np.int64)
     u = np.zeros((S, n if st.stateful else 0), np.int64)
     ref = np.zeros((S, n if st.stateful else 0), np.int64)
     args = (steps, T, ev.ptr, st.in_base, ev.idx, ev.val, st.tables)
     outs = (acc, v, u, ref, counters, step_cycles, core_busy, ch_load, seg_spikes, seg_active, out_steps, raster,
-            recorded)
+            recorded, in_msgs)
     if S == 1 or numba.get_num_threads() == 1:  # serial: a parallel launch costs more than it gives here
         for i in range(S):
             K.run_one(i, *args, *(o[i] for o in outs))
@@ -315,7 +317,7 @@ def simulate(chip: CompiledChip, inputs: np.ndarray | InputEvents, record_raster
     per_pop = np.empty((len(st.pop_names), S), np.int64)
     step_s = np.empty((S, steps), np.float64)
     readouts = plan.n_record  # values read per inference (non-spiking outputs)
-    K.summarize(counters, _STATIC_ROWS, _STATIC_COLS, _DYN_ROWS, seg_active, seg_spikes, out_steps, ev.ptr, T,
+    K.summarize(counters, _STATIC_ROWS, _STATIC_COLS, _DYN_ROWS, seg_active, seg_spikes, out_steps, in_msgs,
                 st.updates(steps), st.seg_out, st.out_hops, st.pop_ptr, st.pop_seg, readouts, per, mode == "single",
                 plan.n_cores, step_cycles, st.host, rows, per_pop, step_s)
     counts = dict(zip(ACTIONS, rows, strict=True))

@@ -203,19 +203,27 @@ def _update_segment(acc, v, u, ref, bias, fired, slot_base, g0, g1, thr, cmp, de
 @nb.njit(cache=True, boundscheck=False)
 def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
             acc, v, u, ref, counters, step_cycles, core_busy, load, seg_spikes, seg_active, out_steps, raster,
-            recorded):
+            recorded, in_msgs):
     """Simulate sample s (see the module docstring); writes row s of the output arrays. `tables` is
-    `engine.kernel_tables(...)`, the plan's static arrays and the chip's costs, unpacked here once."""
+    `engine.kernel_tables(...)`, the plan's static arrays and the chip's costs, unpacked here once.
+    in_msgs[t] = (messages of the busiest input port, messages of all ports) in step t: with one port
+    every input event is one message; with a port per chip, an event is one message of each port
+    whose chip it reaches."""
     (n_cores, ej0, ser, el_lat, el_ser, rt_ptr, el_channel, el_parent, max_route,
      src_info, src_row_ptr, src_grp_ptr, pk_route, pk_hop, tree, pk_grp, grp_core, grp_el, grp_service,
      row_delay, any_dense, row_dense_lo, row_dense_len, row_dense_ptr, dense_w, row_syn_ptr, syn_shift, syn_off,
      syn_w, seg_send_ptr, seg_send_bits, src_stats, seg_g0, seg_g1, seg_core, seg_start, seg_thr, seg_cmp,
      seg_delta, seg_subtract, seg_delta_u, seg_refractory, seg_floor, seg_plain, seg_output, seg_record, bias,
-     state_bits, state_max, n_slots, node_interval, c_send, c_upd_active, c_upd_idle, c_spike, c_barrier) = tables
+     state_bits, state_max, n_slots, node_interval, core_port, c_send, c_upd_active, c_upd_idle, c_spike,
+     c_barrier) = tables
     n = v.shape[0]
     n_ch = load.shape[0]
     n_seg = seg_g0.shape[0]
-    n_nodes = n_cores + 1
+    n_nodes = node_interval.shape[0]      # the cores, then the input ports
+    n_ports = n_nodes - n_cores
+    port_cnt = np.zeros(n_ports, np.int64)    # per port, this step: packets, messages, the last event it took
+    port_msg = np.zeros(n_ports, np.int64)
+    port_last = np.zeros(n_ports, np.int64)
     U1 = np.uint64(1)
     core_int = node_interval[0]           # the cores' packet interval (the same for all, plan.node_interval)
     PKW = np.uint64(PK_W)                 # pk_hop is flat: packet p's record at p·PK_W (a constant stride)
@@ -299,10 +307,11 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
             if c_send > 0.0:  # the core's own work of sending, before it serves deliveries
                 core_free[node] = (n_pk - np.uint64(node_ptr[node])) * c_send
                 core_busy[node] += core_free[node]
-        # the host's packets leave at the later of k·ser (its link) and m·interval (its m-th message);
+        # a port's packets leave at the later of k·ser (its link) and m·interval (its m-th message);
         # a core's k-th at k·interval, computed in the round robin
         kbase = n_pk
         m_int = node_interval[n_cores]
+        one_port = n_ports == 1
         for i in range(a0, a1):
             src = in_base + np.uint64(in_idx[i])
             pay = np.int64(in_val[i])
@@ -324,13 +333,54 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                 later_pay[n_later] = pay
                 later_off[n_later] = n_slots
                 n_later += 1
-            m_t = (i - a0) * m_int
-            for p in range(src_info[src, SRC_PK_LO], src_info[src, SRC_PK_HI]):
-                pk_list[n_pk] = p
-                k_t = np.int64(n_pk - kbase) * ser
-                pk_t[n_pk] = k_t if k_t > m_t else m_t
-                n_pk += U1
-        node_ptr[n_nodes] = n_pk
+            if one_port:
+                m_t = (i - a0) * m_int
+                for p in range(src_info[src, SRC_PK_LO], src_info[src, SRC_PK_HI]):
+                    pk_list[n_pk] = p
+                    k_t = np.int64(n_pk - kbase) * ser
+                    pk_t[n_pk] = k_t if k_t > m_t else m_t
+                    n_pk += U1
+        if one_port:
+            node_ptr[n_nodes] = n_pk
+            in_msgs[t, 0] = a1 - a0
+            in_msgs[t, 1] = a1 - a0
+        else:  # a port per chip (unicast: packet p is group p): each port's packets in a bucket of their own
+            port_cnt[:] = 0
+            port_msg[:] = 0
+            port_last[:] = -1
+            for i in range(a0, a1):
+                src = in_base + np.uint64(in_idx[i])
+                for p in range(src_info[src, SRC_PK_LO], src_info[src, SRC_PK_HI]):
+                    h = core_port[grp_core[p]]
+                    port_cnt[h] += 1
+                    if port_last[h] != i:
+                        port_last[h] = i
+                        port_msg[h] += 1
+            busiest = np.int64(0)
+            total = np.int64(0)
+            for h in range(n_ports):
+                node_ptr[n_cores + h + 1] = node_ptr[n_cores + h] + port_cnt[h]
+                busiest = max(busiest, port_msg[h])
+                total += port_msg[h]
+                port_cnt[h] = node_ptr[n_cores + h]   # from here on: the next free place of the port's bucket
+                port_msg[h] = 0
+                port_last[h] = -1
+            in_msgs[t, 0] = busiest
+            in_msgs[t, 1] = total
+            for i in range(a0, a1):
+                src = in_base + np.uint64(in_idx[i])
+                for p in range(src_info[src, SRC_PK_LO], src_info[src, SRC_PK_HI]):
+                    h = core_port[grp_core[p]]
+                    if port_last[h] != i:
+                        port_last[h] = i
+                        port_msg[h] += 1
+                    m_t = (port_msg[h] - 1) * m_int
+                    q = np.uint64(port_cnt[h])
+                    k_t = np.int64(q - np.uint64(node_ptr[n_cores + h])) * ser
+                    pk_list[q] = p
+                    pk_t[q] = k_t if k_t > m_t else m_t
+                    port_cnt[h] += 1
+            n_pk = np.uint64(node_ptr[n_nodes])
         for i in range(n_later):
             src = later_src[i]
             pay = later_pay[i]
@@ -358,13 +408,12 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                         for k in range(k0, k1):
                             acc[b + syn_off[k]] += syn_w[k] * pay
         n_act = 0
-        host_ai = -1   # the host's place in the active list (the last one when it has packets), or -1
+        n_core_act = 0   # active nodes that are cores: they come first, the input ports after them
         for node in range(n_nodes):
             if node_ptr[node + 1] > node_ptr[node]:
                 act_start[n_act] = node_ptr[node]
                 act_count[n_act] = node_ptr[node + 1] - node_ptr[node]
-                if node == n_cores:
-                    host_ai = n_act
+                n_core_act += node < n_cores
                 n_act += 1
         # (a), (b): round robin, the k-th packet of every node before any node's (k+1)-th. Each
         # channel is granted first-come in this order: start = max(head arrival, free), busy `ser`
@@ -383,7 +432,7 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                 for ai in range(n_act):
                     pos = act_start[ai] + ku
                     p = pk_list[pos]
-                    t_inj = pk_t[pos] if ai == host_ai else t_core
+                    t_inj = pk_t[pos] if ai >= n_core_act else t_core
                     h = p * PKW   # the packet's pk_hop record
                     lo = pk_hop[h + PKL]
                     if lo != FORK:  # a chain: injection, mesh links, ejection, one delivery
@@ -422,16 +471,15 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                             core_free[c] = (cf if cf > arr else arr) + grp_service[g]
                 k += 1
             w_act = 0
-            h_ai = -1
+            w_core = 0
             for ai in range(n_act):  # drop the nodes that ran out, keeping node order
                 if act_count[ai] > k:
-                    if ai == host_ai:
-                        h_ai = w_act
+                    w_core += ai < n_core_act
                     act_start[w_act] = act_start[ai]
                     act_count[w_act] = act_count[ai]
                     w_act += 1
             n_act = w_act
-            host_ai = h_ai
+            n_core_act = w_core
         # (c) neuron updates and spikes, segment by segment (segments are ordered by core)
         slot_base = (t % n_slots) * n
         ns = np.int64(0)
@@ -509,12 +557,12 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
 @nb.njit(cache=True, parallel=True)
 def run_samples(steps, T, in_ptr, in_base, in_idx, in_val, tables,
                 acc_all, v_all, u_all, ref_all, counters, step_cycles, core_busy, ch_load, seg_spikes, seg_active,
-                out_steps, raster, recorded):
+                out_steps, raster, recorded, in_msgs):
     """Every sample in parallel (prange); outputs are indexed by sample (raster (S, 1, 0) = not kept)."""
     for s in nb.prange(counters.shape[0]):
         run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
                 acc_all[s], v_all[s], u_all[s], ref_all[s], counters[s], step_cycles[s], core_busy[s], ch_load[s],
-                seg_spikes[s], seg_active[s], out_steps[s], raster[s], recorded[s])
+                seg_spikes[s], seg_active[s], out_steps[s], raster[s], recorded[s], in_msgs[s])
     return 0
 
 
@@ -524,15 +572,16 @@ DYN_ACTIONS = ("neuron_updates_active", "neuron_updates_idle", "spikes", "barrie
 
 
 @nb.njit(cache=True, boundscheck=False)
-def summarize(counters, static_rows, static_cols, dyn, seg_active, seg_spikes, out_steps, in_ptr, T, updates, seg_out,
+def summarize(counters, static_rows, static_cols, dyn, seg_active, seg_spikes, out_steps, in_msgs, updates, seg_out,
               out_hops, pop_ptr, pop_seg, readouts, per, single, n_cores, step_cycles, host, rows, per_pop, step_s):
     """What `engine.simulate` reports, from the kernel's outputs in one call (~40 small numpy calls took
     30 µs, 5 % of a 0.99-sparsity run): rows[a] = action a's count per sample (static rows from the
     per-source counters, dynamic ones in DYN_ACTIONS order at `dyn`), per_pop[i] = spikes of spiking
     population i (its segments pop_seg[pop_ptr[i]:pop_ptr[i + 1]]) and step_s = each step's wall time:
-    cycles / clock with the host's serial time of the step (in and out messages, its per-step work)
-    added, or beside it when the host overlaps (host = (clock_hz, t_in, t_out, per_step_s, overlap,
-    min_step_s)), at least the shortest step. Same float operations in the same order as numpy's."""
+    cycles / clock with the host's serial time of the step (its busiest input port's messages, the output
+    messages, its per-step work; in_msgs is the kernel's) added, or beside it when the host overlaps
+    (host = (clock_hz, t_in, t_out, per_step_s, overlap, min_step_s)), at least the shortest
+    step. Same float operations in the same order as numpy's."""
     S, steps = step_cycles.shape
     clock_hz, t_in, t_out, per_step, overlap, min_step = host
     for i in range(static_rows.shape[0]):
@@ -552,8 +601,8 @@ def summarize(counters, static_rows, static_cols, dyn, seg_active, seg_spikes, o
         n_in = np.int64(0)
         n_out = np.int64(0)
         for t in range(steps):
-            m_in = np.int64(in_ptr[s * T + t + 1] - in_ptr[s * T + t]) if t < T else np.int64(0)
-            n_in += m_in
+            m_in = in_msgs[s, t, 0]   # the busiest input port's messages (ports work in parallel)
+            n_in += in_msgs[s, t, 1]
             n_out += out_steps[s, t]
             host_s = m_in * t_in + out_steps[s, t] * t_out + per_step
             chip_s = step_cycles[s, t] / clock_hz

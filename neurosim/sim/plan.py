@@ -3,7 +3,8 @@ costs, per-source action counts, dense/CSR synapse rows, neuron segments) so tha
 per-step work is lookups and adds.
 
 Vocabulary (docs/simulator.md):
-- *node*: a packet source/sink on the mesh: every used core, plus the host input port (node n_cores).
+- *node*: a packet source/sink on the mesh: every used core, then the input ports (nodes n_cores ...):
+  the host's, or one per chip of a system whose chips generate their own input.
 - *channel*: a serialising resource a packet occupies for ⌈packet_bits / link_width_bits⌉ cycles:
   the injection channel of each node, every directed mesh link, the ejection channel of each core.
 - *group*: the rows of one source neuron in one destination core (one delivery to that core).
@@ -119,10 +120,11 @@ class SimPlan:
 
     n: int
     n_cores: int
-    n_nodes: int
+    n_nodes: int                # cores, then input ports
     n_mesh_links: int
     n_channels: int
     serial_cycles: float
+    core_port: np.ndarray       # uint32 [n_cores] the input port (node n_cores + port) that sends input to each core
     # channels
     # routes: elements (channel, parent) in topological order
     rt_ptr: np.ndarray          # uint64 [n_routes + 1]
@@ -256,7 +258,9 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     cols, rows_ = hw.mesh.cols, hw.mesh.rows
     n = int(net.offsets[-1])
     nc = chip.n_cores
-    n_nodes = nc + 1
+    ports_xy = hw.input_ports_xy()
+    core_port = hw.input_port_of(chip.router_xy.astype(np.int64)).astype(np.uint32)   # the port feeding each core
+    n_nodes = nc + len(ports_xy)
     n_mesh = 4 * cols * rows_
     inj0, ej0 = n_mesh, n_mesh + n_nodes
     n_ch = ej0 + nc
@@ -270,7 +274,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
         link, clock = hw.system.spec.link, operating_state(hw).clock_hz
         ch_lat[:n_mesh][crossing] = link.latency_s.value * clock
         ch_ser[:n_mesh][crossing] = hw.noc.packet_bits / link.bits_per_s.value * clock
-    node_xy = np.vstack([chip.router_xy.astype(np.int64), np.array(hw.host.router, np.int64)[None, :]])
+    node_xy = np.vstack([chip.router_xy.astype(np.int64), ports_xy])
     node_of_src = np.where(chip.neuron_core >= 0, chip.neuron_core, nc).astype(np.uint32)
     tree = hw.noc.multicast == "tree"
 
@@ -301,7 +305,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     # routes
     grp_el = np.zeros(n_grp if tree else 0, np.uint32)   # tree: the group's ejection element in its packet's route
     if not tree:  # one packet per group, along the chain that is the tree of one destination
-        pk_route, upair = _unicast_routes(node_of_src, grp_src, grp_core, nc)
+        pk_route, upair = _unicast_routes(node_of_src, grp_src, grp_core, nc, core_port)
         rt_ptr, el_channel, el_parent = _chains(upair // nc, upair % nc, node_xy, cols, inj0, ej0)
         del upair
         src_pk_ptr = src_grp_ptr
@@ -474,9 +478,9 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     # overlaps the step, one message per host message time (otherwise its serial time is added per step)
     send = hw.timing.packet_send_cycles.value
     node_interval = np.full(n_nodes, max(ser, send))   # the same for every core (the kernel relies on it)
-    node_interval[nc] = ser
+    node_interval[nc:] = ser
     if hw.host.overlap:
-        node_interval[nc] = max(ser, hw.host.message_s(hw.host.input_message_s) * operating_state(hw).clock_hz)
+        node_interval[nc:] = max(ser, hw.host.message_s(hw.host.input_message_s) * operating_state(hw).clock_hz)
     tiles_used = len({tuple(xy) for xy in chip.router_xy.tolist()})
 
     # accumulator width (chosen per run by `acc_dtype_for`): the largest Σ|w| into one neuron
@@ -487,7 +491,7 @@ def build_plan(chip: CompiledChip, dense_min_density: float | None = None) -> Si
     n_slots = int(max(chip.row_delay.max(initial=0), 1)) + 1
 
     return SimPlan(
-        n=n, n_cores=nc, n_nodes=n_nodes, n_mesh_links=n_mesh, n_channels=n_ch,
+        n=n, n_cores=nc, n_nodes=n_nodes, n_mesh_links=n_mesh, n_channels=n_ch, core_port=core_port,
         serial_cycles=ser,
         rt_ptr=rt_ptr, el_channel=el_channel, el_parent=el_parent,
         el_latency=ch_lat[el_channel], el_serial=ch_ser[el_channel],
@@ -588,15 +592,24 @@ def _pad_sources(syn_post, syn_w, src_syn_ptr, pad, base, n, block: int = 1 << 2
     return syn_off, w_out, src_syn_ptr + shift, shift[:-1].astype(np.uint64)
 
 
-def _unicast_routes(node_of_src: np.ndarray, grp_src: np.ndarray, grp_core: np.ndarray, nc: int
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def _unicast_routes(node_of_src: np.ndarray, grp_src: np.ndarray, grp_core: np.ndarray, nc: int,
+                    core_port: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unicast: (route of every group, uint32; the distinct (node, core) pairs node · nc + core, sorted):
     group g's route is the rank of its pair among the distinct pairs (np.unique's inverse), found in
-    blocks of groups (no int64 key per group)."""
-    n_pairs = (nc + 1) * nc
+    blocks of groups (no int64 key per group). An input source's node (nc in node_of_src) is the port
+    that feeds the group's core: nc + core_port[core]."""
+    n_pairs = (nc + int(core_port.max(initial=0)) + 1) * nc
     block = 1 << 22
-    pairs = [(a, node_of_src[grp_src[a:a + block]].astype(np.int64) * nc + grp_core[a:a + block])
-             for a in range(0, grp_src.size, block)]
+
+    def pair(a: int) -> np.ndarray:
+        core = grp_core[a:a + block]
+        node = node_of_src[grp_src[a:a + block]].astype(np.int64)
+        if core_port.any():
+            inp = node == nc
+            node[inp] += core_port[core[inp]]
+        return node * nc + core
+
+    pairs = [(a, pair(a)) for a in range(0, grp_src.size, block)]
     route = np.empty(grp_src.size, np.uint32)
     if n_pairs <= 1 << 26:   # a rank table over every possible pair (at most 256 MiB)
         seen = np.zeros(n_pairs, np.bool_)

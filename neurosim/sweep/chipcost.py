@@ -19,7 +19,7 @@ def synapse_cost(net: Network, hw: Hardware, inputs: np.ndarray | None = None) -
     e = hw.energy
     syn_j = 1e-12 * (e.synaptic_op_pj.value + e.word_read_pj.value * hw.core.weight_bits / hw.core.synapse_word_bits)
     fixed_j = 1e-12 * (e.packet_injected_pj.value + e.word_read_pj.value)        # the packet and the row header
-    host = np.array(hw.host.router, np.int64)
+    ports = hw.input_ports_xy()
     offsets = qnet.offsets
     cores, rows = [], []
     for pr in qnet.projections:
@@ -27,8 +27,11 @@ def synapse_cost(net: Network, hw: Hardware, inputs: np.ndarray | None = None) -
         post_core = chip.neuron_core[offsets[qnet.index(pr.post)] + np.arange(n_post)].astype(np.int64)
         used, local = np.unique(post_core, return_inverse=True)
         src_core = chip.neuron_core[offsets[qnet.index(pr.pre)] + np.arange(n_pre)].astype(np.int64)
-        src_xy = np.where(src_core[:, None] >= 0, chip.router_xy[np.maximum(src_core, 0)].astype(np.int64), host)
-        d = np.abs(src_xy[:, None, :] - chip.router_xy[used].astype(np.int64)[None, :, :])
+        dst_xy = chip.router_xy[used].astype(np.int64)
+        src_xy = chip.router_xy[np.maximum(src_core, 0)].astype(np.int64)[:, None, :]
+        if (src_core < 0).any():   # input: from the input port that feeds each target core
+            src_xy = np.where(src_core[:, None, None] >= 0, src_xy, ports[hw.input_port_of(dst_xy)][None, :, :])
+        d = np.abs(src_xy - dst_xy[None, :, :])
         hops_j = 1e-12 * (d[..., 0] * e.hop_x_pj.value + d[..., 1] * e.hop_y_pj.value)
         cores.append(local)
         rows.append(fixed_j + hops_j)

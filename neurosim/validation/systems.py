@@ -4,7 +4,8 @@ Fitted (named): the board's power apart from its chips on Frady 2020's static po
 board; the system barrier on Frady's two Pohoiki Springs points (256 and 768 chips); the reset energy
 per query (the chip's inference_pj, fitted on it, priced once per chip in use). Checked against
 the model without being fitted: the time per step of Frady's k-NN query on one board, rebuilt with his
-partition (2400 patterns per chip on all 32 chips) — a gap, explained in docs/validation.md.
+partition (2400 patterns per chip on all 32 chips, each chip generating its own input) — a gap,
+explained in docs/validation.md.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ def results(fast: bool = False) -> list[Result]:
     out.append(Result("nahuku32_knn_step_time", "loihi_nahuku32", "k-NN query, time per step, 32 chips",
                       LOIHI_KNN_STEP_32, step, "gap", 0.15,
                       f"76,800 patterns x 1000 8-bit weights on {cores} cores of 32 chips (Frady's 2400 per chip); "
-                      f"every input spike enters at the one host port and goes to each core as its own packet "
-                      f"({packets / 1e6:.2f} M packets, {crossings / 1e6:.1f} M chip crossings per query); the "
-                      f"barrier alone, {board.system.spec.barrier_at(32) * 1e6:.1f} us at 32 chips on the log2 "
-                      "curve through Frady's 256/768-chip points, exceeds the measured step"))
+                      f"each chip generates its own input, one packet per spike and core ({packets / 1e6:.2f} M "
+                      f"packets, {crossings / 1e6:.1f} M chip crossings per query); the barrier alone, "
+                      f"{board.system.spec.barrier_at(32) * 1e6:.1f} us at 32 chips on the log2 curve through "
+                      "Frady's 256/768-chip points, exceeds the measured step"))
     return out
