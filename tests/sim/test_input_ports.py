@@ -133,3 +133,31 @@ def test_on_one_chip_a_port_per_chip_is_the_hosts_port(tmp_path):
     a, b = runs
     assert np.array_equal(a.step_cycles, b.step_cycles) and np.array_equal(a.step_s, b.step_s)
     assert all(np.array_equal(a.counts[k], b.counts[k]) for k in a.counts)
+
+
+def test_a_ports_mth_message_leaves_m_message_times_in(tmp_path):
+    """With the host's I/O overlapping the step, each port paces its own messages: two input events to
+    both chips are two messages of each port, the second leaving one message time (200 cycles) in
+    rather than one `ser` in (its packet is the port's second)."""
+    pops = [Population("in", 2), Population("a", 1, neuron=Neuron(decay=0, threshold=100)),
+            Population("b", 1, neuron=Neuron(decay=0, threshold=100))]
+    projs = [Projection.from_dense("in", q, np.array([[1], [1]])) for q in ("a", "b")]
+    net = Network(pops, projs, integer=True, state_bits=16)
+    x = np.zeros((1, 1, 2), np.int32)
+    x[0, 0, :] = 1
+    step0 = {}
+    for t_msg in (0.0, 1e-6):
+        hw = _system(tmp_path, input_ports="per_chip")
+        hw = replace(hw, host=replace(hw.host, overlap=True, input_message_s=replace(hw.host.input_message_s,
+                                                                                     value=t_msg)),
+                     core=replace(hw.core, share_cores_between_layers=False))
+        chip = compile_network(net, hw, "sparse", placement=np.array([[1, 0], [5, 0]]), objective="cores")
+        res = simulate(chip, x)
+        assert res.counts["input_messages"][0] == 4 and res.counts["chip_crossings"][0] == 0
+        step0[t_msg] = res.step_cycles[0, 0]
+    # a core's second delivery arrives one message time (200 cycles) after its first instead of one ser,
+    # so it no longer waits for the first's service: the step ends 200 - max(service, ser) cycles later
+    plan = build_plan(chip)
+    service = float(plan.grp_service[0])
+    assert set(plan.grp_service.tolist()) == {service}
+    assert step0[1e-6] - step0[0.0] == pytest.approx(1e-6 * 2e8 - max(service, plan.serial_cycles))
