@@ -9,7 +9,7 @@ from neurosim.config.hardware import Hardware
 from neurosim.errors import FitError
 from neurosim.ir.network import Network
 from neurosim.ir.runnable import require_spiking_sources
-from neurosim.mapper.balance import OBJECTIVES, balanced_caps, core_work, resolve_objective
+from neurosim.mapper.balance import OBJECTIVES, balanced_caps, core_work, resolve_objective, spread_budget
 from neurosim.mapper.compiled import CompiledChip, CoreUsage, build_tables
 from neurosim.mapper.order import DEFAULT_ORDER, ORDERS, population_orders
 from neurosim.mapper.partition import Chunk, CostModel, Geometry, choose_formats, partition
@@ -76,7 +76,7 @@ def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.nda
         if caps:
             try:  # layers on cores of their own: a small piece sharing a busy layer's core is a hotspot
                 spread, spread_tables = _cut(model, net, hw, formats, delays, geo, caps, share=False)
-                if len(spread) <= hw.mesh.n_cores:
+                if len(spread) <= spread_budget(hw, len(cores)):
                     cores, tables = spread, spread_tables
             except FitError:
                 pass  # balancing is an optimisation: the fewest-cores cut stands

@@ -1,8 +1,9 @@
-"""Mapping for latency: spread the layers whose cores are the busiest over more cores, so that the
-work on the step's critical path (the busiest core) shrinks, until the chip's cores run out or the
-busiest core's work per step is down to the barrier (below that the barrier, not the work, sets the
-step). The expected work of a core is computed from the compiled tables and the profiled spike
-rates with the chip's own per-op cycles (the simulator's timing model, without queueing):
+"""Mapping for latency: spread the layers whose cores are the busiest over more cores, so that the work on
+the step's critical path (the busiest core) shrinks, until the chip's cores (on a system: those of the
+chips the fewest-cores mapping fills, `spread_budget`) run out or the busiest core's work per step is
+down to the barrier (below that the barrier, not the work, sets the step). The expected work of a core
+is computed from the compiled tables and the profiled spike rates with the chip's own per-op cycles (the
+simulator's timing model, without queueing):
 
     work(core) = Σ_rows into it rate(source) · (header + words · word + ⌈nnz/lanes⌉ · op(format))
                + Σ_sources on it rate · destination cores · packet_send
@@ -110,13 +111,23 @@ def _population_loads(chip: CompiledChip, rates: np.ndarray, steps: int):
     return own, cores, sends
 
 
+def spread_budget(hw: Hardware, cores: int) -> int:
+    """Cores a mapping for latency may spread `cores` over: the chip's, or on a system those of the chips
+    the fewest-cores mapping fills (the baseline fills chips one after another). A further chip adds
+    chip crossings and the system barrier over more chips, which the model of the cores' work here
+    does not price: spreading a two-chip network over twenty Loihi chips made its step 1.8x longer."""
+    chip_cores = hw.mesh.n_cores // hw.n_chips
+    return min(hw.mesh.n_cores, -(-cores // chip_cores) * chip_cores)
+
+
 def balanced_caps(chip: CompiledChip, rates: np.ndarray, steps: int, barrier_cycles: float) -> dict[str, int]:
     """Neurons per core for each population (the `caps` of `partition`) that shorten the step's
     critical path: the busiest core (its own work, plus sending a packet to every target core of
     each spike), or the host's port sending the input events. A core is added to the population
     whose cores are the busiest as long as that lightens them without lengthening the critical path —
     spreading a layer divides its own work but multiplies the packets its sources send — until the
-    chip's cores run out or the critical path is down to the barrier."""
+    chip's cores (a system's: those of the chips the network needs) run out or the critical path is
+    down to the barrier."""
     net = chip.network
     hw = chip.hardware
     own, k0, sends = _population_loads(chip, rates, steps)
@@ -137,7 +148,7 @@ def balanced_caps(chip: CompiledChip, rates: np.ndarray, steps: int, barrier_cyc
     def critical() -> float:
         return max([host()] + [per_core(p) for p in k])
 
-    free = hw.mesh.n_cores - sum(k0.values())   # layers get cores of their own when spread
+    free = spread_budget(hw, sum(k0.values())) - sum(k0.values())   # layers get cores of their own when spread
     floor = barrier_cycles * steps              # per inference: one barrier per step
     done: set[str] = set()
     while free > 0:

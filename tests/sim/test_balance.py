@@ -47,3 +47,36 @@ def test_latency_objective_spreads_the_busiest_layers():
     assert simulate(fast, x).step_cycles.mean() < simulate(few, x).step_cycles.mean()
     with pytest.raises(ValueError, match="mapping objective"):
         compile_network(net, hw, objective="fastest")
+
+
+def test_on_a_system_the_latency_objective_keeps_to_the_chips_the_network_needs(tmp_path):
+    """Spreading onto a further chip adds crossings and the system barrier, which the balance's work
+    model does not price: the latency mapping stays on the chips the fewest-cores mapping fills."""
+    import yaml
+
+    from neurosim.config import load_hardware
+    from neurosim.ir import Network, Neuron, Population, Projection
+    from neurosim.mapper.balance import spread_budget
+    from neurosim.sim.plan import chips_used
+
+    d = {"name": "four", "chip": "generic_mesh", "chips_x": 4, "chips_y": 1,
+         "link": {"energy_pj": {"value": 100.0, "source": "test"}, "latency_s": {"value": 1e-6, "source": "test"},
+                  "bits_per_s": {"value": 32e6, "source": "test"}},
+         "barrier_s": {"value": 5e-6, "source": "test"}}
+    (tmp_path / "four.yaml").write_text(yaml.safe_dump(d))
+    from dataclasses import replace
+
+    hw = load_hardware(tmp_path / "four.yaml")[0]
+    hw = replace(hw, core=replace(hw.core, max_neurons=8))
+    assert spread_budget(hw, 20) == 32 and spread_budget(hw, 16) == 16 and spread_budget(hw, 99) == 64
+    rng = np.random.default_rng(5)
+    pops = [Population("in", 40), Population("h", 60, neuron=Neuron(decay=0.5, threshold=20)),
+            Population("out", 10, neuron=Neuron(decay=0.5, threshold=20))]
+    projs = [Projection.from_dense("in", "h", rng.integers(0, 4, size=(40, 60))),
+             Projection.from_dense("h", "out", rng.integers(0, 4, size=(60, 10)))]
+    net = Network(pops, projs, integer=True, state_bits=16)
+    x = (rng.random((2, 8, 40)) < 0.5).astype(np.int32)
+    few = compile_network(net, hw, "sparse", inputs=x, objective="cores")
+    fast = compile_network(net, hw, "sparse", inputs=x, objective="latency")
+    assert few.n_cores < fast.n_cores <= spread_budget(hw, few.n_cores) == 16   # spread, on the one chip
+    assert chips_used(fast) == chips_used(few) == 1
