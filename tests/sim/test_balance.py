@@ -3,12 +3,18 @@ layers over more cores lowers the work on the critical path without exceeding th
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+import yaml
 
+from neurosim.config import load_hardware
+from neurosim.ir import Network, Neuron, Population, Projection
 from neurosim.mapper import compile_network, profile_rates
-from neurosim.mapper.balance import core_work, resolve_objective
+from neurosim.mapper.balance import core_work, resolve_objective, spread_budget
 from neurosim.sim import simulate
+from neurosim.sim.plan import chips_used
 
 from .chips import chip
 from .nets import random_inputs, random_network
@@ -17,8 +23,6 @@ from .nets import random_inputs, random_network
 def _chip(gated: bool):
     hw = chip(max_neurons=6, cols=4, rows=4, timing={"neuron_update_idle_cycles": 2.0, "spike_emit_cycles": 0.0,
                                                    "packet_send_cycles": 3.0})
-    from dataclasses import replace
-
     return replace(hw, power=replace(hw.power, power_gating=gated))
 
 
@@ -52,20 +56,11 @@ def test_latency_objective_spreads_the_busiest_layers():
 def test_on_a_system_the_latency_objective_keeps_to_the_chips_the_network_needs(tmp_path):
     """Spreading onto a further chip adds crossings and the system barrier, which the balance's work
     model does not price: the latency mapping stays on the chips the fewest-cores mapping fills."""
-    import yaml
-
-    from neurosim.config import load_hardware
-    from neurosim.ir import Network, Neuron, Population, Projection
-    from neurosim.mapper.balance import spread_budget
-    from neurosim.sim.plan import chips_used
-
     d = {"name": "four", "chip": "generic_mesh", "chips_x": 4, "chips_y": 1,
          "link": {"energy_pj": {"value": 100.0, "source": "test"}, "latency_s": {"value": 1e-6, "source": "test"},
                   "bits_per_s": {"value": 32e6, "source": "test"}},
          "barrier_s": {"value": 5e-6, "source": "test"}}
     (tmp_path / "four.yaml").write_text(yaml.safe_dump(d))
-    from dataclasses import replace
-
     hw = load_hardware(tmp_path / "four.yaml")[0]
     hw = replace(hw, core=replace(hw.core, max_neurons=8))
     assert spread_budget(hw, 20) == 32 and spread_budget(hw, 16) == 16 and spread_budget(hw, 99) == 64
