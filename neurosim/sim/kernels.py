@@ -201,6 +201,51 @@ def _update_segment(acc, v, u, ref, bias, fired, slot_base, g0, g1, thr, cmp, de
 
 
 @nb.njit(cache=True, boundscheck=False)
+def _list_port_packets(t, a0, a1, in_base, in_idx, src_info, core_port, grp_core, n_cores, ser, m_int, node_ptr,
+                       pk_list, pk_t, port_cnt, port_msg, port_last, in_msgs):
+    """List the input packets of step t by port (after the cores' packets, from node_ptr[n_cores]): a port's
+    k-th packet, of its m-th message, leaves at the later of k·ser and m·m_int. Records the busiest port's
+    and all ports' messages in in_msgs[t]; returns the end of the list."""
+    n_ports = port_cnt.shape[0]
+    port_cnt[:] = 0
+    port_msg[:] = 0
+    port_last[:] = -1
+    for i in range(a0, a1):
+        src = in_base + np.uint64(in_idx[i])
+        for p in range(src_info[src, SRC_PK_LO], src_info[src, SRC_PK_HI]):
+            h = core_port[grp_core[p]]
+            port_cnt[h] += 1
+            if port_last[h] != i:
+                port_last[h] = i
+                port_msg[h] += 1
+    busiest = np.int64(0)
+    total = np.int64(0)
+    for h in range(n_ports):
+        node_ptr[n_cores + h + 1] = node_ptr[n_cores + h] + port_cnt[h]
+        busiest = max(busiest, port_msg[h])
+        total += port_msg[h]
+        port_cnt[h] = node_ptr[n_cores + h]   # from here on: the next free place of the port's bucket
+        port_msg[h] = 0
+        port_last[h] = -1
+    in_msgs[t, 0] = busiest
+    in_msgs[t, 1] = total
+    for i in range(a0, a1):
+        src = in_base + np.uint64(in_idx[i])
+        for p in range(src_info[src, SRC_PK_LO], src_info[src, SRC_PK_HI]):
+            h = core_port[grp_core[p]]
+            if port_last[h] != i:
+                port_last[h] = i
+                port_msg[h] += 1
+            m_t = (port_msg[h] - 1) * m_int
+            q = np.uint64(port_cnt[h])
+            k_t = np.int64(q - np.uint64(node_ptr[n_cores + h])) * ser
+            pk_list[q] = p
+            pk_t[q] = k_t if k_t > m_t else m_t
+            port_cnt[h] += 1
+    return np.uint64(node_ptr[n_cores + n_ports])
+
+
+@nb.njit(cache=True, boundscheck=False)
 def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
             acc, v, u, ref, counters, step_cycles, core_busy, load, seg_spikes, seg_active, out_steps, raster,
             recorded, in_msgs):
@@ -345,42 +390,8 @@ def run_one(s, steps, T, in_ptr, in_base, in_idx, in_val, tables,
             in_msgs[t, 0] = a1 - a0
             in_msgs[t, 1] = a1 - a0
         else:  # a port per chip (unicast: packet p is group p): each port's packets in a bucket of their own
-            port_cnt[:] = 0
-            port_msg[:] = 0
-            port_last[:] = -1
-            for i in range(a0, a1):
-                src = in_base + np.uint64(in_idx[i])
-                for p in range(src_info[src, SRC_PK_LO], src_info[src, SRC_PK_HI]):
-                    h = core_port[grp_core[p]]
-                    port_cnt[h] += 1
-                    if port_last[h] != i:
-                        port_last[h] = i
-                        port_msg[h] += 1
-            busiest = np.int64(0)
-            total = np.int64(0)
-            for h in range(n_ports):
-                node_ptr[n_cores + h + 1] = node_ptr[n_cores + h] + port_cnt[h]
-                busiest = max(busiest, port_msg[h])
-                total += port_msg[h]
-                port_cnt[h] = node_ptr[n_cores + h]   # from here on: the next free place of the port's bucket
-                port_msg[h] = 0
-                port_last[h] = -1
-            in_msgs[t, 0] = busiest
-            in_msgs[t, 1] = total
-            for i in range(a0, a1):
-                src = in_base + np.uint64(in_idx[i])
-                for p in range(src_info[src, SRC_PK_LO], src_info[src, SRC_PK_HI]):
-                    h = core_port[grp_core[p]]
-                    if port_last[h] != i:
-                        port_last[h] = i
-                        port_msg[h] += 1
-                    m_t = (port_msg[h] - 1) * m_int
-                    q = np.uint64(port_cnt[h])
-                    k_t = np.int64(q - np.uint64(node_ptr[n_cores + h])) * ser
-                    pk_list[q] = p
-                    pk_t[q] = k_t if k_t > m_t else m_t
-                    port_cnt[h] += 1
-            n_pk = np.uint64(node_ptr[n_nodes])
+            n_pk = _list_port_packets(t, a0, a1, in_base, in_idx, src_info, core_port, grp_core, n_cores, ser, m_int,
+                                      node_ptr, pk_list, pk_t, port_cnt, port_msg, port_last, in_msgs)
         for i in range(n_later):
             src = later_src[i]
             pay = later_pay[i]
