@@ -114,8 +114,9 @@ def per_chip_lines(chip: CompiledChip) -> list[str]:
     of = lay.chip_of(xy[:, 0], xy[:, 1])
     c = chip.hardware.core
     per_chip_cores = lay.chip_cols * lay.chip_rows * chip.hardware.mesh.cores_per_router
+    inputs = "each chip generates its own input" if chip.hardware.per_chip_inputs else "input from one host port"
     out = [f"per chip ({len(set(of.tolist()))} of {lay.spec.n_chips} chips of {lay.spec.chip} in use; chip index "
-           f"row-major over the {lay.spec.chips_x}x{lay.spec.chips_y} grid):"]
+           f"row-major over the {lay.spec.chips_x}x{lay.spec.chips_y} grid; {inputs}):"]
     for k in sorted(set(of.tolist())):
         on = np.nonzero(of == k)[0]
         neurons = sum(chip.usage[i].neurons for i in on)

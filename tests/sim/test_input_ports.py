@@ -12,6 +12,7 @@ from neurosim.config import load_hardware
 from neurosim.errors import ConfigError
 from neurosim.ir import Network, Neuron, Population, Projection
 from neurosim.mapper import compile_network
+from neurosim.mapper.report import per_chip_lines
 from neurosim.sim import simulate
 from neurosim.sim.plan import SRC_CROSSINGS, build_plan
 
@@ -70,6 +71,8 @@ def test_an_input_spike_to_two_chips_is_two_local_messages(tmp_path):
     assert c1["spikes"][0] == c2["spikes"][0] == 2
     plan = build_plan(per_chip)
     assert plan.n_nodes == 2 + 2 and plan.core_port.tolist() == [0, 1]
+    assert "each chip generates its own input" in per_chip_lines(per_chip)[0]
+    assert "input from one host port" in per_chip_lines(one_chip)[0]
     # step 0: the one port sends b's packet second (ser after a's) over 4 hops and the 200-cycle link;
     # each chip's port sends its packet at 0 over one hop. The difference is ser + 3 hops + 200 cycles.
     hw = per_chip.hardware
