@@ -57,9 +57,15 @@ def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.nda
     delays = net.delays("hardware")
     cores, tables = _cut(model, net, hw, formats, delays, geo, caps)
     if goal == "cores" and prior is not None and len(prior.cores) < len(cores):
-        reused = _reuse(prior, net, hw, formats, delays, geo)
-        if reused is not None:
-            cores, tables = prior.cores, reused
+        # this level's formats on the prior's partition, else the prior's own: "auto" may pick a format
+        # for the sparser level whose rows take more memory on the prior's cores than the prior's
+        # format does (magnitude pruning keeps a subset of the denser level's synapses, which fit there)
+        tried = [formats] + ([prior.formats] if prior.formats.keys() == formats.keys() != prior.formats else [])
+        for f in tried:
+            reused = _reuse(prior, net, hw, f, delays, geo)
+            if reused is not None:
+                cores, tables, formats = prior.cores, reused, f
+                break
     _check_core_count(net, hw, cores, fmt, geo, orders)
     cores_needed = len(cores)
     traffic_src = "uniform"

@@ -6,7 +6,7 @@ import os
 from dataclasses import replace
 
 import numpy as np
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from neurosim.errors import FitError
@@ -116,9 +116,11 @@ def test_layers_split_and_small_pieces_share_cores():
 @settings(max_examples=int(os.environ.get("NEUROSIM_PROPERTY_EXAMPLES", 30)), deadline=None)
 @given(s1=st.floats(0.0, 0.97), s2=st.floats(0.0, 0.97), fmt=st.sampled_from(["sparse", "bitmap", "auto"]),
        share=st.booleans(), fan_out=st.sampled_from([24, 48, 96, 256]))
+@example(s1=0.3125, s2=0.2734375, fmt="auto", share=False, fan_out=24)   # "auto" changes a format between levels
 def test_cores_never_increase_along_a_sweep_whatever_binds(s1, s2, fmt, share, fan_out):
     """With output budgets binding the cut alone can add a core; a sweep passes the denser level's chip
-    as `prior`, whose partition still fits a sparser network, so cores never increase."""
+    as `prior`, whose partition (with its formats, if this level's own do not fit it) still fits a
+    sparser network, so cores never increase."""
     lo, hi = sorted((s1, s2))
     hw = tight_chip(share=share)
     hw = replace(hw, core=replace(hw.core, max_fan_out_axons=fan_out, routing_table_entries=fan_out))
