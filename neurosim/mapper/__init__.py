@@ -60,7 +60,8 @@ def compile_network(net: Network, hw: Hardware, fmt: str = "auto", rates: np.nda
         # this level's formats on the prior's partition, else the prior's own: "auto" may pick a format
         # for the sparser level whose rows take more memory on the prior's cores than the prior's
         # format does (magnitude pruning keeps a subset of the denser level's synapses, which fit there)
-        tried = [formats] + ([prior.formats] if prior.formats.keys() == formats.keys() != prior.formats else [])
+        other = prior.formats != formats and prior.formats.keys() == formats.keys()
+        tried = [formats, prior.formats] if other else [formats]
         for f in tried:
             reused = _reuse(prior, net, hw, f, delays, geo)
             if reused is not None:

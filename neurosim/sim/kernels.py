@@ -2,12 +2,13 @@
 
 `run_one` simulates one sample; `run_samples` runs every sample with prange (samples are
 independent; a second thread inside one step does not pay, DESIGN §8). Per step t:
-- sources in node order (each core's spikes of t−1, then the host's input events of t): add the
-  weights of the source's synapses into the delay slot of its rows and list its packets;
+- sources in node order (each core's spikes of t−1, then the input events of t, sent by the host's
+  port or, on a system whose chips generate their own input, by the port of each target core's
+  chip): add the weights of the source's synapses into the delay slot of its rows and list its packets;
 (a) packets are routed XY and granted channels (injection, mesh links, ejection) in injection order
     (round robin over nodes), each channel busy `ser` cycles per packet; a core's k-th packet leaves
-    at k·max(ser, send cycles) (its sending work comes before its service), the host's at the later of
-    k·ser and m·(message time) for its m-th message when its I/O overlaps the step;
+    at k·max(ser, send cycles) (its sending work comes before its service), a port's at the later of
+    k·ser and m·(message time) for its m-th message when the host's I/O overlaps the step;
 (b) each destination core serves its deliveries FIFO: row header + word reads + ⌈nnz / lanes⌉
     synaptic ops;
 (c) after its last delivery a core updates its neurons (integer leak, saturation, threshold,
