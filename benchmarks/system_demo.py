@@ -27,7 +27,8 @@ from neurosim.mapper import compile_network  # noqa: E402
 from neurosim.mapper.report import per_chip_lines  # noqa: E402
 from neurosim.sim import simulate  # noqa: E402
 from neurosim.sim.engine import plan_for  # noqa: E402
-from neurosim.sim.plan import chips_used, with_on_chip_links  # noqa: E402
+from neurosim.sim.plan import chips_used  # noqa: E402
+from neurosim.sweep.pipeline import inter_chip_time_s  # noqa: E402
 
 
 def main() -> None:
@@ -54,9 +55,7 @@ def main() -> None:
     res = simulate(chip, x)
     t_sim = time.perf_counter() - t0
     lat = float(res.latency_s().mean())
-    # the time the inter-chip links cost: the same inputs with every chip boundary as fast as a router hop
-    fast = simulate(chip, x, plan=with_on_chip_links(plan_for(chip), hw))
-    link_time = lat - float(fast.latency_s().mean())
+    link_time = inter_chip_time_s(chip, x, res.latency_s())[0]   # not in t_sim: a second run, on more than one chip
     barrier_time = float(plan_for(chip).barrier_cycles) / res.clock_hz * res.steps
     counts = res.mean_counts()
     b = energy_breakdown(counts, lat, hw, chip.n_cores)

@@ -97,13 +97,14 @@ def grow_to_system(level: Level, chip: Chip, source: Source, mapping: MapOptions
     return system, compiled
 
 
-def inter_chip_time_s(compiled: CompiledChip, inputs, lat: np.ndarray, sim) -> tuple[float, float, float]:
+def inter_chip_time_s(compiled: CompiledChip, inputs, lat: np.ndarray, mode: str = "single",
+                      stream_length: int = 1) -> tuple[float, float, float]:
     """Time per inference the inter-chip links cost (mean and 95 % interval over samples): the latency
     minus that of the same inputs run with every chip boundary as fast as an on-chip hop. Zero on one
     chip, with no second run."""
     if chips_used(compiled) < 2:
         return 0.0, 0.0, 0.0
-    fast = simulate(compiled, inputs, mode=sim.mode, stream_length=sim.stream_length,
+    fast = simulate(compiled, inputs, mode=mode, stream_length=stream_length,
                     plan=with_on_chip_links(plan_for(compiled), compiled.hardware))
     return mean_ci(lat - fast.latency_s())
 
@@ -134,7 +135,7 @@ def evaluate(level: Level, chip: Chip, source: Source, mapping: MapOptions, work
     inputs = source.inputs_for(qnet, source.inputs_needed(level))
     res = simulate(compiled, inputs, mode=sim.mode, stream_length=sim.stream_length)
     lat = res.latency_s()
-    inter_chip_time = inter_chip_time_s(compiled, inputs, lat, sim)
+    inter_chip_time = inter_chip_time_s(compiled, inputs, lat, sim.mode, sim.stream_length)
     per_inf = res.per_inference()
     per_sample = [energy_breakdown({k: float(v[i]) for k, v in per_inf.items()}, float(lat[i]), hw, n_cores)
                   for i in range(res.samples)]

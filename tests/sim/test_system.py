@@ -101,9 +101,8 @@ def test_the_time_the_links_cost_is_the_latency_minus_a_run_with_on_chip_links(t
     assert with_on_chip_links(plain, hw) is plain                  # no packet crosses: nothing to change
     # the record's figure: mean and interval over samples; one chip in use costs no second run
     from neurosim.sweep.pipeline import inter_chip_time_s
-    sim = type("Sim", (), {"mode": "single", "stream_length": 1})()
-    assert inter_chip_time_s(far, x, rs.latency_s(), sim) == pytest.approx((saved, saved, saved), rel=1e-9)
-    assert inter_chip_time_s(near, x, simulate(near, x).latency_s(), sim) == (0.0, 0.0, 0.0)
+    assert inter_chip_time_s(far, x, rs.latency_s()) == pytest.approx((saved, saved, saved), rel=1e-9)
+    assert inter_chip_time_s(near, x, simulate(near, x).latency_s()) == (0.0, 0.0, 0.0)
 
 
 def test_a_system_of_a_system_is_refused(tmp_path):
